@@ -1,0 +1,107 @@
+"""reportkit: 政府信息公开工作年度报告 in the official 2021 format.
+
+The public API: :func:`load` / :func:`loads` a report, :func:`check` it against the official rules,
+:func:`dump` it, and render it with :func:`render_docx`, :func:`render_xlsx` or :func:`render_pdf`.
+Rendering modules (and docxtpl, openpyxl) are imported only when first used, so checking stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from reportkit.errors import (
+    FiguresFileError,
+    FormError,
+    OutputError,
+    Problem,
+    RenderError,
+    ReportkitError,
+    TemplateError,
+)
+from reportkit.formats import FORMATS, NEWEST, UnknownFormatError
+from reportkit.io import dump, dumps, load, loads
+from reportkit.model import (
+    Agency,
+    AgencyKind,
+    AnnualReport,
+    ApplicantCounts,
+    Applications,
+    CaseOutcomes,
+    DocumentCounts,
+    InformationFees,
+    NotProcessedCounts,
+    OtherHandlingCounts,
+    OtherMatters,
+    Overview,
+    Problems,
+    ProactiveDisclosure,
+    ReportInfo,
+    ReviewLitigation,
+    UnavailableCounts,
+    WithheldCounts,
+)
+from reportkit.rules import Finding, Location, Severity, check
+
+if TYPE_CHECKING:
+    from reportkit.render.docx import render_docx
+    from reportkit.render.pdf import render_pdf
+    from reportkit.render.xlsx import render_xlsx
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "render_docx": "reportkit.render.docx",
+    "render_xlsx": "reportkit.render.xlsx",
+    "render_pdf": "reportkit.render.pdf",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'reportkit' has no attribute {name!r}")
+
+
+__all__ = [
+    "FORMATS",
+    "NEWEST",
+    "Agency",
+    "AgencyKind",
+    "AnnualReport",
+    "ApplicantCounts",
+    "Applications",
+    "CaseOutcomes",
+    "DocumentCounts",
+    "FiguresFileError",
+    "Finding",
+    "FormError",
+    "InformationFees",
+    "Location",
+    "NotProcessedCounts",
+    "OtherHandlingCounts",
+    "OtherMatters",
+    "OutputError",
+    "Overview",
+    "Problem",
+    "Problems",
+    "ProactiveDisclosure",
+    "RenderError",
+    "ReportInfo",
+    "ReportkitError",
+    "ReviewLitigation",
+    "Severity",
+    "TemplateError",
+    "UnavailableCounts",
+    "UnknownFormatError",
+    "WithheldCounts",
+    "__version__",
+    "check",
+    "dump",
+    "dumps",
+    "load",
+    "loads",
+    "render_docx",
+    "render_pdf",
+    "render_xlsx",
+]
