@@ -28,6 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from reportkit import formats
 from reportkit.errors import FiguresFileError, Problem, ReportkitError
 from reportkit.fs import atomic_write_bytes
+from reportkit.tomlwriter import field_comments, toml_text
 from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, Applications, CaseOutcomes
 from reportkit.values import ValueProblem, describe, parse_amount, parse_count, parse_date
 
@@ -312,7 +313,7 @@ def _drop_none(value: Any) -> Any:
 
 def _parse_toml(text: str, source: str) -> Any:
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise FiguresFileError(f"TOML 语法错误：{exc}。请检查该行的引号、等号和方括号", source=source) from None
 
@@ -424,14 +425,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")  # pragma: no cover
 
 
-def dumps(report: AnnualReport, format: str = "toml") -> str:
-    """The figures-file text of ``report`` in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``)."""
+def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False) -> str:
+    """The figures-file text of ``report`` in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``).
+
+    With ``comments`` (TOML only), each key is annotated with its official label, which makes a
+    file an office can fill by hand (``reportkit init``)."""
     data = unstructure(report)
     if format == "toml":
-        import tomli_w
-
-        text: str = tomli_w.dumps(data, multiline_strings=True)
-        return text
+        return toml_text(data, comments=field_comments() if comments else None)
     if format == "json":
         return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
     if format == "yaml":

@@ -104,27 +104,30 @@ class Agency:
 
 @frozen
 class ReportInfo:
-    """The reporting year and the dates: signed (成文日期) and, when known, published."""
+    """The reporting year and the dates: signed (成文日期) and, when known, published; and the
+    optional opening paragraph(s) printed between the title and 一、总体情况 (``preamble``)."""
 
     year: int
     signed_on: dt.date
     published_on: dt.date | None = None
+    preamble: str = ""
 
 
 @frozen
 class Overview:
-    """Section 一、总体情况: an optional opening paragraph and the five topics the notice names.
+    """Section 一、总体情况: an optional lead paragraph (``intro``, printed right under the heading) and
+    the five topics the notice names.
 
     ``accountability`` (工作考核、社会评议和责任追究结果情况) is required of people's governments.
     Paragraphs are separated by blank lines.
     """
 
+    intro: str = ""
     proactive: str = ""
     on_request: str = ""
     management: str = ""
     platforms: str = ""
     oversight: str = ""
-    intro: str = ""
     accountability: str = ""
 
 

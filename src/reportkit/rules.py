@@ -490,7 +490,8 @@ def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
     yield from _required_texts(report)
     if report.agency.kind is not AgencyKind.GOVERNMENT:
         yield _section(fmt.OVERVIEW, "overview.accountability", fmt.ACCOUNTABILITY.heading), report.overview.accountability
-    yield _section(fmt.OVERVIEW, "overview.intro", "开篇说明"), report.overview.intro
+    yield _section(fmt.OVERVIEW, "overview.intro", "概述"), report.overview.intro
+    yield _section(_REPORT_SECTION, "report.preamble", "开篇说明"), report.report.preamble
 
 
 @rule
