@@ -1,5 +1,324 @@
-"""The ``reportkit`` command (placeholder while the commands are written)."""
+"""The ``reportkit`` command: check, render and prepare 政府信息公开工作年度报告.
+
+Each sub-command is a small function over the public API. Messages are in Chinese (the users are
+office staff); exit codes are stable: 0 success, 1 the report has errors (or a batch had failures),
+2 an input could not be read or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from reportkit.errors import ReportkitError
+
+if TYPE_CHECKING:
+    from reportkit.model import AnnualReport
+    from reportkit.rules import Finding
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_UNREADABLE = 2
 
 
-def main(argv: list[str] | None = None) -> int:
-    return 0
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+def _load(path: str) -> AnnualReport:
+    from reportkit.io import load
+
+    return load(path)
+
+
+def _cell_of(source: str) -> Callable[[str], str | None]:
+    """For a filled Excel form, the cell of a finding's field; nothing for figures files."""
+    if Path(source).suffix.lower() not in (".xlsx", ".xlsm"):
+        return lambda field: None
+    from reportkit.xlsx_form import form_cell
+
+    return form_cell
+
+
+def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | None] = lambda f: None) -> str:
+    """Findings as a table a person reads in a terminal: severity, code, where, what."""
+    if not findings:
+        return "未发现问题。"
+    rows = []
+    for finding in findings:
+        where = finding.location.describe()
+        cell = cell_of(finding.location.field)
+        if cell:
+            where = f"{where}（{cell}）" if where else cell
+        rows.append((finding.severity.label, finding.code, where, finding.message))
+    code_width = max(_width(r[1]) for r in rows)
+    lines = []
+    for severity, code, where, message in rows:
+        lines.append(f"{_pad(severity, 4)}  {_pad(code, code_width)}  {where}")
+        lines.append(f"{' ' * (6 + code_width)}  {message}")
+    n_errors = sum(1 for f in findings if f.severity.value == "error")
+    lines.append("")
+    lines.append(f"共 {n_errors} 项错误，{len(findings) - n_errors} 项提醒。")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------------
+# check
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.rules import Severity, check
+
+    report = _load(args.file)
+    previous = _load(args.previous) if args.previous else None
+    findings = check(report, previous)
+    cell_of = _cell_of(args.file)
+    if args.json:
+        payload = []
+        for finding in findings:
+            item = finding.as_dict()
+            cell = cell_of(finding.location.field)
+            if cell:
+                item["cell"] = cell
+            payload.append(item)
+        json.dump(payload, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    else:
+        out.write(f"{args.file}：{report.title}\n")
+        out.write(format_findings(findings, cell_of) + "\n")
+    return EXIT_FINDINGS if any(f.severity is Severity.ERROR for f in findings) else EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------
+# render
+# ---------------------------------------------------------------------------------------------------
+
+
+def output_stem(report: AnnualReport) -> str:
+    """The file name (without suffix) of a report's outputs: its title, made safe for any system."""
+    from reportkit.names import safe_filename
+
+    return safe_filename(report.title)
+
+
+def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.fs import atomic_write_bytes
+    from reportkit.rules import Severity, check
+
+    report = _load(args.file)
+    findings = check(report)
+    errors = [f for f in findings if f.severity is Severity.ERROR]
+    if errors and not args.draft:
+        out.write(f"{args.file}：报告有 {len(errors)} 项错误，未生成文件。请先修正，或用 --draft 生成草稿。\n")
+        out.write(format_findings(findings, _cell_of(args.file)) + "\n")
+        return EXIT_FINDINGS
+    wanted = [kind for kind in ("docx", "xlsx", "pdf") if getattr(args, kind)]
+    if not wanted:
+        from reportkit.render.pdf import find_soffice
+
+        wanted = ["docx", "xlsx"]
+        if find_soffice():
+            wanted.append("pdf")
+        else:
+            out.write("提示：未安装 LibreOffice，跳过 PDF（安装后可生成 PDF，见 README）。\n")
+    outdir = Path(args.output)
+    outdir.mkdir(parents=True, exist_ok=True)
+    stem = output_stem(report)
+    inputs = [args.file] + ([args.template] if args.template else [])
+    for kind in wanted:
+        data = _render_one(kind, report, args.template, args.draft)
+        target = atomic_write_bytes(outdir / f"{stem}.{kind}", data, inputs=inputs)
+        out.write(f"已生成：{target}\n")
+    if findings:
+        out.write(format_findings(findings, _cell_of(args.file)) + "\n")
+    return EXIT_OK
+
+
+def _render_one(kind: str, report: AnnualReport, template: str | None, draft: bool) -> bytes:
+    if kind == "docx":
+        from reportkit.render.docx import render_docx
+
+        return render_docx(report, template, draft=draft)
+    if kind == "xlsx":
+        from reportkit.render.xlsx import render_xlsx
+
+        return render_xlsx(report, None, draft=draft)
+    from reportkit.render.pdf import render_pdf
+
+    return render_pdf(report, template, draft=draft)
+
+
+# ---------------------------------------------------------------------------------------------------
+# init
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.fs import atomic_write_bytes
+
+    target = Path(args.file)
+    if target.exists() and not args.force:
+        out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
+        return EXIT_UNREADABLE
+    source = _load(args.source) if args.source else None
+    if args.xlsx or target.suffix.lower() == ".xlsx":
+        from reportkit import xlsx_form
+
+        data = xlsx_form.fill_form(source) if source is not None else xlsx_form.blank_form()
+    else:
+        from reportkit.io import dumps
+
+        report = source if source is not None else blank_report()
+        suffix = target.suffix.lower()
+        fmt = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}.get(suffix, "toml")
+        data = dumps(report, fmt, comments=fmt == "toml").encode("utf-8")
+    inputs = [args.source] if args.source else []
+    atomic_write_bytes(target, data, inputs=inputs)
+    out.write(f"已生成：{target}\n")
+    return EXIT_OK
+
+
+def blank_report() -> AnnualReport:
+    """A report with every figure zero and every text empty, for a person to fill."""
+    import datetime as dt
+
+    from reportkit.model import Agency, AgencyKind, AnnualReport, InformationFees, OtherMatters, ReportInfo
+
+    year = dt.date.today().year - 1
+    return AnnualReport(
+        agency=Agency("（机关全称）", AgencyKind.DEPARTMENT),
+        report=ReportInfo(year, dt.date(year + 1, 1, 20)),
+        other=OtherMatters("", InformationFees()),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# templates
+# ---------------------------------------------------------------------------------------------------
+
+
+def cmd_templates(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.templates import list_templates
+
+    for info in list_templates():
+        out.write(f"{info.kind:<12} {info.format_id:<30} v{info.version:<4} {info.path}\n")
+    return EXIT_OK
+
+
+def cmd_template_check(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.templates import check_docx_template
+
+    problems = check_docx_template(args.path)
+    if not problems:
+        out.write(f"{args.path}：模板完好，可以使用。\n")
+        return EXIT_OK
+    out.write(f"{args.path}：发现 {len(problems)} 处问题：\n")
+    for problem in problems:
+        out.write(f"  - {problem}\n")
+    return EXIT_FINDINGS
+
+
+# ---------------------------------------------------------------------------------------------------
+# The parser
+# ---------------------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 and a Chinese prefix on usage errors."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNREADABLE, f"{self.prog}：命令行有误：{message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="reportkit",
+        description="政府信息公开工作年度报告：检查数据、生成 Word/Excel/PDF（2021年格式，国办公开办函〔2021〕30号）。",
+    )
+    from reportkit import __version__
+
+    parser.add_argument("--version", action="version", version=f"reportkit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    check = commands.add_parser("check", help="检查数据文件或填报表，列出错误和提醒")
+    check.add_argument("file", help="数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
+    check.add_argument("--previous", metavar="FILE", help="上年度报告的数据，用于跨年核对")
+    check.add_argument("--json", action="store_true", help="以 JSON 输出检查结果")
+    check.set_defaults(func=cmd_check)
+
+    render = commands.add_parser("render", help="生成 Word、Excel（及 PDF）文件")
+    render.add_argument("file", help="数据文件或填报表")
+    render.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")
+    render.add_argument("--docx", action="store_true", help="生成 Word 文件")
+    render.add_argument("--xlsx", action="store_true", help="生成 Excel 文件")
+    render.add_argument("--pdf", action="store_true", help="生成 PDF（需要 LibreOffice）")
+    render.add_argument("--template", metavar="PATH", help="自定义 Word 模板")
+    render.add_argument("--draft", action="store_true", help="有错误时仍生成草稿（每页标注“草稿”）")
+    render.set_defaults(func=cmd_render)
+
+    init = commands.add_parser("init", help="生成空白数据文件（.toml）或 Excel 填报表（--xlsx）")
+    init.add_argument("file", help="要生成的文件，如 figures.toml 或 form.xlsx")
+    init.add_argument("--xlsx", action="store_true", help="生成 Excel 填报表")
+    init.add_argument("--from", dest="source", metavar="FILE", help="用已有数据预先填好")
+    init.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+    init.set_defaults(func=cmd_init)
+
+    templates = commands.add_parser("templates", help="列出内置模板及其格式版本")
+    templates.set_defaults(func=cmd_templates)
+
+    template = commands.add_parser("template", help="模板工具")
+    template_commands = template.add_subparsers(dest="template_command", metavar="子命令", parser_class=_Parser)
+    template_check = template_commands.add_parser("check", help="检查改过样式的 Word 模板是否仍可用")
+    template_check.add_argument("path", help="Word 模板（.docx）")
+    template_check.set_defaults(func=cmd_template_check)
+
+    _add_batch_commands(commands)
+    return parser
+
+
+def _add_batch_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    try:
+        from reportkit.cli import batch
+    except ImportError:  # pragma: no cover - batch arrives with issue 5
+        return
+    batch.add_commands(commands)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_UNREADABLE
+    out = sys.stdout
+    try:
+        code: int = args.func(args, out)
+        return code
+    except ReportkitError as exc:
+        out.flush()
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        out.flush()
+        where = f"{exc.filename}：" if exc.filename else ""
+        print(f"错误：{where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
