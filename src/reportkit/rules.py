@@ -228,7 +228,8 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
                         "applications.declared_total",
                         Severity.ERROR,
                         _t3(leaf.key, column.key),
-                        f"填写的（七）总计为 {stated}，而各办理结果之和为 {actual}（列：{column.label}，相差 {stated - actual:+d}）",
+                        f"填写的{leaf.label}为 {stated}，而各办理结果之和为 {actual}"
+                        f"（列：{column.label}，相差 {stated - actual:+d}）",
                     )
             row_stated = declared.declared_total
             row_actual = computed_total.total
