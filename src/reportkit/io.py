@@ -246,7 +246,7 @@ def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
             _collect(sub, sub_path, out)
     elif isinstance(exc, ForbiddenExtraKeysError):
         allowed = _field_names(exc.cl)
-        for key in sorted(exc.extra_fields):
+        for key in sorted(str(k) for k in exc.extra_fields):  # YAML keys may be numbers or null
             out.append(Problem(_join(path, key), _unknown_key_message(key, allowed)))
     elif isinstance(exc, _Problems):
         out.extend(Problem(_clean_path(path + where), message) for where, message in exc.problems)
@@ -283,6 +283,8 @@ def structure(data: Any, *, source: str = "<data>") -> AnnualReport:
     data["format"] = format_id
     try:
         return converter.structure(data, AnnualReport)
+    except RecursionError:
+        raise FiguresFileError("数据嵌套过深，不像是一份年度报告", source=source) from None
     except (ClassValidationError, IterableValidationError, ValueProblem, _Problems) as exc:
         problems: list[Problem] = []
         _collect(exc, "", problems)
@@ -316,6 +318,8 @@ def _parse_toml(text: str, source: str) -> Any:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise FiguresFileError(f"TOML 语法错误：{exc}。请检查该行的引号、等号和方括号", source=source) from None
+    except RecursionError:
+        raise FiguresFileError("TOML 嵌套过深，无法读取", source=source) from None
 
 
 def _reject_constant(name: str) -> Any:
