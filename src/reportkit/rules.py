@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import TypeGuard
 
 from attrs import frozen
 
@@ -161,12 +162,25 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, object]]:
         yield _section(fmt.OTHER, "other.information_fees.collected_yuan", "实收金额（元）"), fees.collected_yuan
 
 
+def _is_amount(loc: Location) -> bool:
+    return loc.field.endswith(("_yuan", "fees_wan_yuan"))
+
+
+def _is_number(value: object, *, amount: bool) -> TypeGuard[int | Decimal]:
+    """An int (not a bool), or for amounts also a finite Decimal (NaN cannot even be compared)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, Decimal):
+        return amount and value.is_finite()
+    return isinstance(value, int)
+
+
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Counts are non-negative whole numbers, amounts non-negative, and none implausibly large."""
     for loc, value in _count_cells(report):
-        is_amount = loc.field.endswith(("_yuan", "fees_wan_yuan"))
-        if isinstance(value, bool) or not isinstance(value, int | Decimal if is_amount else int):
+        is_amount = _is_amount(loc)
+        if not _is_number(value, amount=is_amount):
             kind = "非负金额" if is_amount else "非负整数"
             yield Finding("value.not_number", Severity.ERROR, loc, f"应为{kind}，而不是 {value!r}")
         elif value < 0:
@@ -182,7 +196,7 @@ def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterato
 
 def _numeric(report: AnnualReport) -> bool:
     """Arithmetic rules run only when every count is a number (values_valid reports the rest)."""
-    return all(isinstance(v, int | Decimal) and not isinstance(v, bool) for _, v in _count_cells(report))
+    return all(_is_number(v, amount=_is_amount(loc)) for loc, v in _count_cells(report))
 
 
 @rule
