@@ -145,8 +145,8 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, object]]:
         row = report.applications.declared_total if leaf.kind is CellKind.TOTAL else report.applications.row(leaf.key)
         if row is None:
             continue
-        for column in _TABLE3.input_columns:
-            yield _t3(leaf.key, column.key), getattr(row, column.key)
+        for applicant in _TABLE3.input_columns:
+            yield _t3(leaf.key, applicant.key), getattr(row, applicant.key)
         if row.declared_total is not None:
             yield _t3(leaf.key, "total"), row.declared_total
     for leaf in _TABLE4.column_leaves:
@@ -255,7 +255,8 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
                 "applications.declared_total",
                 Severity.ERROR,
                 _t3(leaf.key, "total"),
-                f"填写的总计为 {row_stated}，而六类申请人之和为 {row_actual}（行：{leaf.short_label}，相差 {row_stated - row_actual:+d}）",
+                f"填写的总计为 {row_stated}，而六类申请人之和为 {row_actual}"
+                f"（行：{leaf.short_label}，相差 {row_stated - row_actual:+d}）",
             )
 
 
@@ -328,7 +329,8 @@ def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterato
             "dates.signed_late",
             Severity.WARNING,
             loc,
-            f"成文日期{format_date(signed)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}（晚 {late} 天；{basis}）",
+            f"成文日期{format_date(signed)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}"
+            f"（晚 {late} 天；{basis}）",
         )
 
 
@@ -379,7 +381,8 @@ def texts_present(report: AnnualReport, previous: AnnualReport | None) -> Iterat
     for loc, text in _required_texts(report):
         if not text.strip():
             what = loc.row or loc.section
-            extra = "（人民政府的年度报告须包括此项，见《条例》第五十条）" if loc.field == "overview.accountability" else ""
+            accountability = loc.field == "overview.accountability"
+            extra = "（人民政府的年度报告须包括此项，见《条例》第五十条）" if accountability else ""
             yield Finding("text.missing", Severity.ERROR, loc, f"“{what}”没有内容{extra}")
 
 
@@ -394,8 +397,8 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
                 "fees.statement_missing",
                 Severity.WARNING,
                 loc,
-                f"未说明本年度{fmt.INFORMATION_FEE}收取情况；请填写 information_fees（收费通知件数、通知金额、实收金额），"
-                f"未收取时填 0",
+                f"未说明本年度{fmt.INFORMATION_FEE}收取情况；"
+                "请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
             )
         return
     if not _numeric(report):
@@ -504,7 +507,8 @@ MIN_COPY_LENGTH = 20
 def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
     yield from _required_texts(report)
     if report.agency.kind is not AgencyKind.GOVERNMENT:
-        yield _section(fmt.OVERVIEW, "overview.accountability", fmt.ACCOUNTABILITY.heading), report.overview.accountability
+        loc = _section(fmt.OVERVIEW, "overview.accountability", fmt.ACCOUNTABILITY.heading)
+        yield loc, report.overview.accountability
     yield _section(fmt.OVERVIEW, "overview.intro", "概述"), report.overview.intro
     yield _section(_REPORT_SECTION, "report.preamble", "开篇说明"), report.report.preamble
 
