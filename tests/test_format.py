@@ -121,7 +121,12 @@ def test_table2_has_four_blocks() -> None:
         for b in fmt.PROACTIVE_BLOCKS
     ]
     assert blocks == [
-        ("第二十条第（一）项", "信息内容", ["本年制发件数", "本年废止件数", "现行有效件数"], ["规章", "行政规范性文件"]),
+        (
+            "第二十条第（一）项",
+            "信息内容",
+            ["本年制发件数", "本年废止件数", "现行有效件数"],
+            ["规章", "行政规范性文件"],
+        ),
         ("第二十条第（五）项", "信息内容", ["本年处理决定数量"], ["行政许可"]),
         ("第二十条第（六）项", "信息内容", ["本年处理决定数量"], ["行政处罚", "行政强制"]),
         ("第二十条第（八）项", "信息内容", ["本年收费金额（单位：万元）"], ["行政事业性收费"]),
@@ -329,7 +334,7 @@ def test_table4_keys_match_the_model() -> None:
     assert [f.name for f in attrs.fields(model.ReviewLitigation)] == [g.key for g in fmt.CASE_GROUPS]
     case_fields = [f.name for f in attrs.fields(model.CaseOutcomes)]
     group_leaves = [leaf.key.partition(".")[2] for leaf in fmt.CASE_GROUPS[0].children if isinstance(leaf, Leaf)]
-    assert case_fields == group_leaves[:4] + ["declared_total"]
+    assert case_fields == [*group_leaves[:4], "declared_total"]
     assert group_leaves[4] == "total"
 
 
