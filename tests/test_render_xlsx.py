@@ -123,8 +123,8 @@ def test_table_3_labels_merges_numbers(workbook, report) -> None:  # type: ignor
     last = first_row + len(table.row_leaves) - 1
     total_col = first_col + len(table.column_leaves) - 1
     assert ws.cell(row=first_row, column=total_col).value == apps.new.total == 45
-    assert ws.cell(row=last - 1, column=total_col).value == apps.total.total == 40  # （七）总计
-    assert ws.cell(row=last, column=total_col).value == apps.carried_forward.total == 9
+    assert ws.cell(row=last - 1, column=total_col).value == apps.total.total == 42  # （七）总计
+    assert ws.cell(row=last, column=total_col).value == apps.carried_forward.total == 7
 
 
 def test_table_4_labels_merges_numbers(workbook, report) -> None:  # type: ignore[no-untyped-def]

@@ -258,7 +258,14 @@ def _check_archive(data: bytes, source: str) -> None:
         try:
             for info in infos:
                 with archive.open(info) as member:
+                    first = True
                     while chunk := member.read(1 << 16):
+                        if first and b"<!DOCTYPE" in chunk[:4096].upper():
+                            raise FormError(
+                                f"工作簿部件 {info.filename} 含有 DTD 声明（Excel 文件不会有），已拒绝读取",
+                                source=source,
+                            )
+                        first = False
                         expanded += len(chunk)
                         if expanded > MAX_EXPANDED_BYTES:
                             raise FormError("工作簿解压后过大，已拒绝读取", source=source)
