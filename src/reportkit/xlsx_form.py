@@ -20,6 +20,7 @@ import datetime as dt
 import io
 import logging
 import os
+import re
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -89,6 +90,8 @@ MAX_EXPANDED_BYTES: Final = 100 * 1024 * 1024
 MAX_MEMBERS: Final = 2000
 
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+#: Characters XML 1.0 cannot hold (a workbook cannot store them).
+_ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -186,6 +189,8 @@ def fill_form(report: AnnualReport) -> bytes:
             continue
         if isinstance(value, Decimal):
             value = int(value) if value == value.to_integral_value() else float(value)
+        if isinstance(value, str):
+            value = _ILLEGAL_XML.sub("", value)
         cell.value = None if value == "" else value
         if isinstance(value, str):
             cell.data_type = "s"  # a text beginning with "=" is text, not a formula
@@ -347,6 +352,8 @@ class _Reader:
 
     @staticmethod
     def _labels(field: FieldCell) -> str:
+        if not field.column_label:
+            return f"“{field.row_label}”" if field.row_label else ""
         parts = []
         if field.row_label:
             parts.append(f"行“{field.row_label}”")

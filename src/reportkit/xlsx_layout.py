@@ -59,10 +59,10 @@ __all__ = [
 #: Custom document properties every reportkit workbook carries (read by the template registry too).
 PROP_FORMAT: Final = "reportkit.format"
 PROP_VERSION: Final = "reportkit.template_version"
-PROP_KIND: Final = "reportkit.workbook"
+PROP_KIND: Final = "reportkit.kind"
 
-TABLES_KIND: Final = "tables"
-FORM_KIND: Final = "form"
+TABLES_KIND: Final = "xlsx-output"
+FORM_KIND: Final = "xlsx-form"
 TABLES_VERSION: Final = "1"
 FORM_VERSION: Final = "1"
 
@@ -780,7 +780,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
 
 @lru_cache(maxsize=2)
 def field_cells(kind: str) -> tuple[FieldCell, ...]:
-    """The named cells of the built workbook of ``kind`` (``"tables"`` or ``"form"``), in layout order."""
+    """The named cells of the built workbook of ``kind`` (``"xlsx-output"`` or ``"xlsx-form"``), in layout order."""
     _, fields = build_form() if kind == FORM_KIND else build_tables()
     return tuple(fields)
 
