@@ -1,0 +1,687 @@
+"""Word output: a report rendered into a docxtpl template, compiled once per process.
+
+A Word template is an ordinary ``.docx`` with docxtpl placeholders (``{{ applications.new.natural_person }}``,
+``{%p for p in overview.proactive %}``). Plain docxtpl re-parses the Word file and recompiles the Jinja
+source on every render; here the template is prepared once (docxtpl's own XML preprocessing, then a
+sandboxed Jinja compile) and kept in a cache keyed by path, modification time and size. Each render then
+only runs the compiled Jinja templates and appends the rendered parts to a prebuilt zip that already
+holds every untouched part, byte for byte.
+
+Safety: the Jinja environment is sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`), unknown
+variables are errors (:class:`jinja2.StrictUndefined`), every value is escaped, and the ``safe`` filter
+is removed, so text from a figures file is always data: ``{{ 7*7 }}``, ``<w:p>`` and ``&`` appear as typed.
+Template errors are reported with their place in the document (paragraph or table cell, and its text),
+never only as an XML line number.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import threading
+import traceback
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from attrs import frozen
+from jinja2 import StrictUndefined, Template
+from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree  # type: ignore[import-untyped]
+
+from reportkit.errors import Problem, RenderError, TemplateError
+from reportkit.formats import gov2021 as fmt
+from reportkit.formats.layout import label_path
+from reportkit.model import AnnualReport
+from reportkit.values import format_amount, format_date
+
+__all__ = [
+    "STYLE_SIGNOFF_DATE",
+    "STYLE_SIGNOFF_NAME",
+    "CompiledDocxTemplate",
+    "build_context",
+    "compile_docx_template",
+    "load_docx_template",
+    "paragraphs",
+    "placeholder_descriptions",
+    "render_docx",
+]
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = f"{{{W_NS}}}"
+
+#: Paragraph styles of the sign-off; the renderer sets their right indents from the name and date lengths
+#: (GB/T 9704-2012 §7.3.5.2), so a template keeps them by style name.
+STYLE_SIGNOFF_NAME = "落款机关"
+STYLE_SIGNOFF_DATE = "成文日期"
+
+#: Layout numbers shared with ``tools/build_templates.py`` (twips; 1 pt = 20 twips).
+TEXT_WIDTH_TWIPS = 8844  #: 版心 width, 156 mm
+BODY_CHAR_TWIPS = 320  #: one 3号 character (16 pt): 一字
+BODY_CHAR_SPACING = -5  #: run spacing in twentieths of a point (−0.25 pt): 28 characters fit a line
+TITLE_CHAR_TWIPS = 440  #: one 2号 character (22 pt)
+
+#: Zip timestamps of every member (deterministic output).
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+#: The parts of a Word package that may hold placeholders.
+_TEMPLATE_PART = re.compile(r"word/(document|header\d*|footer\d*|footnotes|endnotes)\.xml")
+_PART_LABELS = {
+    "document": "正文",
+    "header": "页眉",
+    "footer": "页脚",
+    "footnotes": "脚注",
+    "endnotes": "尾注",
+    "core": "文档属性",
+}
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# ---------------------------------------------------------------------------------------------------
+# Text from figures files: paragraphs, XML-safe characters
+# ---------------------------------------------------------------------------------------------------
+
+_INVALID_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
+
+
+def _clean(text: str) -> str:
+    """Text that is safe inside ``w:t``: no XML-invalid control characters, tabs as spaces."""
+    return _INVALID_XML_CHARS.sub("", text.replace("\t", " "))
+
+
+def _joins_with_space(left: str, right: str) -> bool:
+    return left[-1].isascii() and left[-1].isalnum() and right[0].isascii() and right[0].isalnum()
+
+
+def paragraphs(text: str) -> list[str]:
+    """A text split into paragraphs at blank lines.
+
+    Lines inside a paragraph are joined (without a space between Chinese characters); leading
+    full-width spaces that people paste as an indent are dropped, since the style indents.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    result: list[str] = []
+    for block in _BLANK_LINE.split(text):
+        lines = [line.strip(" \t\u3000") for line in block.split("\n")]
+        lines = [line for line in lines if line]
+        if not lines:
+            continue
+        joined = lines[0]
+        for line in lines[1:]:
+            joined += (" " if _joins_with_space(joined, line) else "") + line
+        result.append(_clean(joined))
+    return result
+
+
+def _is_narrow(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("Na", "H", "N")
+
+
+#: The gap Word and LibreOffice put between Chinese and digits or Latin letters (autospace), in ems.
+AUTOSPACE_EM = 0.215
+
+
+def text_width(text: str, char_twips: int, spacing: int = 0) -> int:
+    """The printed width of ``text`` in twips: a full-width character is one em, a half-width one half,
+    plus the automatic gap at each change between Chinese and digits or Latin letters."""
+    width = 0
+    for index, ch in enumerate(text):
+        narrow = _is_narrow(ch)
+        width += (char_twips // 2 if narrow else char_twips) + spacing
+        if index:
+            before = text[index - 1]
+            if narrow != _is_narrow(before) and (ch if narrow else before).isalnum():
+                width += round(AUTOSPACE_EM * char_twips)
+    return width
+
+
+# ---------------------------------------------------------------------------------------------------
+# The context: what a template can use
+# ---------------------------------------------------------------------------------------------------
+
+
+def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
+    *heads, last = key.split(".")
+    for head in heads:
+        target = target.setdefault(head, {})
+    target[last] = value
+
+
+def _number(value: int | Decimal) -> str:
+    return format_amount(value) if isinstance(value, Decimal) else str(value)
+
+
+def fee_statement(report: AnnualReport) -> str:
+    """The standard sentence on the 信息处理费 for section 六, when its text does not state the fee."""
+    if fmt.INFORMATION_FEE in report.other.text:
+        return ""
+    fees = report.other.information_fees
+    if fees is None:
+        return ""
+    if fees.notices == 0 and fees.notified_yuan == 0 and fees.collected_yuan == 0:
+        return f"本年度未收取{fmt.INFORMATION_FEE}。"
+    return (
+        f"本年度共发出{fmt.INFORMATION_FEE}收费通知{fees.notices}件，"
+        f"通知金额{format_amount(fees.notified_yuan)}元，实收金额{format_amount(fees.collected_yuan)}元。"
+    )
+
+
+def title_lines(report: AnnualReport) -> list[str]:
+    """The title on one line when it fits the 版心 at 2号, else broken as published reports break it."""
+    if text_width(report.title, TITLE_CHAR_TWIPS) <= TEXT_WIDTH_TWIPS:
+        return [_clean(report.title)]
+    return [_clean(line) for line in fmt.title_lines(report.agency.display_title_name, report.year)]
+
+
+def signoff_indents(name: str, date: str) -> tuple[int, int]:
+    """Right indents (twips) of the agency name and the date of an unsealed document (GB/T 9704 §7.3.5.2).
+
+    The name stands 右空二字; the date on the next line starts two characters right of the name's first
+    character. When the date is longer than the name, the date stands 右空二字 and the name moves left.
+    """
+    two = 2 * BODY_CHAR_TWIPS
+    name_width = text_width(name, BODY_CHAR_TWIPS, BODY_CHAR_SPACING)
+    date_width = text_width(date, BODY_CHAR_TWIPS, BODY_CHAR_SPACING)
+    if date_width > name_width:
+        return two + date_width + two - name_width, two
+    return two, name_width - date_width
+
+
+def draft_notice(error_count: int) -> str:
+    """The header text of a draft."""
+    return f"草稿：{error_count} 项校验错误未解决" if error_count else "草稿"
+
+
+def build_context(report: AnnualReport, *, draft: bool = False, error_count: int = 0) -> dict[str, Any]:
+    """Everything a Word template can use, as plain data (strings, lists of paragraphs, nested dicts).
+
+    Numbers are strings as printed; totals are the computed ones. Texts are lists of paragraphs, meant
+    for ``{%p for p in overview.proactive %}{{ p }}{%p endfor %}``.
+    """
+    signed_on = format_date(report.report.signed_on)
+    agency = _clean(report.agency.name)
+    name_right, date_right = signoff_indents(agency, signed_on)
+    overview = report.overview
+
+    proactive: dict[str, Any] = {}
+    for block in fmt.PROACTIVE_BLOCKS:
+        for row in block.rows:
+            for column in block.columns:
+                key = block.cell_key(row, column)
+                _set_path(proactive, key, _number(report.proactive.value(key)))
+
+    applications: dict[str, Any] = {}
+    table3 = fmt.APPLICATIONS_TABLE
+    for row in table3.row_leaves:
+        counts = report.applications.row(row.key)
+        _set_path(applications, row.key, {col.key: str(counts.get(col.key)) for col in table3.column_leaves})
+
+    review_litigation: dict[str, Any] = {}
+    for case in fmt.REVIEW_LITIGATION_TABLE.column_leaves:
+        _set_path(review_litigation, case.key, str(report.review_litigation.cell(case.key)))
+
+    return {
+        "title": _clean(report.title),
+        "title_lines": title_lines(report),
+        "year": str(report.year),
+        "agency": agency,
+        "signed_on": signed_on,
+        "draft": draft,
+        "draft_notice": draft_notice(error_count) if draft else "",
+        "preamble": paragraphs(report.report.preamble),
+        "overview": {
+            "intro": paragraphs(overview.intro),
+            **{sub.key: paragraphs(getattr(overview, sub.key)) for sub in fmt.OVERVIEW_SUBSECTIONS},
+            fmt.ACCOUNTABILITY.key: paragraphs(getattr(overview, fmt.ACCOUNTABILITY.key)),
+        },
+        "proactive": proactive,
+        "applications": applications,
+        "review_litigation": review_litigation,
+        "problems": paragraphs(report.problems.text),
+        "other": paragraphs(report.other.text),
+        "fee_statement": fee_statement(report),
+        "signoff": {"name_right": str(name_right), "date_right": str(date_right)},
+    }
+
+
+#: Placeholders a template may leave out: alternatives, conditions and what the renderer injects.
+OPTIONAL_PLACEHOLDERS = frozenset({"title", "title_lines", "year", "draft", "signoff.name_right", "signoff.date_right"})
+#: Of each group, a template must use at least one.
+REQUIRED_ALTERNATIVES: tuple[tuple[str, ...], ...] = (("title_lines", "title"),)
+
+
+def _leaf_paths(tree: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _leaf_paths(value, path + ".")
+        else:
+            yield path
+
+
+def context_schema() -> dict[str, Any]:
+    """The shape of the context (values are those of an empty report)."""
+    import datetime as dt
+
+    from reportkit.model import Agency, AgencyKind, ReportInfo
+
+    sample = AnnualReport(Agency("机关", AgencyKind.DEPARTMENT), ReportInfo(fmt.FIRST_YEAR, dt.date(2022, 1, 1)))
+    return build_context(sample, draft=True)
+
+
+def placeholder_descriptions() -> dict[str, str]:
+    """Every placeholder path a Word template can use, with where it belongs in the report (Chinese)."""
+    described: dict[str, str] = {
+        "title": "标题（一行）",
+        "title_lines": "标题（分行）",
+        "year": "报告年度",
+        "agency": "落款机关名称",
+        "signed_on": "成文日期",
+        "draft": "是否草稿",
+        "draft_notice": "草稿标记（页眉）",
+        "preamble": "开篇说明",
+        "overview.intro": f"{fmt.OVERVIEW.heading} 概述",
+        f"overview.{fmt.ACCOUNTABILITY.key}": fmt.ACCOUNTABILITY.heading,
+        "problems": fmt.PROBLEMS.heading,
+        "other": fmt.OTHER.heading,
+        "fee_statement": f"{fmt.OTHER.heading}：{fmt.INFORMATION_FEE}说明",
+        "signoff.name_right": "落款机关右缩进（自动）",
+        "signoff.date_right": "成文日期右缩进（自动）",
+    }
+    for sub in fmt.OVERVIEW_SUBSECTIONS:
+        described[f"overview.{sub.key}"] = f"{fmt.OVERVIEW.heading}{sub.heading}"
+    for block in fmt.PROACTIVE_BLOCKS:
+        for row in block.rows:
+            for column in block.columns:
+                described[f"proactive.{block.cell_key(row, column)}"] = (
+                    f"{fmt.PROACTIVE.heading}表：{block.title}“{row.label}”/“{column.label}”"
+                )
+    table3 = fmt.APPLICATIONS_TABLE
+    for row in table3.row_leaves:
+        row_label = "".join(label_path(table3.rows, row.key))
+        for col in table3.column_leaves:
+            described[f"applications.{row.key}.{col.key}"] = (
+                f"{fmt.APPLICATIONS.heading}表：“{row_label}”行“{col.label}”列"
+            )
+    table4 = fmt.REVIEW_LITIGATION_TABLE
+    for col in table4.column_leaves:
+        described[f"review_litigation.{col.key}"] = (
+            f"{fmt.REVIEW_LITIGATION.heading}表：“{''.join(label_path(table4.columns, col.key))}”"
+        )
+    known = set(_leaf_paths(context_schema()))
+    missing = known - set(described)
+    assert not missing, missing
+    return {path: described[path] for path in sorted(known, key=list(described).index)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Compiling a template
+# ---------------------------------------------------------------------------------------------------
+
+
+def _environment() -> SandboxedEnvironment:
+    """The Jinja environment of every Word template: sandboxed, strict, escaping, no globals."""
+    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env.globals.clear()  # no range, lipsum, cycler, joiner, dict, namespace: nothing to walk from
+    env.filters.pop("safe", None)  # data must never become markup
+    return env
+
+
+_ENV = _environment()
+
+
+class _Patcher:
+    """docxtpl's XML preprocessing (``DocxTemplate.patch_xml``) without loading a document."""
+
+    def __init__(self) -> None:
+        from docxtpl import DocxTemplate
+
+        self._template = DocxTemplate(io.BytesIO())
+
+    def patch(self, xml: str) -> str:
+        patched: str = self._template.patch_xml(xml)
+        return patched
+
+
+_TABLE_TAGS = re.compile(r"\{%-?\s*(tc|tr)\s|\{%-?\s*(colspan|hm|vm|cellbg)\b|\{%tc|\{%tr")
+
+
+@frozen
+class TemplatePart:
+    """One compiled part of a Word template (the body, a header, a footer …)."""
+
+    name: str  #: zip member name
+    kind: str  #: document, header, footer, footnotes, endnotes, core
+    source: str  #: the Jinja source after docxtpl's preprocessing
+    original: bytes  #: the part as stored, for naming places in errors
+    template: Template
+    fix_tables: bool  #: the template uses docxtpl's row/column tags: run docxtpl's table repair
+
+    @property
+    def label(self) -> str:
+        return _PART_LABELS.get(self.kind, self.name)
+
+
+def _part_kind(name: str) -> str:
+    if name == "docProps/core.xml":
+        return "core"
+    match = re.fullmatch(r"word/([a-z]+)\d*\.xml", name)
+    return match.group(1) if match else name
+
+
+def _snippet(text: str, limit: int = 40) -> str:
+    text = re.sub(r"<[^>]*>", "", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _paragraph_place(original: bytes, index: int) -> str:
+    """Where the ``index``-th paragraph of a part stands: 第N段 or 第T个表格第R行第C列."""
+    try:
+        root = etree.fromstring(original, parser=_parser())
+    except etree.XMLSyntaxError:
+        return ""
+    all_paragraphs = list(root.iter(f"{_W}p"))
+    if not 0 <= index < len(all_paragraphs):
+        return ""
+    para = all_paragraphs[index]
+    cell = next((a for a in para.iterancestors(f"{_W}tc")), None)
+    if cell is None:
+        body_paragraphs = [p for p in all_paragraphs if next(p.iterancestors(f"{_W}tc"), None) is None]
+        return f"第{body_paragraphs.index(para) + 1}段"
+    row = cell.getparent()
+    table = row.getparent() if row is not None else None
+    if row is None or table is None:
+        return ""
+    outer = table
+    for ancestor in table.iterancestors(f"{_W}tbl"):
+        outer = ancestor
+    tables = [t for t in root.iter(f"{_W}tbl") if next(t.iterancestors(f"{_W}tbl"), None) is None]
+    table_no = tables.index(outer) + 1 if outer in tables else 0
+    rows = table.findall(f"{_W}tr")
+    column = 1
+    for tc in row.findall(f"{_W}tc"):
+        if tc is cell:
+            break
+        span = tc.find(f"{_W}tcPr/{_W}gridSpan")
+        column += int(span.get(f"{_W}val", "1")) if span is not None else 1
+    return f"第{table_no}个表格第{rows.index(row) + 1}行第{column}列"
+
+
+def describe_place(part: TemplatePart, lineno: int | None) -> str:
+    """A person's description of a line of a compiled part: 正文第12段（“…”）."""
+    if lineno is None:
+        return part.label
+    lines = part.source.splitlines()
+    snippet = _snippet(lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
+    place = _paragraph_place(part.original, lineno - 2) if part.kind != "core" else ""
+    text = f"{part.label}{place}"
+    return f"{text}（“{snippet}”）" if snippet else text
+
+
+def _error_message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None) or str(exc)
+    if isinstance(exc, TemplateSyntaxError):
+        return f"模板语法错误：{message}"
+    if isinstance(exc, SecurityError):
+        return f"模板访问了不允许访问的内容，已被安全沙箱阻止：{message}"
+    if isinstance(exc, UndefinedError):
+        return f"未知的占位符或变量：{message}"
+    return f"模板出错：{type(exc).__name__}: {message}"
+
+
+def _template_lineno(exc: BaseException) -> int | None:
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        return lineno
+    found: int | None = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == "<template>" and frame.lineno is not None:
+            found = frame.lineno
+    return found
+
+
+def template_problem(part: TemplatePart, exc: BaseException) -> Problem:
+    """A Jinja error as a :class:`Problem` naming its place in the document."""
+    return Problem(describe_place(part, _template_lineno(exc)), _error_message(exc))
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+def _inject_signoff_indents(root: etree._Element) -> None:
+    """Make the right indents of the sign-off paragraphs placeholders (computed per report)."""
+    wanted = {STYLE_SIGNOFF_NAME: "{{ signoff.name_right }}", STYLE_SIGNOFF_DATE: "{{ signoff.date_right }}"}
+    for para in root.iter(f"{_W}p"):
+        style = para.find(f"{_W}pPr/{_W}pStyle")
+        if style is None or style.get(f"{_W}val") not in wanted:
+            continue
+        ppr = para.find(f"{_W}pPr")
+        assert ppr is not None
+        ind = ppr.find(f"{_W}ind")
+        if ind is None:
+            ind = etree.Element(f"{_W}ind")
+            after = ("contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection", "textAlignment")
+            successor = next((c for c in ppr if etree.QName(c).localname in after), None)
+            if successor is not None:
+                successor.addprevious(ind)
+            else:
+                ppr.append(ind)
+        for attr in ("end", "rightChars", "endChars"):
+            ind.attrib.pop(f"{_W}{attr}", None)
+        ind.set(f"{_W}right", wanted[style.get(f"{_W}val")])
+
+
+class CompiledDocxTemplate:
+    """A Word template prepared for fast rendering: compiled parts plus a zip of the untouched parts."""
+
+    def __init__(self, source: str, parts: tuple[TemplatePart, ...], base_zip: bytes, properties: dict[str, str]):
+        self.source = source
+        self.parts = parts
+        self.base_zip = base_zip
+        self.properties = properties
+
+    @property
+    def format_id(self) -> str | None:
+        return self.properties.get("reportkit.format")
+
+    @property
+    def version(self) -> str | None:
+        return self.properties.get("reportkit.template_version")
+
+    def render(self, context: Mapping[str, Any]) -> bytes:
+        """The bytes of the rendered ``.docx``."""
+        rendered: list[tuple[str, bytes]] = []
+        for part in self.parts:
+            try:
+                xml = part.template.render(context)
+            except (JinjaTemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+                problem = template_problem(part, exc)
+                raise TemplateError("模板无法生成文档", source=self.source, problems=[problem]) from None
+            xml = _post_render(xml)
+            if part.fix_tables:
+                xml = _fix_tables(xml)
+            if part.kind != "core" or not xml.startswith("<?xml"):
+                xml = _XML_DECLARATION + xml
+            rendered.append((part.name, xml.encode("utf-8")))
+        buffer = io.BytesIO(self.base_zip)
+        with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as package:
+            for name, data in rendered:
+                package.writestr(_zip_info(name), data)
+        return buffer.getvalue()
+
+
+_NEWLINES_BEFORE_TAG = re.compile(r"\n+(?=<)")
+
+
+def _post_render(xml: str) -> str:
+    xml = _NEWLINES_BEFORE_TAG.sub("", xml)
+    if "{_" in xml or "_}" in xml:
+        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    return xml
+
+
+def _fix_tables(xml: str) -> str:
+    from docxtpl import DocxTemplate
+
+    declaration, body = _split_declaration(xml)
+    tree = DocxTemplate(io.BytesIO()).fix_tables(body)
+    fixed: str = etree.tostring(tree, encoding="unicode")
+    return declaration + fixed
+
+
+def _split_declaration(xml: str) -> tuple[str, str]:
+    if xml.startswith("<?xml"):
+        end = xml.index("?>") + 2
+        return xml[:end], xml[end:].lstrip()
+    return "", xml
+
+
+def _zip_info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
+def read_properties(package: zipfile.ZipFile) -> dict[str, str]:
+    """The custom document properties (``docProps/custom.xml``) of an Office package, as strings."""
+    try:
+        data = package.read("docProps/custom.xml")
+    except KeyError:
+        return {}
+    try:
+        root = etree.fromstring(data, parser=_parser())
+    except etree.XMLSyntaxError:
+        return {}
+    result: dict[str, str] = {}
+    for prop in root:
+        name = prop.get("name")
+        if name is None or len(prop) == 0:
+            continue
+        result[name] = (prop[0].text or "").strip()
+    return result
+
+
+def compile_docx_template(data: bytes, *, source: str = "<template>") -> CompiledDocxTemplate:
+    """Prepare a Word template: every problem (not a Word file, broken Jinja) raises :class:`TemplateError`
+    listing each broken place."""
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        names = package.namelist()
+    except (zipfile.BadZipFile, OSError):
+        raise TemplateError("不是有效的 Word（.docx）文件", source=source) from None
+    if "word/document.xml" not in names:
+        raise TemplateError("不是 Word 文档：缺少 word/document.xml", source=source)
+    patcher = _Patcher()
+    parts: list[TemplatePart] = []
+    problems: list[Problem] = []
+    for name in names:
+        is_core = name == "docProps/core.xml"
+        if not (_TEMPLATE_PART.fullmatch(name) or is_core):
+            continue
+        original = package.read(name)
+        if is_core and b"{{" not in original and b"{%" not in original:
+            continue
+        try:
+            root = etree.fromstring(original, parser=_parser())
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(_PART_LABELS.get(_part_kind(name), name), f"XML 无法解析：{exc}"))
+            continue
+        if name == "word/document.xml":
+            _inject_signoff_indents(root)
+        xml = etree.tostring(root, encoding="unicode")
+        xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+        xml = patcher.patch(xml)
+        part_source = xml
+        try:
+            template = _ENV.from_string(part_source)
+        except TemplateSyntaxError as exc:
+            stub = TemplatePart(name, _part_kind(name), part_source, original, Template(""), False)
+            problems.append(template_problem(stub, exc))
+            continue
+        fix = bool(_TABLE_TAGS.search(original.decode("utf-8", "replace")))
+        parts.append(TemplatePart(name, _part_kind(name), part_source, original, template, fix))
+    if problems:
+        raise TemplateError("模板有错误，无法使用", source=source, problems=problems)
+    rendered = {part.name for part in parts}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as base:
+        for info in package.infolist():
+            if info.filename not in rendered:
+                base.writestr(_zip_info(info.filename), package.read(info))
+    return CompiledDocxTemplate(source, tuple(parts), buffer.getvalue(), read_properties(package))
+
+
+_CACHE: dict[str, tuple[tuple[int, int], CompiledDocxTemplate]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def load_docx_template(path: str | os.PathLike[str]) -> CompiledDocxTemplate:
+    """The compiled template at ``path``, from the per-process cache while the file is unchanged."""
+    target = Path(path)
+    try:
+        stat = target.stat()
+    except OSError:
+        raise TemplateError("模板文件不存在或无法读取", source=str(target)) from None
+    key = str(target.resolve())
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    with _CACHE_LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    try:
+        data = target.read_bytes()
+    except OSError:
+        raise TemplateError("模板文件无法读取", source=str(target)) from None
+    compiled = compile_docx_template(data, source=str(target))
+    with _CACHE_LOCK:
+        _CACHE[key] = (stamp, compiled)
+    return compiled
+
+
+def _template_for(report: AnnualReport, template: str | os.PathLike[str] | None) -> CompiledDocxTemplate:
+    if template is None:
+        from reportkit.templates import find_template
+
+        compiled = load_docx_template(find_template("docx", report.format).path)
+    else:
+        compiled = load_docx_template(template)
+    if compiled.format_id is None:
+        raise TemplateError(
+            "模板没有注明所服务的报告格式（文档属性 reportkit.format），无法确认它与报告一致；"
+            "请以内置模板为底稿修改（reportkit templates 列出内置模板）",
+            source=compiled.source,
+        )
+    if compiled.format_id != report.format:
+        raise TemplateError(
+            f"模板服务的报告格式为“{compiled.format_id}”，而报告的格式为“{report.format}”；请使用与报告格式一致的模板",
+            source=compiled.source,
+        )
+    return compiled
+
+
+def render_docx(report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False) -> bytes:
+    """The report as a Word document (bytes of a ``.docx``); writes no file.
+
+    ``template`` is a path to a Word template (the shipped one for the report's format when None).
+    A report with error findings is refused with :class:`RenderError` listing them, unless ``draft``:
+    a draft carries the header “草稿：N 项校验错误未解决” on every page.
+    """
+    from reportkit.rules import check, errors
+
+    found = errors(check(report))
+    if found and not draft:
+        raise RenderError(
+            f"报告有 {len(found)} 项错误，不能生成正式文本；请先修正，或以草稿方式生成（--draft）",
+            problems=[Problem(f.location.describe() or f.code, f.message) for f in found],
+        )
+    compiled = _template_for(report, template)
+    return compiled.render(build_context(report, draft=draft, error_count=len(found)))

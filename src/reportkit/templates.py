@@ -1,0 +1,411 @@
+"""The registry of shipped templates, and the contract check of a Word template.
+
+Templates are ordinary Word and Excel files. Each names, in its custom document properties, the report
+format it serves (``reportkit.format``) and its own version (``reportkit.template_version``). The
+shipped ones live in the top-level ``templates/`` folder of the source tree, which the wheel carries as
+``reportkit/templates``; :func:`templates_dir` finds either.
+
+:func:`check_docx_template` is what ``reportkit template check`` runs on a template an office restyled
+in Word or WPS: it names unknown placeholders and where they stand, required placeholders that were
+removed, broken Jinja tags by their place in the document, official tables that lost a label or a
+merge, and a template made for another format version.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from attrs import frozen
+
+from reportkit.errors import Problem, TemplateError
+from reportkit.formats import FORMATS, get_format
+from reportkit.formats.layout import ProactiveBlock, Table, span_grid
+
+__all__ = [
+    "FORMAT_PROPERTY",
+    "VERSION_PROPERTY",
+    "TemplateInfo",
+    "check_docx_template",
+    "check_official_tables",
+    "find_template",
+    "list_templates",
+    "read_template_properties",
+    "templates_dir",
+]
+
+TemplateKind = Literal["docx", "xlsx-output", "xlsx-form"]
+
+#: Custom document properties naming what a template serves (the same in Word and Excel templates).
+FORMAT_PROPERTY = "reportkit.format"
+VERSION_PROPERTY = "reportkit.template_version"
+KIND_PROPERTY = "reportkit.kind"
+
+_KIND_NAMES = {"docx": "Word 模板", "xlsx-output": "Excel 输出模板", "xlsx-form": "Excel 填报表"}
+
+
+@frozen
+class TemplateInfo:
+    """A shipped template: what it is, the format it serves, its version and where it is."""
+
+    kind: TemplateKind
+    format_id: str
+    version: str
+    path: Path
+
+
+def templates_dir() -> Path:
+    """The folder of the shipped templates: inside the installed package, or the source tree's."""
+    try:
+        packaged = importlib.resources.files("reportkit") / "templates"
+        if isinstance(packaged, Path) and packaged.is_dir():
+            return packaged
+    except (ModuleNotFoundError, NotImplementedError):  # pragma: no cover - unusual loaders
+        pass
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def read_template_properties(path: str | os.PathLike[str]) -> dict[str, str]:
+    """The custom document properties of a Word or Excel file (empty when it has none)."""
+    from reportkit.render.docx import read_properties
+
+    try:
+        with zipfile.ZipFile(path) as package:
+            return read_properties(package)
+    except (zipfile.BadZipFile, OSError):
+        return {}
+
+
+def _kind_of(path: Path, properties: dict[str, str]) -> TemplateKind | None:
+    declared = properties.get(KIND_PROPERTY, "")
+    if declared in _KIND_NAMES:
+        return declared  # type: ignore[return-value]
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        return "docx"
+    if suffix == ".xlsx":
+        return "xlsx-form" if re.search(r"form|input|填报", path.name, re.IGNORECASE) else "xlsx-output"
+    return None
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", version)) or (0,)
+
+
+def list_templates() -> list[TemplateInfo]:
+    """Every shipped template that names its format and version, by kind, format and version."""
+    root = templates_dir()
+    found: list[TemplateInfo] = []
+    for path in sorted(root.glob("*/*")):
+        if path.name.startswith((".", "~$")) or path.suffix.lower() not in (".docx", ".xlsx"):
+            continue
+        properties = read_template_properties(path)
+        kind = _kind_of(path, properties)
+        format_id = properties.get(FORMAT_PROPERTY)
+        version = properties.get(VERSION_PROPERTY)
+        if kind is None or not format_id or not version:
+            continue
+        found.append(TemplateInfo(kind, format_id, version, path))
+    found.sort(key=lambda t: (t.kind, t.format_id, _version_key(t.version)))
+    return found
+
+
+def find_template(kind: TemplateKind, format_id: str) -> TemplateInfo:
+    """The newest shipped template of ``kind`` for ``format_id``; :class:`TemplateError` when there is none."""
+    candidates = [t for t in list_templates() if t.kind == kind and t.format_id == format_id]
+    if not candidates:
+        served = sorted({t.format_id for t in list_templates() if t.kind == kind})
+        known = "、".join(served) if served else "（无）"
+        what = _KIND_NAMES.get(kind, kind)
+        raise TemplateError(
+            f"没有服务于报告格式“{format_id}”的内置{what}；已有{what}的格式：{known}",
+            source=str(templates_dir()),
+        )
+    return candidates[-1]
+
+
+# ---------------------------------------------------------------------------------------------------
+# The official tables of a Word document
+# ---------------------------------------------------------------------------------------------------
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+@frozen
+class _Expected:
+    """A label cell the format requires: its grid rectangle and its text."""
+
+    row: int
+    column: int
+    rows: int
+    columns: int
+    label: str
+
+
+def _table_cells(nodes_rows: Table) -> list[_Expected]:
+    """The label cells of a row-tree × column-tree table (tables 三 and 四) on its grid."""
+    header_rows = max((p.depth + p.depth_span for p in span_grid(nodes_rows.columns)), default=0)
+    label_columns = (
+        max((p.depth + p.depth_span for p in span_grid(nodes_rows.rows)), default=0) if nodes_rows.rows else 0
+    )
+    cells: list[_Expected] = []
+    if nodes_rows.corner and label_columns:
+        cells.append(_Expected(0, 0, header_rows, label_columns, nodes_rows.corner))
+    for placed in span_grid(nodes_rows.columns):
+        cells.append(
+            _Expected(placed.depth, label_columns + placed.index, placed.depth_span, placed.index_span, placed.label)
+        )
+    if nodes_rows.rows:
+        for placed in span_grid(nodes_rows.rows):
+            cells.append(
+                _Expected(header_rows + placed.index, placed.depth, placed.index_span, placed.depth_span, placed.label)
+            )
+    return cells
+
+
+def _proactive_cells(blocks: tuple[ProactiveBlock, ...]) -> list[_Expected]:
+    """The label cells of table 二: per block a title row, a header row and the data rows, on 4 columns."""
+    width = 1 + max(len(b.columns) for b in blocks)
+    cells: list[_Expected] = []
+    row = 0
+    for block in blocks:
+        cells.append(_Expected(row, 0, 1, width, block.title))
+        row += 1
+        cells.append(_Expected(row, 0, 1, 1, block.content_header))
+        span = (width - 1) // len(block.columns)
+        for i, column in enumerate(block.columns):
+            cells.append(_Expected(row, 1 + i * span, 1, span, column.label))
+        row += 1
+        for leaf in block.rows:
+            cells.append(_Expected(row, 0, 1, 1, leaf.label))
+            row += 1
+    return cells
+
+
+def official_tables(format_id: str) -> dict[str, tuple[str, list[_Expected]]]:
+    """For each official table of a format: its section heading and its label cells."""
+    module = get_format(format_id)
+    return {
+        "proactive": (module.PROACTIVE.heading, _proactive_cells(module.PROACTIVE_BLOCKS)),
+        "applications": (module.APPLICATIONS.heading, _table_cells(module.APPLICATIONS_TABLE)),
+        "review_litigation": (module.REVIEW_LITIGATION.heading, _table_cells(module.REVIEW_LITIGATION_TABLE)),
+    }
+
+
+def _grid(table: Any) -> list[list[Any]]:
+    """A python-docx table as a grid of ``w:tc`` elements (a merged cell fills its whole rectangle)."""
+    grid: list[list[Any]] = []
+    for r, tr in enumerate(table._tbl.tr_lst):
+        row: list[Any] = []
+        for tc in tr.tc_lst:
+            span = tc.grid_span
+            vmerge = tc.vMerge
+            owner = tc
+            if vmerge == "continue" and r > 0:
+                column = len(row)
+                above = grid[r - 1]
+                owner = above[column] if column < len(above) else tc
+            row.extend([owner] * span)
+        grid.append(row)
+    return grid
+
+
+def _cell_text(tc: Any) -> str:
+    from docx.oxml.ns import qn
+
+    return "".join(t.text or "" for t in tc.iter(qn("w:t")))
+
+
+def _find_table(tables: list[Any], cells: list[_Expected]) -> tuple[int, Any] | None:
+    """The table holding the most of the expected labels (the first label is its signature)."""
+    best: tuple[int, int, Any] | None = None
+    for number, table in enumerate(tables, start=1):
+        texts = {_norm(_cell_text(tc)) for tr in table._tbl.tr_lst for tc in tr.tc_lst}
+        score = sum(1 for cell in cells if _norm(cell.label) in texts)
+        if score and (best is None or score > best[0]):
+            best = (score, number, table)
+    return (best[1], best[2]) if best else None
+
+
+def check_official_tables(document: Any, format_id: str) -> list[Problem]:
+    """Each official table of ``format_id`` in a python-docx ``document``: every label in its cell,
+    merged exactly as the format has it."""
+    problems: list[Problem] = []
+    tables = list(document.tables)
+    for heading, cells in official_tables(format_id).values():
+        located = _find_table(tables, cells)
+        if located is None:
+            problems.append(Problem(heading, "找不到该节的官方表格（表内的官方标签都已不在）"))
+            continue
+        number, table = located
+        grid = _grid(table)
+        where = f"{heading}（第{number}个表格）"
+        for cell in cells:
+            rows, cols = cell.row + cell.rows, cell.column + cell.columns
+            if rows > len(grid) or any(cols > len(grid[r]) for r in range(cell.row, rows)):
+                problems.append(
+                    Problem(where, f"表格行列不足，放不下“{cell.label}”（应在第{cell.row + 1}行第{cell.column + 1}列）")
+                )
+                continue
+            owner = grid[cell.row][cell.column]
+            text = _norm(_cell_text(owner))
+            if text != _norm(cell.label):
+                found = f"“{_cell_text(owner).strip()}”" if text else "空白"
+                problems.append(
+                    Problem(
+                        f"{where}第{cell.row + 1}行第{cell.column + 1}列", f"应为官方标签“{cell.label}”，现为{found}"
+                    )
+                )
+                continue
+            merged = all(grid[r][c] is owner for r in range(cell.row, rows) for c in range(cell.column, cols))
+            outside = any(
+                grid[r][c] is owner
+                for r in range(len(grid))
+                for c in range(len(grid[r]))
+                if not (cell.row <= r < rows and cell.column <= c < cols)
+            )
+            if not merged or outside:
+                problems.append(
+                    Problem(
+                        f"{where}第{cell.row + 1}行第{cell.column + 1}列",
+                        f"“{cell.label}”的单元格合并与官方格式不同（应占 {cell.rows} 行 × {cell.columns} 列）",
+                    )
+                )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------------
+# Placeholders of a Word template
+# ---------------------------------------------------------------------------------------------------
+
+
+def _stored_names(node: Any) -> set[str]:
+    from jinja2 import nodes
+
+    names = {"loop", "super", "self", "varargs", "kwargs", "caller"}
+    for found in node.find_all(nodes.Name):
+        if found.ctx in ("store", "param"):
+            names.add(found.name)
+    for macro in node.find_all(nodes.Macro):
+        names.add(macro.name)
+    return names
+
+
+def _chain(node: Any) -> tuple[str, ...] | None:
+    """``a.b["c"]`` as ("a", "b", "c"); None when the chain does not start at a plain name."""
+    from jinja2 import nodes
+
+    parts: list[str] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            parts.append(node.attr)
+            node = node.node
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            parts.append(node.arg.value)
+            node = node.node
+        elif isinstance(node, nodes.Name):
+            parts.append(node.name)
+            return tuple(reversed(parts))
+        else:
+            return None
+
+
+def _uses(node: Any, local: set[str]) -> Iterator[tuple[tuple[str, ...], int]]:
+    """Every placeholder path a Jinja AST reads, with its template line."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name):
+        chain = _chain(node)
+        if chain is not None:
+            if chain[0] not in local and not (isinstance(node, nodes.Name) and node.ctx != "load"):
+                yield chain, node.lineno
+            if isinstance(node, nodes.Getitem):
+                yield from _uses(node.arg, local)
+            return
+    for child in node.iter_child_nodes():
+        yield from _uses(child, local)
+
+
+def _resolve(schema: dict[str, Any], chain: tuple[str, ...]) -> bool:
+    value: Any = schema
+    for part in chain:
+        if not isinstance(value, dict) or part not in value:
+            return False
+        value = value[part]
+    return True
+
+
+def check_docx_template(path: str | os.PathLike[str], format_id: str | None = None) -> list[Problem]:
+    """What is wrong with a Word template (an empty list when it can serve).
+
+    ``format_id`` is the format the template must serve (by default: the one it names, which must be
+    a format reportkit knows).
+    """
+    from docx import Document
+
+    from reportkit.render import docx as docx_render
+
+    source = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return [Problem(source, "文件不存在或无法读取")]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            properties = docx_render.read_properties(package)
+    except zipfile.BadZipFile:
+        return [Problem(source, "不是有效的 Word（.docx）文件")]
+    declared = properties.get(FORMAT_PROPERTY)
+    if not declared:
+        return [
+            Problem(
+                "文档属性",
+                f"模板没有注明所服务的报告格式（自定义属性 {FORMAT_PROPERTY}）；请以内置模板为底稿修改，勿新建文档",
+            )
+        ]
+    if declared not in FORMATS:
+        known = "、".join(FORMATS)
+        return [Problem("文档属性", f"模板服务的报告格式“{declared}”本版本不支持；支持的格式：{known}")]
+    if format_id is not None and declared != format_id:
+        return [Problem("文档属性", f"模板服务的报告格式为“{declared}”，而需要的是“{format_id}”；请换用对应格式的模板")]
+    try:
+        compiled = docx_render.compile_docx_template(data, source=source)
+    except TemplateError as exc:
+        return list(exc.problems) or [Problem(source, exc.summary)]
+
+    problems: list[Problem] = []
+    schema = docx_render.context_schema()
+    described = docx_render.placeholder_descriptions()
+    used: set[str] = set()
+    for part in compiled.parts:
+        ast = docx_render._ENV.parse(part.source)
+        local = _stored_names(ast)
+        for chain, lineno in _uses(ast, local):
+            dotted = ".".join(chain)
+            if not _resolve(schema, chain):
+                problems.append(Problem(docx_render.describe_place(part, lineno), f"未知的占位符“{dotted}”"))
+                continue
+            used.update(p for p in described if p == dotted or p.startswith(dotted + "."))
+    for alternatives in docx_render.REQUIRED_ALTERNATIVES:
+        if not used.intersection(alternatives):
+            shown = "或".join(f"“{a}”" for a in alternatives)
+            problems.append(Problem("模板", f"缺少必需的占位符{shown}（{described[alternatives[0]]}）"))
+    for placeholder, meaning in described.items():
+        if placeholder in docx_render.OPTIONAL_PLACEHOLDERS or placeholder in used:
+            continue
+        problems.append(Problem("模板", f"缺少必需的占位符“{placeholder}”（{meaning}）"))
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        problems.append(Problem(source, f"Word 文档无法打开：{exc}"))
+        return problems
+    problems.extend(check_official_tables(document, declared))
+    return problems

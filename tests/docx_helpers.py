@@ -1,0 +1,102 @@
+"""Reports and Word helpers shared by the rendering tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+from docx import Document
+from docx.document import Document as DocumentObject
+
+from reportkit.formats import gov2021 as fmt
+from reportkit.model import (
+    Agency,
+    AgencyKind,
+    AnnualReport,
+    ApplicantCounts,
+    Applications,
+    CaseOutcomes,
+    DocumentCounts,
+    InformationFees,
+    OtherMatters,
+    Overview,
+    ProactiveDisclosure,
+    Problems,
+    ReportInfo,
+    ReviewLitigation,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "docx" / "annual-report-2021.v1.docx"
+
+TEXT = "本年度，我局坚持以公开为常态、不公开为例外，认真落实《中华人民共和国政府信息公开条例》。"
+
+
+def applications_distinct() -> Applications:
+    """Table 三 where every input cell holds a different number and the balance rule holds."""
+    apps = Applications()
+    outcome_rows = [
+        row for row in fmt.APPLICATIONS_TABLE.input_rows if row.key not in ("new", "carried_over", "carried_forward")
+    ]
+    for r, row in enumerate(outcome_rows):
+        apps = apps.with_row(row.key, ApplicantCounts.of([100 * (r + 1) + c for c in range(1, 7)]))
+    carried_over = ApplicantCounts.of([5001 + c for c in range(6)])
+    carried_forward = ApplicantCounts.of([6001 + c for c in range(6)])
+    total = apps.total
+    new = ApplicantCounts.of(
+        [t + f - o for t, f, o in zip(total.values(), carried_forward.values(), carried_over.values(), strict=True)]
+    )
+    return apps.with_row("carried_over", carried_over).with_row("carried_forward", carried_forward).with_row("new", new)
+
+
+def full_report(**changes: object) -> AnnualReport:
+    """A report with every text filled and every number different; it passes ``check`` without errors."""
+    report = AnnualReport(
+        agency=Agency("某市某区交通运输局", AgencyKind.DEPARTMENT),
+        report=ReportInfo(2021, dt.date(2022, 1, 19), preamble="根据《条例》，现公布本机关2021年度报告。"),
+        overview=Overview(
+            intro="总体概述第一段。\n\n总体概述第二段。",
+            proactive=TEXT + "\n\n主动公开第二段。",
+            on_request="依申请公开情况。",
+            management="政府信息管理情况。",
+            platforms="平台建设情况。",
+            oversight="监督保障情况。",
+        ),
+        proactive=ProactiveDisclosure(
+            regulations=DocumentCounts(11, 12, 13),
+            normative_documents=DocumentCounts(21, 22, 23),
+            licensing=31,
+            penalty=41,
+            coercion=42,
+            fees_wan_yuan=Decimal("96171.6"),
+        ),
+        applications=applications_distinct(),
+        review_litigation=ReviewLitigation(
+            review=CaseOutcomes(71, 72, 73, 74),
+            litigation_direct=CaseOutcomes(81, 82, 83, 84),
+            litigation_after_review=CaseOutcomes(91, 92, 93, 94),
+        ),
+        problems=Problems("存在的问题。\n\n改进措施。"),
+        other=OtherMatters("其他事项。", InformationFees(3, Decimal("300"), Decimal("200"))),
+    )
+    if changes:
+        import attrs
+
+        report = attrs.evolve(report, **changes)  # type: ignore[misc]
+    return report
+
+
+def open_docx(data: bytes) -> DocumentObject:
+    return Document(io.BytesIO(data))
+
+
+def part_xml(data: bytes, name: str = "word/document.xml") -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return package.read(name).decode("utf-8")
+
+
+def body_texts(document: DocumentObject) -> list[str]:
+    return [p.text for p in document.paragraphs]
