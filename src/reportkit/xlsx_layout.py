@@ -583,6 +583,13 @@ def _validate_numbers(s: _Sheet) -> None:
         _count_validation(s.ws, (f.coord for f in s.fields if f.kind is kind and not f.total), kind)
 
 
+def _form_sheet_setup(s: _Sheet, landscape: bool, title_rows: tuple[int, int] | None) -> None:
+    """Protection and print settings of a form sheet (A4, one page wide)."""
+    _protect(s.ws)
+    _print_setup(s.ws, landscape=landscape, title_rows=title_rows, area=s.ws.dimensions)
+    s.ws.sheet_view.showGridLines = True
+
+
 def _protect(ws: Worksheet) -> None:
     """Sheet protection without a password: it guides, it does not secure."""
     ws.protection.sheet = True
@@ -612,7 +619,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     fields: list[FieldCell] = []
 
     # 填表说明
-    s = _Sheet(wb.create_sheet(Sheets.GUIDE), {1: 100}, form=True)
+    s = _Sheet(wb.create_sheet(Sheets.GUIDE), {1: 90}, form=True)
     s.label(1, 1, f"{fmt.DOCUMENT_NAME}填报表", font=F_TITLE, border=False)
     s.need_height(1, 30)
     row = 3
@@ -628,7 +635,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
         align=A_LEFT,
         border=False,
     )
-    _protect(s.ws)
+    _form_sheet_setup(s, False, None)
     s.finish()
 
     # 基本信息
@@ -659,7 +666,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     s.label(row, 2, f"{fmt.FORMAT_ID}（{fmt.NOTICE}）", align=A_LEFT)
     s.label(row + 1, 1, "填报表版本", font=F_HEADER)
     s.label(row + 1, 2, FORM_VERSION, align=A_LEFT)
-    _protect(s.ws)
+    _form_sheet_setup(s, False, None)
     s.finish()
     fields += s.fields
 
@@ -687,7 +694,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
                 s.value(row, 2, FieldCell(fee_field, "", "", kind, row_label=label), numfmt=numfmt, align=A_LEFT)
                 row += 1
     _validate_numbers(s)
-    _protect(s.ws)
+    _form_sheet_setup(s, False, None)
     s.finish()
     fields += s.fields
 
@@ -696,7 +703,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     _heading(s, fmt.PROACTIVE.heading, _T2_COLS)
     _draw_proactive(s, 3)
     _validate_numbers(s)
-    _protect(s.ws)
+    _form_sheet_setup(s, False, None)
     s.finish()
     fields += s.fields
 
@@ -741,7 +748,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     )
     s.ws.freeze_panes = s.ws.cell(row=first, column=row_depth + 1)
     _validate_numbers(s)
-    _protect(s.ws)
+    _form_sheet_setup(s, True, (3, first - 1))
     s.finish()
     fields += s.fields
 
@@ -768,7 +775,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
         border=False,
     )
     _validate_numbers(s)
-    _protect(s.ws)
+    _form_sheet_setup(s, True, (3, data_row - 1))
     s.finish()
     fields += s.fields
 
