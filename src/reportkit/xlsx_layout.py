@@ -313,7 +313,6 @@ def _draw_grid(
     s: _Sheet,
     top: int,
     *,
-    table_key: str,
     rows: tuple[Node, ...],
     columns: tuple[Node, ...],
     corner: str,
@@ -356,9 +355,7 @@ def _draw_grid(
 def _t3_fields(s: _Sheet, top: int) -> tuple[int, int]:
     """Table 三 from ``top``; return the first and last data row."""
     table = fmt.APPLICATIONS_TABLE
-    first_row, row_of, col_of = _draw_grid(
-        s, top, table_key=table.key, rows=table.rows, columns=table.columns, corner=table.corner
-    )
+    first_row, row_of, col_of = _draw_grid(s, top, rows=table.rows, columns=table.columns, corner=table.corner)
     first_in = get_column_letter(col_of[table.input_columns[0].key])
     last_in = get_column_letter(col_of[table.input_columns[-1].key])
     outcome_rows = sorted(row_of[key] for key in OUTCOME_ROW_KEYS)
@@ -392,7 +389,7 @@ def _t3_fields(s: _Sheet, top: int) -> tuple[int, int]:
 def _t4_fields(s: _Sheet, top: int) -> int:
     """Table 四 from ``top``; return its data row."""
     table = fmt.REVIEW_LITIGATION_TABLE
-    first_row, _, col_of = _draw_grid(s, top, table_key=table.key, rows=(), columns=table.columns, corner="")
+    first_row, _, col_of = _draw_grid(s, top, rows=(), columns=table.columns, corner="")
     for group in fmt.CASE_GROUPS:
         inputs = [leaf for leaf in group.children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT]
         first = get_column_letter(col_of[inputs[0].key])
@@ -436,7 +433,8 @@ FEE_ROWS: Final[tuple[tuple[str, str, FieldKind], ...]] = (
 
 def _text_rows() -> tuple[tuple[str, str, str], ...]:
     """(field, section heading, sub-heading) of every text cell of the form, in document order."""
-    rows: list[tuple[str, str, str]] = [("report.preamble", "", "开头段落（标题之后、一、总体情况之前，可不填）")]
+    preamble = f"开头段落（标题之后、{fmt.OVERVIEW.heading}之前，可不填）"
+    rows: list[tuple[str, str, str]] = [("report.preamble", "", preamble)]
     rows.append(("overview.intro", fmt.OVERVIEW.heading, "导语（可不填）"))
     rows.extend(("overview." + sub.key, fmt.OVERVIEW.heading, sub.heading) for sub in fmt.OVERVIEW_SUBSECTIONS)
     rows.append(
@@ -599,12 +597,20 @@ def _protect(ws: Worksheet) -> None:
     ws.protection.selectUnlockedCells = False
 
 
+#: Labels the guide and notes refer to, taken from the format module.
+_FEE_ROW_LABEL: Final = fmt.PROACTIVE_BLOCKS[-1].rows[0].label
+_TOTAL_ROW_LABEL: Final = next(leaf.label for leaf in fmt.APPLICATIONS_TABLE.row_leaves if leaf.kind is CellKind.TOTAL)
+
+_OUTCOME_LABELS: Final = tuple(
+    leaf.label for leaf in fmt.CASE_GROUPS[0].children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT
+)
+
 GUIDE_LINES: Final[tuple[str, ...]] = (
     "本表用于填报政府信息公开工作年度报告的数据与文字，填好后用 reportkit 读取、校验并生成报告。",
     "一、只填写浅黄色单元格；灰色单元格为自动计算的合计（公式），其余单元格已保护（无密码，仅作提示）。",
-    "二、件数填写不小于 0 的整数；金额可有小数：行政事业性收费单位为万元，信息处理费单位为元。",
+    f"二、件数填写不小于 0 的整数；金额可有小数：{_FEE_ROW_LABEL}单位为万元，{fmt.INFORMATION_FEE}单位为元。",
     "三、没有发生的事项请填 0。留空的单元格按 0 读取，读取时会列出所有留空的单元格供核对。",
-    "四、“三、依申请公开”表中，每一列须满足勾稽关系：第一项加第二项之和，等于第三项（即（七）总计）加第四项之和；"
+    f"四、“{Sheets.APPLICATIONS}”表中，每一列须满足勾稽关系：第一项加第二项之和，等于第三项（即{_TOTAL_ROW_LABEL}）加第四项之和；"
     "不满足的列会显示为红色，表下方的“勾稽关系校验”行也会提示相差多少。",
     "五、总计由公式自动计算，一般不要改动；若在总计单元格中直接填了数字，读取时会把它作为“填报的总计”与计算结果核对。",
     "六、文字部分按小标题分别填写，段落之间空一行（单元格内换行：Alt+Enter；WPS 同）。",
@@ -731,7 +737,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
         FormulaRule(formula=[f"{left}<>{right}"], fill=FILL_BAD, font=Font(color="9C0006")),
     )
     check_row = last + 1
-    s.label(check_row, 1, "勾稽关系校验（一+二 与 （七）总计+四）", cols=row_depth, font=F_NOTE, align=A_LEFT)
+    s.label(check_row, 1, f"勾稽关系校验（一+二 与 {_TOTAL_ROW_LABEL}+四）", cols=row_depth, font=F_NOTE, align=A_LEFT)
     for j in range(len(table.column_leaves)):
         col = get_column_letter(row_depth + 1 + j)
         lhs = "+".join(f"{col}{c[len(re.sub(r'[0-9]+', '', c)) :]}" for c in inflow)
@@ -768,7 +774,7 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     s.label(
         data_row + 2,
         1,
-        "总计由公式自动计算：结果维持 + 结果纠正 + 其他结果 + 尚未审结。",
+        "总计由公式自动计算：" + " + ".join(_OUTCOME_LABELS) + "。",
         cols=ncols,
         font=F_NOTE,
         align=A_LEFT,
