@@ -145,7 +145,7 @@ FILL_TOTAL = PatternFill(fill_type="solid", start_color="E7E6E6", end_color="E7E
 FILL_BAD = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
 UNLOCKED = Protection(locked=False)
 NUMFMT_COUNT: Final = "0"
-NUMFMT_AMOUNT: Final = "0.00##"
+NUMFMT_AMOUNT: Final = "General"  # 96171.6 as published, 0 as 0
 NUMFMT_DATE: Final = 'yyyy"年"m"月"d"日"'
 
 
