@@ -429,6 +429,23 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")  # pragma: no cover
 
 
+#: Characters YAML reads as line breaks. PyYAML writes them raw in plain and single-quoted scalars,
+#: where a reader folds them into a space ("文\x85" came back as "文 "); double quotes escape them.
+_YAML_BREAKS: Final = ("\x85", "\u2028", "\u2029")
+
+
+def _yaml_dumper(yaml: Any) -> Any:
+    class Dumper(yaml.SafeDumper):  # type: ignore[misc]
+        pass
+
+    def represent_str(dumper: Any, text: str) -> Any:
+        style = '"' if any(char in text for char in _YAML_BREAKS) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    return Dumper
+
+
 def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False) -> str:
     """The figures-file text of ``report`` in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``).
 
@@ -445,7 +462,7 @@ def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False)
         except ImportError:
             raise ReportkitError("写出 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'") from None
         plain = json.loads(json.dumps(data, default=_json_default))
-        dumped: str = yaml.safe_dump(plain, allow_unicode=True, sort_keys=False)
+        dumped: str = yaml.dump(plain, Dumper=_yaml_dumper(yaml), allow_unicode=True, sort_keys=False)
         return dumped
     raise ReportkitError(f"不支持的文件格式“{format}”，可用：toml、json、yaml")
 
