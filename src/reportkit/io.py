@@ -297,7 +297,8 @@ def unstructure(report: AnnualReport) -> dict[str, Any]:
     data: dict[str, Any] = converter.unstructure(report)
     ordered: dict[str, Any] = {"format": data.pop("format")}
     ordered.update(data)
-    return _drop_none(ordered)
+    plain: dict[str, Any] = _drop_none(ordered)
+    return plain
 
 
 def _drop_none(value: Any) -> Any:
