@@ -15,6 +15,7 @@ import csv
 import io
 import multiprocessing
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -26,7 +27,7 @@ import attrs
 from attrs import frozen
 
 from reportkit.errors import ReportkitError
-from reportkit.fs import atomic_write_bytes
+from reportkit.fs import TEMP_SUFFIX, atomic_write_bytes
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import Agency, AgencyKind, AnnualReport, OtherMatters, ReportInfo
 from reportkit.names import unique_names
@@ -82,6 +83,20 @@ def discover(folder: str | os.PathLike[str]) -> list[Path]:
             if len(found) > MAX_INPUTS:
                 raise ReportkitError(f"文件夹中的数据文件超过 {MAX_INPUTS} 个，请分批处理", source=str(root))
     return sorted(found)
+
+
+#: What :func:`reportkit.fs.atomic_write_bytes` names a file while it is being written.
+_TEMPORARY = re.compile(r"^\..+\.[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX) + "$")
+
+
+def remove_stale_temporaries(outdir: Path) -> list[Path]:
+    """Delete the temporary files a killed earlier run left in ``outdir`` (never a finished output)."""
+    removed = []
+    for entry in outdir.iterdir():
+        if _TEMPORARY.match(entry.name) and entry.is_file():
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def key_totals(report: AnnualReport) -> tuple[tuple[str, int], ...]:
@@ -195,6 +210,7 @@ def run_batch(
     sources = discover(folder)
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(out)
     jobs = max(1, jobs or os.cpu_count() or 1)
     chunk = max(1, len(sources) // (jobs * 8))
     if jobs > 1 and len(sources) > 1:

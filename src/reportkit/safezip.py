@@ -67,9 +67,12 @@ def inspect_archive(
     *,
     error: type[ReportkitError] = ReportkitError,
     name: str = "",
+    what: str = "Office 文件",
     limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> None:
-    """Raise ``error`` when the Office file ``source`` (a path or its bytes) is unsafe to parse."""
+    """Raise ``error`` when the Office file ``source`` (a path or its bytes) is unsafe to parse.
+
+    ``what`` names the kind of file in messages (``"Excel 工作簿"``, ``"Word 模板"``)."""
     where = name or (str(source) if not isinstance(source, bytes) else "<bytes>")
     if isinstance(source, bytes):
         size = len(source)
@@ -87,7 +90,7 @@ def inspect_archive(
         except FileNotFoundError:
             raise error("文件不存在，请检查路径", source=where) from None
         except IsADirectoryError:
-            raise error("这是一个文件夹，不是 Office 文件", source=where) from None
+            raise error(f"这是一个文件夹，不是 {what}", source=where) from None
         except OSError as exc:
             raise error(f"无法读取文件：{exc.strerror}", source=where) from None
     with handle:
@@ -96,7 +99,9 @@ def inspect_archive(
         try:
             archive = zipfile.ZipFile(handle)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
-            raise error("不是有效的 Office 文件（不是 zip 压缩包，或已损坏）", source=where) from None
+            raise error(
+                f"不是有效的 {what}（不是 zip 压缩包，或已损坏）；请用 Excel/WPS/Word 另存为新格式后重试", source=where
+            ) from None
         with archive:
             _inspect_members(archive, error, where, limits)
 

@@ -53,6 +53,7 @@ from reportkit.model import (
     ReportInfo,
     ReviewLitigation,
 )
+from reportkit.safezip import ArchiveLimits, inspect_archive
 from reportkit.values import ValueProblem, parse_amount, parse_count, parse_date
 from reportkit.xlsx_layout import (
     FORM_KIND,
@@ -242,40 +243,16 @@ def form_cell(field: str) -> str | None:
 
 
 def _check_archive(data: bytes, source: str) -> None:
-    """Refuse what is not a workbook, or expands too far, before openpyxl sees it."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError):
-        raise FormError(
-            "文件不是有效的 Excel 工作簿（.xlsx），或已损坏；请用 Excel/WPS 另存为 .xlsx 后重试", source=source
-        ) from None
-    with archive:
-        infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise FormError(f"工作簿包含 {len(infos)} 个部件，超过上限 {MAX_MEMBERS}，已拒绝读取", source=source)
-        declared = sum(info.file_size for info in infos)
-        if declared > MAX_EXPANDED_BYTES:
-            raise FormError(f"工作簿解压后有 {declared} 字节，超过上限 {MAX_EXPANDED_BYTES}，已拒绝读取", source=source)
-        names = {info.filename for info in infos}
-        if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-            raise FormError("文件不是 Excel 工作簿（缺少 xl/workbook.xml），请选择 .xlsx 填报表", source=source)
-        expanded = 0
-        try:
-            for info in infos:
-                with archive.open(info) as member:
-                    first = True
-                    while chunk := member.read(1 << 16):
-                        if first and b"<!DOCTYPE" in chunk[:4096].upper():
-                            raise FormError(
-                                f"工作簿部件 {info.filename} 含有 DTD 声明（Excel 文件不会有），已拒绝读取",
-                                source=source,
-                            )
-                        first = False
-                        expanded += len(chunk)
-                        if expanded > MAX_EXPANDED_BYTES:
-                            raise FormError("工作簿解压后过大，已拒绝读取", source=source)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, NotImplementedError):
-            raise FormError("工作簿已损坏（压缩数据无法读取）", source=source) from None
+    """Refuse what is not a workbook, or is unsafe to parse (see :mod:`reportkit.safezip`), before openpyxl
+    sees it."""
+    limits = ArchiveLimits(
+        max_file_bytes=MAX_FORM_BYTES, max_members=MAX_MEMBERS, max_expanded_bytes=MAX_EXPANDED_BYTES
+    )
+    inspect_archive(data, error=FormError, name=source, what="Excel 工作簿（.xlsx）", limits=limits)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise FormError("文件不是 Excel 工作簿（缺少 xl/workbook.xml），请选择 .xlsx 填报表", source=source)
 
 
 def _open_workbook(data: bytes, source: str, *, data_only: bool = False) -> Workbook:

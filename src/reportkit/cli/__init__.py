@@ -34,7 +34,16 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _load(path: str) -> AnnualReport:
+def _load(path: str, out: TextIO | None = None) -> AnnualReport:
+    """Load a figures file or a filled form; a form's reading notes (blank cells read as 0) go to ``out``."""
+    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
+        from reportkit.xlsx_form import read_form_with_notes
+
+        report, notes = read_form_with_notes(path)
+        if out is not None:
+            for note in notes:
+                out.write(f"提示：{note}\n")
+        return report
     from reportkit.io import load
 
     return load(path)
@@ -79,7 +88,7 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.rules import Severity, check
 
-    report = _load(args.file)
+    report = _load(args.file, None if args.json else out)
     previous = _load(args.previous) if args.previous else None
     findings = check(report, previous)
     cell_of = _cell_of(args.file)
@@ -115,7 +124,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.fs import atomic_write_bytes
     from reportkit.rules import Severity, check
 
-    report = _load(args.file)
+    report = _load(args.file, out)
     findings = check(report)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.draft:
