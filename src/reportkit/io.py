@@ -255,7 +255,8 @@ def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
     elif isinstance(exc, ValueProblem):
         out.append(Problem(_clean_path(path), str(exc)))
     elif isinstance(exc, TypeError | AttributeError | ValueError):
-        out.append(Problem(_clean_path(path), f"此处应为一个表（键值对），而不是其他类型：{exc}"))
+        # cattrs' own text ("argument of type 'int' is not iterable") means nothing to office staff.
+        out.append(Problem(_clean_path(path), "此处应为一个表（键值对，如 { issued = 0, … }），而不是单个数值、文字或列表"))
     else:  # pragma: no cover - cattrs raises only the kinds above
         out.append(Problem(_clean_path(path), str(exc)))
 
