@@ -28,8 +28,8 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from reportkit import formats
 from reportkit.errors import FiguresFileError, Problem, ReportkitError
 from reportkit.fs import atomic_write_bytes
-from reportkit.tomlwriter import field_comments, toml_text
 from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, Applications, CaseOutcomes
+from reportkit.tomlwriter import field_comments, toml_text
 from reportkit.values import ValueProblem, describe, parse_amount, parse_count, parse_date
 
 __all__ = [
@@ -256,7 +256,8 @@ def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
         out.append(Problem(_clean_path(path), str(exc)))
     elif isinstance(exc, TypeError | AttributeError | ValueError):
         # cattrs' own text ("argument of type 'int' is not iterable") means nothing to office staff.
-        out.append(Problem(_clean_path(path), "此处应为一个表（键值对，如 { issued = 0, … }），而不是单个数值、文字或列表"))
+        message = "此处应为一个表（键值对，如 { issued = 0, … }），而不是单个数值、文字或列表"
+        out.append(Problem(_clean_path(path), message))
     else:  # pragma: no cover - cattrs raises only the kinds above
         out.append(Problem(_clean_path(path), str(exc)))
 
