@@ -100,3 +100,21 @@ def part_xml(data: bytes, name: str = "word/document.xml") -> str:
 
 def body_texts(document: DocumentObject) -> list[str]:
     return [p.text for p in document.paragraphs]
+
+
+def modified_template(target: Path, replacements: dict[str, str], *, member: str = "word/document.xml") -> Path:
+    """A copy of the shipped Word template with text of one part replaced (``old -> new``, each must occur)."""
+    with zipfile.ZipFile(TEMPLATE) as source:
+        items = [(info, source.read(info)) for info in source.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, content in items:
+            if info.filename == member:
+                text = content.decode("utf-8")
+                for old, new in replacements.items():
+                    assert old in text, old
+                    text = text.replace(old, new)
+                content = text.encode("utf-8")
+            out.writestr(info, content)
+    target.write_bytes(buffer.getvalue())
+    return target

@@ -252,7 +252,11 @@ def check_official_tables(document: Any, format_id: str) -> list[Problem]:
             rows, cols = cell.row + cell.rows, cell.column + cell.columns
             if rows > len(grid) or any(cols > len(grid[r]) for r in range(cell.row, rows)):
                 problems.append(
-                    Problem(where, f"表格行列不足，放不下“{cell.label}”（应在第{cell.row + 1}行第{cell.column + 1}列）")
+                    Problem(
+                        where,
+                        f"“{cell.label}”所在的行列与官方格式不同（单元格被删除或合并被改动；"
+                        f"应从第{cell.row + 1}行第{cell.column + 1}列起占 {cell.rows} 行 × {cell.columns} 列）",
+                    )
                 )
                 continue
             owner = grid[cell.row][cell.column]

@@ -522,10 +522,18 @@ _NEWLINES_BEFORE_TAG = re.compile(r"\n+(?=<)")
 
 
 def _post_render(xml: str) -> str:
-    xml = _NEWLINES_BEFORE_TAG.sub("", xml)
-    if "{_" in xml or "_}" in xml:
-        xml = xml.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
-    return xml
+    return _NEWLINES_BEFORE_TAG.sub("", xml)
+
+
+#: docxtpl's escapes for literal braces in a template's own text, compiled to Jinja string literals (docxtpl
+#: replaces them in the output, which would also change a figures file's text).
+_LITERAL_BRACES = {"{_{": "{{ '{{' }}", "}_}": "{{ '}}' }}", "{_%": "{{ '{%' }}", "%_}": "{{ '%}' }}"}
+
+
+def _literal_braces(source: str) -> str:
+    for escape, literal in _LITERAL_BRACES.items():
+        source = source.replace(escape, literal)
+    return source
 
 
 def _fix_tables(xml: str) -> str:
@@ -598,9 +606,8 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         if name == "word/document.xml":
             _inject_signoff_indents(root)
         xml = etree.tostring(root, encoding="unicode")
-        xml = re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
-        xml = patcher.patch(xml)
-        part_source = xml
+        xml = re.sub(r"<w:p([ >/])", r"\n<w:p\1", xml)
+        part_source = _literal_braces(patcher.patch(xml))
         try:
             template = _ENV.from_string(part_source)
         except TemplateSyntaxError as exc:
