@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from strategies import report_with_all_distinct_numbers
 
 from reportkit import dump, load
 from reportkit.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, main
+from strategies import report_with_all_distinct_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "longde-chengguan-2021.toml"
