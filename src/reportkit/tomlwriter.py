@@ -150,7 +150,7 @@ def field_comments() -> dict[str, str]:
     for node in table.rows:
         _row_comments(node, "applications", notes)
     for leaf in leaves(fmt.REVIEW_LITIGATION_TABLE.columns):
-        group, _, outcome = leaf.key.partition(".")
+        group, _, _outcome = leaf.key.partition(".")
         if leaf.kind is CellKind.TOTAL:
             path = label_path(fmt.REVIEW_LITIGATION_TABLE.columns, leaf.key)[:-1]
             outcomes = "，".join(
