@@ -6,6 +6,7 @@ A reader never sees a half-written report, a killed process leaves at most a str
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterable
@@ -23,7 +24,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+def atomic_write_bytes(
+    path: str | os.PathLike[str], data: bytes, *, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> Path:
     """Write ``data`` to ``path`` atomically; refuse when ``path`` is one of ``inputs``."""
     target = Path(path)
     for source in inputs:
@@ -40,9 +43,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes, *, inputs: Ite
             os.fsync(handle.fileno())
         os.replace(temp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp_name)
-        except FileNotFoundError:
-            pass
         raise
     return target
