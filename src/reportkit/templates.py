@@ -13,6 +13,7 @@ merge, and a template made for another format version.
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import io
 import os
@@ -27,6 +28,7 @@ from attrs import frozen
 from reportkit.errors import Problem, TemplateError
 from reportkit.formats import FORMATS, get_format
 from reportkit.formats.layout import ProactiveBlock, Table, span_grid
+from reportkit.safezip import inspect_archive
 
 __all__ = [
     "FORMAT_PROPERTY",
@@ -72,9 +74,13 @@ def templates_dir() -> Path:
 
 
 def read_template_properties(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The custom document properties of a Word or Excel file (empty when it has none)."""
+    """The custom document properties of a Word or Excel file (empty when it has none or is unsafe)."""
     from reportkit.render.docx import read_properties
 
+    try:
+        inspect_archive(path, error=TemplateError)
+    except TemplateError:
+        return {}
     try:
         with zipfile.ZipFile(path) as package:
             return read_properties(package)
@@ -101,10 +107,21 @@ def _version_key(version: str) -> tuple[int, ...]:
 def list_templates() -> list[TemplateInfo]:
     """Every shipped template that names its format and version, by kind, format and version."""
     root = templates_dir()
+    paths = [
+        path
+        for path in sorted(root.glob("*/*"))
+        if not path.name.startswith((".", "~$")) and path.suffix.lower() in (".docx", ".xlsx")
+    ]
+    # Reading each file's properties on every render would cost more than the render: cache by file stamps.
+    stamps = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return list(_scan(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _scan(stamps: tuple[tuple[str, int, int], ...]) -> tuple[TemplateInfo, ...]:
     found: list[TemplateInfo] = []
-    for path in sorted(root.glob("*/*")):
-        if path.name.startswith((".", "~$")) or path.suffix.lower() not in (".docx", ".xlsx"):
-            continue
+    for name, _, _ in stamps:
+        path = Path(name)
         properties = read_template_properties(path)
         kind = _kind_of(path, properties)
         format_id = properties.get(FORMAT_PROPERTY)
@@ -113,7 +130,7 @@ def list_templates() -> list[TemplateInfo]:
             continue
         found.append(TemplateInfo(kind, format_id, version, path))
     found.sort(key=lambda t: (t.kind, t.format_id, _version_key(t.version)))
-    return found
+    return tuple(found)
 
 
 def find_template(kind: TemplateKind, format_id: str) -> TemplateInfo:
@@ -362,6 +379,10 @@ def check_docx_template(path: str | os.PathLike[str], format_id: str | None = No
         data = Path(path).read_bytes()
     except OSError:
         return [Problem(source, "文件不存在或无法读取")]
+    try:
+        inspect_archive(data, error=TemplateError, name=source, what="Word 模板（.docx）")
+    except TemplateError as exc:
+        return [Problem(source, exc.summary)]
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             properties = docx_render.read_properties(package)

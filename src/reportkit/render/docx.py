@@ -39,6 +39,7 @@ from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.model import AnnualReport
+from reportkit.safezip import inspect_archive
 from reportkit.values import format_amount, format_date
 
 __all__ = [
@@ -581,6 +582,8 @@ def read_properties(package: zipfile.ZipFile) -> dict[str, str]:
 def compile_docx_template(data: bytes, *, source: str = "<template>") -> CompiledDocxTemplate:
     """Prepare a Word template: every problem (not a Word file, broken Jinja) raises :class:`TemplateError`
     listing each broken place."""
+    # Before lxml sees it: no DOCTYPE/ENTITY declarations, no zip bombs (custom templates are untrusted).
+    inspect_archive(data, error=TemplateError, name=source, what="Word 模板（.docx）")
     try:
         package = zipfile.ZipFile(io.BytesIO(data))
         names = package.namelist()
