@@ -242,8 +242,9 @@ def run_batch(
             if c.report is not None
         ]
         rendered: dict[str, tuple[tuple[str, ...], str]] = {}
-        for job, result in zip(render_jobs, executor.map(_render_one, render_jobs, chunksize=chunk), strict=True):
-            rendered[job[5][0]] = result
+        outcomes = executor.map(_render_one, render_jobs, chunksize=chunk)
+        for job, outcome in zip(render_jobs, outcomes, strict=True):
+            rendered[job[5][0]] = outcome
             if progress:
                 progress("生成", len(rendered), len(render_jobs))
     return [_result(c, rendered.get(c.source)) for c in checked]

@@ -277,7 +277,8 @@ class Applications:
 
     def with_row(self, key: str, value: ApplicantCounts) -> Applications:
         """A copy with the row at ``key`` replaced (keys as in :meth:`row`)."""
-        return _evolve_path(self, key.split("."), value)
+        updated: Applications = _evolve_path(self, key.split("."), value)
+        return updated
 
 
 #: The 21 outcome rows under 三、本年度办理结果 that （七）总计 adds up.

@@ -296,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_batch_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_batch_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     try:
         from reportkit.cli import batch
     except ImportError:  # pragma: no cover - batch arrives with issue 5

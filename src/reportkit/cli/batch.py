@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from reportkit.errors import ReportkitError
 
@@ -93,7 +93,7 @@ def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILURES if refused else EXIT_OK
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     batch = commands.add_parser("batch", help="批量检查并生成一个文件夹中各单位的报告")
     batch.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")

@@ -217,25 +217,20 @@ def _outcomes(prefix: str) -> tuple[Leaf, ...]:
     )
 
 
+_REVIEW = Group("行政复议", _outcomes("review"), key="review")
+_LITIGATION_DIRECT = Group("未经复议直接起诉", _outcomes("litigation_direct"), key="litigation_direct")
+_LITIGATION_AFTER_REVIEW = Group("复议后起诉", _outcomes("litigation_after_review"), key="litigation_after_review")
+
 REVIEW_LITIGATION_COLUMNS: tuple[Group | Leaf, ...] = (
-    Group("行政复议", _outcomes("review"), key="review"),
-    Group(
-        "行政诉讼",
-        (
-            Group("未经复议直接起诉", _outcomes("litigation_direct"), key="litigation_direct"),
-            Group("复议后起诉", _outcomes("litigation_after_review"), key="litigation_after_review"),
-        ),
-    ),
+    _REVIEW,
+    Group("行政诉讼", (_LITIGATION_DIRECT, _LITIGATION_AFTER_REVIEW)),
 )
 
 #: Table 四 has one data row and no row labels.
 REVIEW_LITIGATION_TABLE = Table("review_litigation", (), REVIEW_LITIGATION_COLUMNS)
 
 #: The three case groups of table 四, each with 结果维持 … 总计.
-CASE_GROUPS: tuple[Group, ...] = (
-    REVIEW_LITIGATION_COLUMNS[0],  # type: ignore[assignment]
-    *REVIEW_LITIGATION_COLUMNS[1].children,  # type: ignore[union-attr]
-)
+CASE_GROUPS: tuple[Group, ...] = (_REVIEW, _LITIGATION_DIRECT, _LITIGATION_AFTER_REVIEW)
 
 # ---------------------------------------------------------------------------------------------------
 # Deadlines (条例 Art. 49; local rules for townships and sub-districts)
