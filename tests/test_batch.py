@@ -52,7 +52,9 @@ def test_batch_renders_the_good_agencies_and_lists_the_failing_one(
     assert not list(out.glob(".*.tmp"))
 
 
-def test_batch_command_writes_summary_and_fails_when_an_agency_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_command_writes_summary_and_fails_when_an_agency_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["batch", str(COUNTY), "-o", str(tmp_path), "--previous", str(COUNTY / "previous"), "--jobs", "1"])
     assert code == 1
     printed = capsys.readouterr().out

@@ -42,4 +42,10 @@ def test_any_name_is_one_path_component_inside_the_folder(name: str) -> None:
 
 
 def test_unique_names_do_not_collide_case_insensitively() -> None:
-    assert unique_names(["财政局", "财政局", "Abc", "ABC", "财政局"]) == ["财政局", "财政局-2", "Abc", "ABC-2", "财政局-3"]
+    assert unique_names(["财政局", "财政局", "Abc", "ABC", "财政局"]) == [
+        "财政局",
+        "财政局-2",
+        "Abc",
+        "ABC-2",
+        "财政局-3",
+    ]

@@ -22,9 +22,7 @@ from reportkit.formats.layout import (
 
 FORMAT_ID = "gov-info-annual-report/2021"
 NOTICE = "国办公开办函〔2021〕30号"
-NOTICE_TITLE = (
-    "国务院办公厅政府信息与政务公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知"
-)
+NOTICE_TITLE = "国务院办公厅政府信息与政务公开办公室关于印发《中华人民共和国政府信息公开工作年度报告格式》的通知"
 #: The first reporting year this format serves (the 2019 trial format served 2019 and 2020).
 FIRST_YEAR = 2021
 
@@ -118,7 +116,9 @@ APPLICATION_ROWS: tuple[Group | Leaf, ...] = (
         "三、本年度办理结果",
         (
             Leaf("disclosed", "（一）予以公开"),
-            Leaf("partly_disclosed", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", short="（二）部分公开"),
+            Leaf(
+                "partly_disclosed", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", short="（二）部分公开"
+            ),
             Group(
                 "（三）不予公开",
                 (

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from typing import Union
 
 from attrs import field, frozen
 
@@ -61,7 +60,7 @@ class Group:
     key: str = ""  #: the model attribute holding the children's values, when they are nested
 
 
-Node = Union[Leaf, Group]
+Node = Leaf | Group
 
 
 @frozen
