@@ -49,3 +49,16 @@ def test_unique_names_do_not_collide_case_insensitively() -> None:
         "ABC-2",
         "财政局-3",
     ]
+
+
+def test_atomic_outputs_get_ordinary_file_permissions(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from reportkit.fs import atomic_write_bytes
+
+    target = atomic_write_bytes(tmp_path / "report.docx", b"data")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~mask
+    assert target.read_bytes() == b"data"

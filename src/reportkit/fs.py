@@ -17,6 +17,17 @@ from reportkit.errors import OutputError
 TEMP_SUFFIX = ".tmp"
 
 
+def _read_umask() -> int:
+    # The only portable way to read the umask sets it; done once, at import, before any threads exist.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: Outputs get the permissions an ordinary new file gets (mkstemp alone would make them owner-only).
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
@@ -38,6 +49,8 @@ def atomic_write_bytes(
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), _FILE_MODE)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
