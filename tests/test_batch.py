@@ -33,7 +33,8 @@ def test_batch_renders_the_good_agencies_and_lists_the_failing_one(
 ) -> None:
     out, results = county_run
     by_file = {Path(r.source).name: r for r in results}
-    assert len(results) == len(list(COUNTY.glob("*.toml")))
+    assert len(results) == len(list(COUNTY.glob("*.toml"))) + len(list(COUNTY.glob("*.xlsx"))) == 7
+    assert by_file["shenlin-2022.xlsx"].status == STATUS_OK  # a filled Excel form among the figures files
     failing = by_file["shatang-2022.toml"]
     assert failing.status == STATUS_FINDINGS and failing.failed
     assert failing.errors == 3 and not failing.outputs
@@ -159,3 +160,19 @@ def test_aggregate_command_refuses_reports_with_errors_unless_asked(tmp_path: Pa
     book = load_workbook(io.BytesIO(out.read_bytes()), data_only=True)
     assert book.sheetnames
     assert main(["aggregate", str(COUNTY), "-o", str(out), "--include-errors"]) == 0
+
+
+def test_check_does_not_import_the_renderers() -> None:
+    """`reportkit check` stays fast as a process: docxtpl and openpyxl load only when rendering."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, reportkit; "
+        f"reportkit.check(reportkit.load({str(COUNTY / 'finance-2022.toml')!r})); "
+        "from reportkit.cli import main; "
+        "heavy = [m for m in ('docxtpl', 'docx', 'openpyxl', 'lxml') if m in sys.modules]; "
+        "print(heavy); sys.exit(1 if heavy else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
