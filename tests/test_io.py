@@ -376,3 +376,10 @@ def test_init_toml_carries_the_official_labels_as_comments(tmp_path: Path) -> No
     text = path.read_text(encoding="utf-8")
     assert "# 一、本年新收政府信息公开申请数量" in text
     assert "# 三、本年度办理结果（三）不予公开1.属于国家秘密" in text
+
+
+def test_json_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.json"
+    path.write_text('{"agency": {"name": "甲", "name": "乙", "kind": "department"}}', encoding="utf-8")
+    with pytest.raises(FiguresFileError, match="name.*两次"):
+        reportkit.load(path)

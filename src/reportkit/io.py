@@ -329,9 +329,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"JSON 中不允许 {name}")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON objects whose keys repeat are refused: the last value would silently win (TOML refuses them too)."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(f"键“{key}”出现了两次，请删除其中一个")
+        result[key] = value
+    return result
+
+
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
+        )
+    except _DuplicateKey as exc:
+        raise FiguresFileError(f"JSON 内容有误：{exc}", source=source) from None
     except json.JSONDecodeError as exc:
         raise FiguresFileError(
             f"JSON 语法错误：第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}", source=source
