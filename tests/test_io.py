@@ -381,5 +381,5 @@ def test_init_toml_carries_the_official_labels_as_comments(tmp_path: Path) -> No
 def test_json_duplicate_keys_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "dup.json"
     path.write_text('{"agency": {"name": "甲", "name": "乙", "kind": "department"}}', encoding="utf-8")
-    with pytest.raises(FiguresFileError, match="name.*两次"):
+    with pytest.raises(FiguresFileError, match=r"name.*两次"):
         reportkit.load(path)
