@@ -383,3 +383,10 @@ def test_json_duplicate_keys_are_refused(tmp_path: Path) -> None:
     path.write_text('{"agency": {"name": "甲", "name": "乙", "kind": "department"}}', encoding="utf-8")
     with pytest.raises(FiguresFileError, match=r"name.*两次"):
         reportkit.load(path)
+
+
+def test_yaml_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("agency:\n  name: 甲\n  name: 乙\n  kind: department\n", encoding="utf-8")
+    with pytest.raises(FiguresFileError, match=r"name.*重复"):
+        reportkit.load(path)

@@ -365,8 +365,25 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise FiguresFileError(
             "读取 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'", source=source
         ) from None
+    class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+        """Refuses a mapping whose keys repeat: the last value would silently win."""
+
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            if isinstance(key, list | dict) or key in seen:
+                mark = key_node.start_mark
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"键“{key}”重复（第 {mark.line + 1} 行），请删除其中一个", mark
+                )
+            seen.add(key)
+        mapping: dict[Any, Any] = loader.construct_mapping(node)
+        return mapping
+
+    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark is not None else ""
