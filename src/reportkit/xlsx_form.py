@@ -26,7 +26,6 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -106,13 +105,9 @@ def blank_form_built() -> bytes:
 
 
 def _shipped_path() -> Path:
-    try:
-        packaged = resources.files("reportkit") / "templates" / "xlsx" / FORM_TEMPLATE_NAME
-        if packaged.is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    return Path(__file__).resolve().parents[2] / "templates" / "xlsx" / FORM_TEMPLATE_NAME
+    from reportkit.templates import templates_dir
+
+    return templates_dir() / "xlsx" / FORM_TEMPLATE_NAME
 
 
 @lru_cache(maxsize=1)

@@ -21,7 +21,6 @@ import zipfile
 from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Final
 from xml.sax.saxutils import escape
@@ -61,14 +60,10 @@ Value = int | Decimal | str | dt.date | None
 
 
 def default_template_path() -> Path:
-    """The shipped output template: inside the installed package, or in the source tree."""
-    try:
-        packaged = resources.files("reportkit") / "templates" / "xlsx" / TEMPLATE_NAME
-        if packaged.is_file():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, FileNotFoundError, NotADirectoryError):  # pragma: no cover
-        pass
-    return Path(__file__).resolve().parents[3] / "templates" / "xlsx" / TEMPLATE_NAME
+    """The shipped output template (inside the installed package, or in the source tree)."""
+    from reportkit.templates import templates_dir
+
+    return templates_dir() / "xlsx" / TEMPLATE_NAME
 
 
 # ---------------------------------------------------------------------------------------------------
