@@ -93,12 +93,22 @@ def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILURES if refused else EXIT_OK
 
 
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"并行进程数应为正整数，而不是“{text}”")
+    return value
+
+
 def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     batch = commands.add_parser("batch", help="批量检查并生成一个文件夹中各单位的报告")
     batch.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")
     batch.add_argument("--previous", metavar="DIR", help="上年度各单位的数据文件夹（按机关名称对应）")
-    batch.add_argument("--jobs", type=int, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
+    batch.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
     batch.add_argument("--docx", action="store_true", help="生成 Word（默认生成 Word 和 Excel）")
     batch.add_argument("--xlsx", action="store_true", help="生成 Excel")
     batch.add_argument("--pdf", action="store_true", help="生成 PDF（需要 LibreOffice）")
