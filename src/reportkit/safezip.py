@@ -15,7 +15,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 from attrs import frozen
@@ -42,6 +44,19 @@ DEFAULT_LIMITS = ArchiveLimits()
 _DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_SUFFIXES = (".xml", ".rels", ".vml")
 _CHUNK = 64 * 1024
+#: What zipfile and its decompressors raise for a damaged archive: a bad header, a corrupt deflate stream
+#: (zlib.error), an unsupported method or version (NotImplementedError), an encrypted member (RuntimeError).
+_BROKEN_ARCHIVE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    struct.error,
+    NotImplementedError,
+    RuntimeError,
+    EOFError,
+    OSError,
+    ValueError,
+)
 
 
 def _declares_doctype(head: bytes, complete: bool) -> bool:
@@ -98,7 +113,7 @@ def inspect_archive(
             raise error(f"文件过大（{size} 字节，上限 {limits.max_file_bytes} 字节）", source=where)
         try:
             archive = zipfile.ZipFile(handle)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        except _BROKEN_ARCHIVE:
             raise error(
                 f"不是有效的 {what}（不是 zip 压缩包，或已损坏）；请用 Excel/WPS/Word 另存为新格式后重试", source=where
             ) from None
@@ -134,7 +149,7 @@ def _inspect_members(archive: zipfile.ZipFile, error: type[ReportkitError], wher
                     )
                 # Headers can understate sizes: count what really came out.
                 budget -= len(head) + sum(len(chunk) for chunk in iter(lambda: stream.read(_CHUNK), b""))
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        except _BROKEN_ARCHIVE as exc:
             raise error(f"压缩包成员 {member.filename} 已损坏或无法解压（{exc}）", source=where) from None
         if budget < 0:
             raise error("解压后过大，疑似压缩炸弹，已拒绝", source=where)
