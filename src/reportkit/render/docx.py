@@ -579,6 +579,21 @@ def read_properties(package: zipfile.ZipFile) -> dict[str, str]:
     return result
 
 
+def _check_opens(data: bytes, source: str) -> None:
+    """Refuse a package Word cannot open (a missing [Content_Types].xml, a relationship to a deleted part …):
+    its renders would not open either."""
+    from docx import Document
+
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        raise TemplateError(
+            f"Word 无法打开此模板（{type(exc).__name__}: {exc}）；请用 Word/WPS 另存后重试", source=source
+        ) from None
+    if getattr(document.element, "body", None) is None:  # python-docx gives a root other than w:document no body
+        raise TemplateError("word/document.xml 不是 Word 正文（根元素不是 w:document）", source=source)
+
+
 def compile_docx_template(data: bytes, *, source: str = "<template>") -> CompiledDocxTemplate:
     """Prepare a Word template: every problem (not a Word file, broken Jinja) raises :class:`TemplateError`
     listing each broken place."""
@@ -591,6 +606,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         raise TemplateError("不是有效的 Word（.docx）文件", source=source) from None
     if "word/document.xml" not in names:
         raise TemplateError("不是 Word 文档：缺少 word/document.xml", source=source)
+    _check_opens(data, source)
     patcher = _Patcher()
     parts: list[TemplatePart] = []
     problems: list[Problem] = []
