@@ -30,7 +30,6 @@ from typing import Any
 
 from attrs import frozen
 from jinja2 import StrictUndefined, Template
-from jinja2 import TemplateError as JinjaTemplateError
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
@@ -326,9 +325,30 @@ def placeholder_descriptions() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------
 
 
+#: The longest string or list a template may build with ``*``, and the largest number (in bits) with ``**``.
+MAX_REPEAT = 1_000_000
+MAX_POWER_BITS = 100_000
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, plus limits on ``*`` and ``**``: ``{{ agency * 10**9 }}`` or ``{{ 9**(9**9) }}`` would
+    otherwise take gigabytes or minutes (intercepted operators are also never folded at compile time)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(f"重复生成的内容过长（超过 {MAX_REPEAT} 个字符或元素）")
+        elif isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_POWER_BITS:
+            raise SecurityError("幂运算的结果过大")
+        return super().call_binop(context, operator, left, right)
+
+
 def _environment() -> SandboxedEnvironment:
     """The Jinja environment of every Word template: sandboxed, strict, escaping, no globals."""
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
+    env = _Sandbox(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
     env.globals.clear()  # no range, lipsum, cycler, joiner, dict, namespace: nothing to walk from
     env.filters.pop("safe", None)  # data must never become markup
     return env
@@ -503,7 +523,7 @@ class CompiledDocxTemplate:
         for part in self.parts:
             try:
                 xml = part.template.render(context)
-            except (JinjaTemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+            except Exception as exc:  # the template's code is untrusted: 1/0, 2.5**9999, endless macro recursion …
                 problem = template_problem(part, exc)
                 raise TemplateError("模板无法生成文档", source=self.source, problems=[problem]) from None
             xml = _post_render(xml)
@@ -629,7 +649,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         part_source = _literal_braces(patcher.patch(xml))
         try:
             template = _ENV.from_string(part_source)
-        except TemplateSyntaxError as exc:
+        except Exception as exc:  # TemplateSyntaxError; RecursionError or SyntaxError for absurd nesting
             stub = TemplatePart(name, _part_kind(name), part_source, original, Template(""), False)
             problems.append(template_problem(stub, exc))
             continue
