@@ -33,7 +33,7 @@ from attrs import evolve
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell
 
-from reportkit.errors import FormError, Problem
+from reportkit.errors import FormError, Problem, RenderError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Leaf
 from reportkit.model import (
@@ -55,6 +55,7 @@ from reportkit.model import (
 from reportkit.safezip import ArchiveLimits, inspect_archive
 from reportkit.values import ValueProblem, parse_amount, parse_count, parse_date
 from reportkit.xlsx_layout import (
+    EXCEL_CELL_CHARS,
     FORM_KIND,
     FORM_VERSION,
     NAME_PREFIX,
@@ -65,6 +66,7 @@ from reportkit.xlsx_layout import (
     FieldCell,
     FieldKind,
     build_form,
+    excel_length,
     field_cells,
     workbook_bytes,
 )
@@ -171,11 +173,23 @@ def fill_form(report: AnnualReport) -> bytes:
     """The input form filled with ``report`` (for tests, and for offices moving a figures file to Excel).
 
     Computed totals stay live formulas; a total the report *declares* is typed over its formula, as a
-    person would, so reading the form back gives the same report."""
+    person would, so reading the form back gives the same report. A text longer than an Excel cell holds
+    (32,767 characters) raises :class:`RenderError` naming its cell: cutting it would lose the data."""
+    values = _form_values(report)
+    too_long = [
+        Problem(field.where, f"{field.row_label}：{excel_length(values[field.field])} 个字符，超过 {EXCEL_CELL_CHARS}")
+        for field in field_cells(FORM_KIND)
+        if isinstance(values.get(field.field), str) and excel_length(values[field.field]) > EXCEL_CELL_CHARS
+    ]
+    if too_long:
+        raise RenderError(
+            f"文字过长，Excel 单元格最多容纳 {EXCEL_CELL_CHARS} 个字符，填报表放不下（截断会丢失内容）；"
+            "请精简文字，或继续使用数据文件（.toml/.json）",
+            problems=too_long,
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         wb = load_workbook(io.BytesIO(blank_form()))
-    values = _form_values(report)
     for field in field_cells(FORM_KIND):
         if field.field not in values:
             continue

@@ -39,6 +39,7 @@ from reportkit.formats.layout import CellKind, Leaf, Node, ValueType, depth, lab
 from reportkit.model import OUTCOME_ROW_KEYS, AgencyKind
 
 __all__ = [
+    "EXCEL_CELL_CHARS",
     "FORM_KIND",
     "FORM_VERSION",
     "NAME_PREFIX",
@@ -68,6 +69,14 @@ FORM_VERSION: Final = "1"
 
 #: Prefix of the defined names of value cells: ``rk.applications.new.natural_person``.
 NAME_PREFIX: Final = "rk."
+#: The most characters (UTF-16 code units) an Excel cell holds; openpyxl silently cuts longer text.
+EXCEL_CELL_CHARS: Final = 32_767
+
+
+def excel_length(text: str) -> int:
+    """The length of ``text`` as Excel counts it (a character outside the BMP counts twice)."""
+    return len(text.encode("utf-16-le")) // 2
+
 
 #: Fixed timestamps make the built templates byte-for-byte reproducible.
 FIXED_TIME: Final = dt.datetime(2021, 9, 26, 0, 0, 0)

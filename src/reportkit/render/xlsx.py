@@ -32,12 +32,14 @@ from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.model import AnnualReport
 from reportkit.rules import check, errors
 from reportkit.xlsx_layout import (
+    EXCEL_CELL_CHARS,
     NAME_PREFIX,
     PROP_FORMAT,
     PROP_KIND,
     TABLES_KIND,
     TABLES_VERSION,
     build_tables,
+    excel_length,
     workbook_bytes,
 )
 
@@ -277,6 +279,11 @@ def _cell_xml(slot: _Slot, value: Value) -> str:
     elif isinstance(value, dt.date):
         number = str((value - _EXCEL_EPOCH).days)
     else:
+        if excel_length(value) > EXCEL_CELL_CHARS:  # Excel would refuse the file; cutting would lose data
+            raise RenderError(
+                f"文字过长（{excel_length(value)} 个字符），Excel 单元格最多容纳 {EXCEL_CELL_CHARS} 个字符",
+                problems=[Problem(slot.field, value[:40] + "…")],
+            )
         text = escape(_ILLEGAL_XML.sub("", value))
         return f'<c r="{slot.coord}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     return f'<c r="{slot.coord}"{style}><v>{number}</v></c>'
