@@ -1,0 +1,198 @@
+"""Limits are clear: each large input either works or gets a clear message, and these tests say which.
+
+- A count above 10^9 (``values.MAX_COUNT``) in a figures file or a form: refused, naming the key or cell.
+  Exactly 10^9 works.
+- Texts of 100,000 characters in every text section: ``check``, ``render_docx`` and ``render_xlsx`` work and
+  the Word document holds every character. The Excel *input form* cannot: a cell holds at most 32,767
+  characters, so ``fill_form`` (and ``reportkit init --xlsx --from``) refuses with a RenderError naming each
+  cell, rather than cutting the text (openpyxl cuts silently; the form read back would lose the rest).
+  32,767 characters fit and read back whole.
+- 10,000 agencies in a batch folder work (discover, check, summary); more than ``MAX_INPUTS`` are refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import re
+import time
+from pathlib import Path
+
+import attrs
+import pytest
+from openpyxl import load_workbook
+
+import reportkit
+from docx_helpers import full_report, open_docx
+from reportkit import batch
+from reportkit.cli import main
+from reportkit.errors import FiguresFileError, FormError, RenderError
+from reportkit.values import MAX_COUNT
+from reportkit.xlsx_form import fill_form
+from reportkit.xlsx_layout import EXCEL_CELL_CHARS, FORM_KIND, field_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = (ROOT / "examples" / "longde-chengguan-2021.toml").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Counts
+# ---------------------------------------------------------------------------------------------------
+
+
+def _with_counts(value: str) -> str:
+    text = re.sub(r"^licensing = \d+", f"licensing = {value}", EXAMPLE, flags=re.M)
+    return re.sub(r"^new = \[(\d+)", f"new = [{value}", text, flags=re.M)
+
+
+@pytest.mark.parametrize("value", [str(MAX_COUNT + 1), "10000000000000000000000", f'"{MAX_COUNT + 1}"'])
+def test_a_count_over_a_billion_is_refused_naming_the_key(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "figures.toml"
+    path.write_text(_with_counts(value), encoding="utf-8")
+    with pytest.raises(FiguresFileError) as caught:
+        reportkit.load(path)
+    wheres = {problem.where for problem in caught.value.problems}
+    assert wheres == {"proactive.licensing", "applications.new[0]"}
+    assert str(path) in str(caught.value) and "超过合理范围" in str(caught.value)
+
+
+def test_a_count_of_exactly_a_billion_works(tmp_path: Path) -> None:
+    path = tmp_path / "figures.toml"
+    path.write_text(_with_counts(str(MAX_COUNT)), encoding="utf-8")
+    report = reportkit.load(path)
+    assert report.proactive.licensing == MAX_COUNT and report.applications.new.natural_person == MAX_COUNT
+    reportkit.check(report)
+    document = open_docx(reportkit.render_docx(report, draft=True))
+    assert any(str(MAX_COUNT) in cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    assert reportkit.render_xlsx(report, draft=True)
+
+
+def test_a_count_over_a_billion_in_a_form_names_the_cell(tmp_path: Path) -> None:
+    field = next(f for f in field_cells(FORM_KIND) if f.field == "proactive.licensing")
+    workbook = load_workbook(io.BytesIO(fill_form(full_report())))
+    workbook[field.sheet][field.coord].value = MAX_COUNT + 1
+    path = tmp_path / "form.xlsx"
+    workbook.save(path)
+    with pytest.raises(FormError) as caught:
+        reportkit.load(path)
+    assert [p.where for p in caught.value.problems] == [f"{field.sheet}!{field.coord}"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Long texts
+# ---------------------------------------------------------------------------------------------------
+
+TEXT_FIELDS = ("intro", "proactive", "on_request", "management", "platforms", "oversight", "accountability")
+
+
+def _long_text(length: int, seed: int = 6) -> str:
+    """Varied text without blank lines (a repeated phrase would compress like a zip bomb)."""
+    rng = random.Random(seed)
+    return "".join(rng.choice("政府信息公开年度报告机关县镇街道，。；“”（）abcXYZ 0123456789") for _ in range(length))
+
+
+def _report_with_texts(length: int) -> reportkit.AnnualReport:
+    report = full_report()
+    return attrs.evolve(
+        report,
+        report=attrs.evolve(report.report, preamble=_long_text(length, 1)),
+        overview=attrs.evolve(report.overview, **{key: _long_text(length, i + 2) for i, key in enumerate(TEXT_FIELDS)}),
+        problems=attrs.evolve(report.problems, text=_long_text(length, 20)),
+        other=attrs.evolve(report.other, text=_long_text(length, 21)),
+    )
+
+
+def test_texts_of_100000_characters_check_and_render() -> None:
+    report = _report_with_texts(100_000)
+    start = time.perf_counter()
+    assert not [f for f in reportkit.check(report) if f.severity is reportkit.Severity.ERROR]
+    texts = [p.text for p in open_docx(reportkit.render_docx(report)).paragraphs]
+    for key in TEXT_FIELDS:
+        assert getattr(report.overview, key).strip() in texts
+    assert report.problems.text.strip() in texts and report.other.text.strip() in texts
+    workbook = load_workbook(io.BytesIO(reportkit.render_xlsx(report)))  # tables only: texts are not in it
+    assert workbook["基本信息"]["B3"].value == report.agency.name
+    assert time.perf_counter() - start < 10
+
+
+def test_texts_longer_than_an_excel_cell_are_refused_by_the_form_naming_each_cell() -> None:
+    report = _report_with_texts(EXCEL_CELL_CHARS + 1)
+    with pytest.raises(RenderError) as caught:
+        fill_form(report)
+    text_cells = {
+        f.where for f in field_cells(FORM_KIND) if f.field.startswith(("overview.", "problems.", "other.text"))
+    }
+    text_cells.add(next(f.where for f in field_cells(FORM_KIND) if f.field == "report.preamble"))
+    assert {p.where for p in caught.value.problems} == text_cells
+    assert str(EXCEL_CELL_CHARS) in str(caught.value)
+
+
+def test_init_xlsx_from_a_long_figures_file_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = tmp_path / "figures.toml"
+    reportkit.dump(_report_with_texts(40_000), figures)
+    form = tmp_path / "form.xlsx"
+    assert main(["init", "--xlsx", str(form), "--from", str(figures)]) == 2
+    assert not form.exists()
+    err = capsys.readouterr().err
+    assert str(EXCEL_CELL_CHARS) in err and "Traceback" not in err
+
+
+def test_texts_of_exactly_an_excel_cell_fit_the_form_and_read_back_whole(tmp_path: Path) -> None:
+    report = _report_with_texts(EXCEL_CELL_CHARS)
+    path = tmp_path / "form.xlsx"
+    path.write_bytes(fill_form(report))
+    back = reportkit.load(path)
+    assert back.overview == report.overview and back.problems == report.problems
+    assert back.other.text == report.other.text
+
+
+def test_an_agency_name_longer_than_an_excel_cell_is_refused_by_render_xlsx() -> None:
+    report = full_report()
+    report = attrs.evolve(report, agency=attrs.evolve(report.agency, name="局" * (EXCEL_CELL_CHARS + 1)))
+    with pytest.raises(RenderError, match=str(EXCEL_CELL_CHARS)):
+        reportkit.render_xlsx(report, draft=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# 10,000 agencies
+# ---------------------------------------------------------------------------------------------------
+
+#: A figures file that loads but fails the checks (every text section is empty), so nothing renders.
+SMALL = '[agency]\nname = "测试局{index:05d}"\nkind = "department"\n[report]\nyear = 2021\nsigned_on = 2022-01-19\n'
+
+
+def _county(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    for index in range(count):
+        (folder / f"agency-{index:05d}.toml").write_text(SMALL.format(index=index), encoding="utf-8")
+    return folder
+
+
+def test_more_than_max_inputs_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = _county(tmp_path / "in", 6)
+    monkeypatch.setattr(batch, "MAX_INPUTS", 5)
+    with pytest.raises(reportkit.ReportkitError, match="超过 5 个") as caught:
+        batch.discover(folder)
+    assert str(folder) in str(caught.value)
+    monkeypatch.setattr(batch, "MAX_INPUTS", 6)
+    assert len(batch.discover(folder)) == 6
+
+
+@pytest.mark.slow
+def test_a_batch_of_10000_agencies(tmp_path: Path) -> None:
+    """10,000 files that all fail the checks: discover, check them all and summarise. About 20 s on 2 cores
+    (kept at 10,000: under the 25 s this suite allows for it)."""
+    count = 10_000
+    folder = _county(tmp_path / "in", count)
+    assert len(batch.discover(folder)) == count
+    out = tmp_path / "out"
+    results = batch.run_batch(folder, out, jobs=2)
+    assert len(results) == count
+    assert {r.status for r in results} == {batch.STATUS_FINDINGS}
+    assert list(out.iterdir()) == []  # nothing rendered, nothing half-written
+    rows = list(csv.reader(io.StringIO(batch.summary_csv(results).decode("utf-8-sig"))))
+    assert len(rows) == count + 1
+    assert rows[1][1] == "测试局00000" and rows[-1][1] == f"测试局{count - 1:05d}"
