@@ -527,8 +527,17 @@ class CompiledDocxTemplate:
                 problem = template_problem(part, exc)
                 raise TemplateError("模板无法生成文档", source=self.source, problems=[problem]) from None
             xml = _post_render(xml)
-            if part.fix_tables:
-                xml = _fix_tables(xml)
+            try:
+                if part.fix_tables:
+                    xml = _fix_tables(xml)
+                else:  # a tag that swallowed XML markup renders into a part Word cannot open
+                    etree.fromstring(xml.encode("utf-8"), parser=_parser())
+            except etree.XMLSyntaxError as exc:
+                raise TemplateError(
+                    "模板生成的文档结构已损坏（模板语句吞掉了 Word 的格式标记），请在 Word 中重新输入该处的占位符",
+                    source=self.source,
+                    problems=[Problem(part.label, f"XML 无法解析：{exc}")],
+                ) from None
             if part.kind != "core" or not xml.startswith("<?xml"):
                 xml = _XML_DECLARATION + xml
             rendered.append((part.name, xml.encode("utf-8")))
