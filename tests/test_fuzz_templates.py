@@ -252,6 +252,17 @@ def test_a_document_in_another_namespace_is_a_template_error(tmp_path: Path) -> 
     _answers(path.read_bytes(), tmp_path)
 
 
+def test_a_tag_that_swallows_markup_is_a_template_error(tmp_path: Path) -> None:
+    """Regression (found by the long run): ``{%{{{{{{`` before a placeholder rendered into a document whose XML
+    tags no longer matched; python-docx could not open it."""
+    document = _edit(DOCUMENT, [(DOCUMENT.index("{{ proactive.regulations.issued }}"), 0, "{%{{{{{{")])
+    path = tmp_path / "模板.docx"
+    path.write_bytes(_with_document(document.encode("utf-8")))
+    with pytest.raises(TemplateError, match="结构已损坏"):
+        render_docx(REPORT, template=path)
+    _answers(path.read_bytes(), tmp_path)
+
+
 def test_the_shipped_template_passes_the_property(tmp_path: Path) -> None:
     _answers(SHIPPED, tmp_path)
     with pytest.raises(ReportkitError):  # and a document.xml that is gone is a clear error
