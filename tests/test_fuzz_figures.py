@@ -48,10 +48,34 @@ def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
 
 
 EDITS = st.lists(
-    st.tuples(st.integers(0, 1 << 20), st.integers(0, 8), st.binary(max_size=6) | st.sampled_from(
-        [b'"', b"=", b"[", b"]", b"\n", b"-1", b"3.5", b"\xe4\xb8\x89", b"\xef\xbb\xbf", b"{", b"}", b",", b"nan",
-         b"1e999", b"true", b"\x00", b"9" * 30, b"[[", b'"""']
-    )),
+    st.tuples(
+        st.integers(0, 1 << 20),
+        st.integers(0, 8),
+        st.binary(max_size=6)
+        | st.sampled_from(
+            [
+                b'"',
+                b"=",
+                b"[",
+                b"]",
+                b"\n",
+                b"-1",
+                b"3.5",
+                b"\xe4\xb8\x89",
+                b"\xef\xbb\xbf",
+                b"{",
+                b"}",
+                b",",
+                b"nan",
+                b"1e999",
+                b"true",
+                b"\x00",
+                b"9" * 30,
+                b"[[",
+                b'"""',
+            ]
+        ),
+    ),
     min_size=1,
     max_size=6,
 )
@@ -74,9 +98,28 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=12), children, max_size=6),
     max_leaves=30,
 )
-KEYS = st.sampled_from(["format", "agency", "report", "overview", "proactive", "applications", "review_litigation",
-                        "problems", "other", "name", "kind", "year", "signed_on", "new", "total", "withheld",
-                        "information_fees", "text"])
+KEYS = st.sampled_from(
+    [
+        "format",
+        "agency",
+        "report",
+        "overview",
+        "proactive",
+        "applications",
+        "review_litigation",
+        "problems",
+        "other",
+        "name",
+        "kind",
+        "year",
+        "signed_on",
+        "new",
+        "total",
+        "withheld",
+        "information_fees",
+        "text",
+    ]
+)
 
 
 @FUZZ

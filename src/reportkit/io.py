@@ -345,9 +345,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(
-            text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates
-        )
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
     except _DuplicateKey as exc:
         raise FiguresFileError(f"JSON 内容有误：{exc}", source=source) from None
     except json.JSONDecodeError as exc:
@@ -362,9 +360,8 @@ def _parse_yaml(text: str, source: str) -> Any:
     try:
         import yaml
     except ImportError:
-        raise FiguresFileError(
-            "读取 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'", source=source
-        ) from None
+        raise FiguresFileError("读取 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'", source=source) from None
+
     class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
         """Refuses a mapping whose keys repeat: the last value would silently win."""
 

@@ -485,8 +485,12 @@ def previous_in_force(report: AnnualReport, previous: AnnualReport | None) -> It
             yield Finding(
                 "previous.in_force",
                 Severity.WARNING,
-                Location(fmt.PROACTIVE.heading, f"{block.title} {leaf.label}", in_force.label,
-                         f"proactive.{block.cell_key(leaf, in_force)}"),
+                Location(
+                    fmt.PROACTIVE.heading,
+                    f"{block.title} {leaf.label}",
+                    in_force.label,
+                    f"proactive.{block.cell_key(leaf, in_force)}",
+                ),
                 f"{in_force.label}为 {now}，而上年{in_force.label} + {issued.label} − {repealed.label} = {expected}"
                 f"（相差 {now - expected:+d}）",
             )

@@ -138,8 +138,9 @@ def field_comments() -> dict[str, str]:
         for row in block.rows:
             columns = "，".join(f"{c.key} {c.label}" for c in block.columns)
             notes[f"proactive.{row.key}"] = (
-                f"{block.title} {row.label}：{columns}" if len(block.columns) > 1 else f"{block.title} {row.label}"
-                f"（{block.columns[0].label}）"
+                f"{block.title} {row.label}：{columns}"
+                if len(block.columns) > 1
+                else f"{block.title} {row.label}（{block.columns[0].label}）"
             )
     table = fmt.APPLICATIONS_TABLE
     order = "、".join(c.label for c in table.input_columns)

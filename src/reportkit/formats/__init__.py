@@ -30,7 +30,5 @@ def get_format(format_id: str) -> ModuleType:
         module_path = FORMATS[format_id]
     except KeyError:
         known = "、".join(FORMATS)
-        raise UnknownFormatError(
-            f"未知的报告格式“{format_id}”。本版本支持的格式：{known}。"
-        ) from None
+        raise UnknownFormatError(f"未知的报告格式“{format_id}”。本版本支持的格式：{known}。") from None
     return importlib.import_module(module_path)
