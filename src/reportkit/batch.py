@@ -31,6 +31,7 @@ from reportkit.fs import TEMP_SUFFIX, atomic_write_bytes
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import Agency, AgencyKind, AnnualReport, OtherMatters, ReportInfo
 from reportkit.names import unique_names
+from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Severity, check
 
 __all__ = ["AgencyResult", "aggregate", "discover", "run_batch", "summary_csv", "summary_xlsx"]
@@ -142,18 +143,7 @@ def _render_one(
     written = []
     try:
         for kind in kinds:
-            if kind == "docx":
-                from reportkit.render.docx import render_docx
-
-                data = render_docx(report, draft=draft)
-            elif kind == "xlsx":
-                from reportkit.render.xlsx import render_xlsx
-
-                data = render_xlsx(report, draft=draft)
-            else:
-                from reportkit.render.pdf import render_pdf
-
-                data = render_pdf(report, draft=draft)
+            data = render(kind, report, draft=draft)
             target = atomic_write_bytes(Path(outdir) / f"{stem}.{kind}", data, inputs=inputs)
             written.append(str(target))
     except ReportkitError as exc:
@@ -161,15 +151,6 @@ def _render_one(
     except Exception as exc:  # a bug must not stop the other agencies; it is reported in the summary
         return tuple(written), f"内部错误（请报告此问题）：{type(exc).__name__}: {exc}"
     return tuple(written), ""
-
-
-def _warm_up(kinds: Sequence[str]) -> None:
-    """Load and compile the templates once in the parent, so forked workers inherit them."""
-    try:
-        from reportkit.render import warm_up
-    except ImportError:  # pragma: no cover - older render package
-        return
-    warm_up(kinds)
 
 
 def _executor(jobs: int) -> Executor:
@@ -214,7 +195,7 @@ def run_batch(
     jobs = max(1, jobs or os.cpu_count() or 1)
     chunk = max(1, len(sources) // (jobs * 8))
     if jobs > 1 and len(sources) > 1:
-        _warm_up(kinds)
+        warm_up(kinds)  # compile the templates once, before forking: workers inherit them
     executor: Executor = _executor(jobs) if jobs > 1 and len(sources) > 1 else _Serial()
     with executor:
         checked: list[_Checked] = []

@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Leaf, Node, ValueType, depth, label_path, leaves, span_grid
 from reportkit.model import OUTCOME_ROW_KEYS, AgencyKind
+from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY
 
 __all__ = [
     "EXCEL_CELL_CHARS",
@@ -58,9 +59,9 @@ __all__ = [
 ]
 
 #: Custom document properties every reportkit workbook carries (read by the template registry too).
-PROP_FORMAT: Final = "reportkit.format"
-PROP_VERSION: Final = "reportkit.template_version"
-PROP_KIND: Final = "reportkit.kind"
+PROP_FORMAT: Final = FORMAT_PROPERTY
+PROP_VERSION: Final = VERSION_PROPERTY
+PROP_KIND: Final = KIND_PROPERTY
 
 TABLES_KIND: Final = "xlsx-output"
 FORM_KIND: Final = "xlsx-form"

@@ -122,6 +122,7 @@ def output_stem(report: AnnualReport) -> str:
 
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.fs import atomic_write_bytes
+    from reportkit.render import render
     from reportkit.rules import Severity, check
 
     report = _load(args.file, out)
@@ -145,26 +146,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     stem = output_stem(report)
     inputs = [args.file] + ([args.template] if args.template else [])
     for kind in wanted:
-        data = _render_one(kind, report, args.template, args.draft)
+        data = render(kind, report, args.template, draft=args.draft)
         target = atomic_write_bytes(outdir / f"{stem}.{kind}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:
         out.write(format_findings(findings, _cell_of(args.file)) + "\n")
     return EXIT_OK
-
-
-def _render_one(kind: str, report: AnnualReport, template: str | None, draft: bool) -> bytes:
-    if kind == "docx":
-        from reportkit.render.docx import render_docx
-
-        return render_docx(report, template, draft=draft)
-    if kind == "xlsx":
-        from reportkit.render.xlsx import render_xlsx
-
-        return render_xlsx(report, None, draft=draft)
-    from reportkit.render.pdf import render_pdf
-
-    return render_pdf(report, template, draft=draft)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -6,14 +6,40 @@ Writing files (atomically, never over an input) is the caller's business (:mod:`
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reportkit.model import AnnualReport
+
+#: The output kinds, in the order they are written.
+KINDS = ("docx", "xlsx", "pdf")
+
+
+def render(
+    kind: str, report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False
+) -> bytes:
+    """The bytes of one output ``kind`` ("docx", "xlsx" or "pdf"); ``template`` is a custom Word template
+    (for docx and pdf; the workbook has its own)."""
+    if kind == "docx":
+        from reportkit.render.docx import render_docx
+
+        return render_docx(report, template, draft=draft)
+    if kind == "xlsx":
+        from reportkit.render.xlsx import render_xlsx
+
+        return render_xlsx(report, draft=draft)
+    if kind == "pdf":
+        from reportkit.render.pdf import render_pdf
+
+        return render_pdf(report, template, draft=draft)
+    raise ValueError(f"unknown output kind {kind!r}; expected one of {KINDS}")
 
 
 def warm_up(kinds: Sequence[str]) -> None:
     """Load and compile the shipped templates of ``kinds`` ("docx", "pdf", "xlsx") now, e.g. in a parent
     process before forking workers, so that no render pays for it."""
-    import importlib
-
     from reportkit.errors import TemplateError
     from reportkit.formats import FORMATS
 
@@ -27,10 +53,6 @@ def warm_up(kinds: Sequence[str]) -> None:
             except TemplateError:
                 continue
     if "xlsx" in kinds:
-        try:
-            xlsx = importlib.import_module("reportkit.render.xlsx")
-        except ImportError:
-            return
-        hook = getattr(xlsx, "warm_up", None)
-        if callable(hook):
-            hook()
+        from reportkit.render.xlsx import warm_up as warm_up_xlsx
+
+        warm_up_xlsx()

@@ -511,11 +511,15 @@ class CompiledDocxTemplate:
 
     @property
     def format_id(self) -> str | None:
-        return self.properties.get("reportkit.format")
+        from reportkit.templates import FORMAT_PROPERTY
+
+        return self.properties.get(FORMAT_PROPERTY)
 
     @property
     def version(self) -> str | None:
-        return self.properties.get("reportkit.template_version")
+        from reportkit.templates import VERSION_PROPERTY
+
+        return self.properties.get(VERSION_PROPERTY)
 
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The bytes of the rendered ``.docx``."""

@@ -43,7 +43,7 @@ from reportkit.xlsx_layout import (
     workbook_bytes,
 )
 
-__all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx"]
+__all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx", "warm_up"]
 
 TEMPLATE_NAME: Final = f"tables-2021.v{TABLES_VERSION}.xlsx"
 
@@ -227,6 +227,11 @@ def _load(template: str | os.PathLike[str] | bytes | None) -> _Compiled:
         raise TemplateError("模板文件过大，已拒绝", source=str(path))
     with _lock:
         return _compiled_path(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def warm_up() -> None:
+    """Compile the shipped workbook template now (e.g. before forking batch workers)."""
+    _load(None)
 
 
 # ---------------------------------------------------------------------------------------------------
