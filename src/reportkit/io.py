@@ -28,6 +28,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from reportkit import formats
 from reportkit.errors import FiguresFileError, Problem, ReportkitError
 from reportkit.fs import atomic_write_bytes
+from reportkit.loaded import Loaded
 from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, Applications, CaseOutcomes
 from reportkit.tomlwriter import field_comments, toml_text
 from reportkit.values import ValueProblem, describe, parse_amount, parse_count, parse_date
@@ -39,6 +40,7 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "read",
     "structure",
     "unstructure",
 ]
@@ -426,12 +428,24 @@ def _decode(raw: bytes, source: str) -> str:
 
 
 def load(path: str | os.PathLike[str]) -> AnnualReport:
-    """A report from a figures file (.toml, .json, .yaml) or a filled Excel input form (.xlsx)."""
+    """A report from a figures file (.toml, .json, .yaml) or a filled Excel input form (.xlsx).
+
+    :func:`read` gives the reading notes and the place of every value as well."""
+    file = Path(path)
+    if file.suffix.lower() in FORM_SUFFIXES:
+        from reportkit.xlsx_form import read_form
+
+        return read_form(file)
+    return read(file).report
+
+
+def read(path: str | os.PathLike[str]) -> Loaded:
+    """A report from a figures file or a filled form, with its reading notes and where each value stood."""
     file = Path(path)
     source = str(path)
     suffix = file.suffix.lower()
     if suffix in FORM_SUFFIXES:
-        from reportkit.xlsx_form import read_form
+        from reportkit.xlsx_form import read as read_form
 
         return read_form(file)
     if suffix not in FIGURES_SUFFIXES:
@@ -452,7 +466,7 @@ def load(path: str | os.PathLike[str]) -> AnnualReport:
         raise FiguresFileError("这是一个文件夹，不是数据文件", source=source) from None
     except OSError as exc:
         raise FiguresFileError(f"无法读取文件：{exc.strerror}", source=source) from None
-    return loads(raw, FIGURES_SUFFIXES[suffix], source=source)
+    return Loaded(loads(raw, FIGURES_SUFFIXES[suffix], source=source), source)
 
 
 def _json_default(value: Any) -> Any:

@@ -36,6 +36,7 @@ from openpyxl.cell.cell import Cell
 from reportkit.errors import FormError, Problem, RenderError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Leaf
+from reportkit.loaded import Loaded
 from reportkit.model import (
     Agency,
     AgencyKind,
@@ -77,6 +78,7 @@ __all__ = [
     "blank_form",
     "fill_form",
     "form_cell",
+    "read",
     "read_form",
     "read_form_with_notes",
 ]
@@ -478,6 +480,13 @@ def read_form_with_notes(path: str | os.PathLike[str]) -> tuple[AnnualReport, li
     wb = _open_workbook(data, source)
     _check_identity(wb, source)
     return _read(wb, data, source)
+
+
+def read(path: str | os.PathLike[str]) -> Loaded:
+    """A filled form as a :class:`~reportkit.loaded.Loaded`: the report, its notes and the cell of every value."""
+    report, notes = read_form_with_notes(path)
+    places = {field.field: field.where for field in field_cells(FORM_KIND)}
+    return Loaded(report, str(path), tuple(notes), places)
 
 
 def read_form(path: str | os.PathLike[str]) -> AnnualReport:

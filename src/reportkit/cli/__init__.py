@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, TextIO
 from reportkit.errors import ReportkitError
 
 if TYPE_CHECKING:
+    from reportkit.loaded import Loaded
     from reportkit.model import AnnualReport
     from reportkit.rules import Finding
 
@@ -34,28 +35,15 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(0, width - _width(text))
 
 
-def _load(path: str, out: TextIO | None = None) -> AnnualReport:
-    """Load a figures file or a filled form; a form's reading notes (blank cells read as 0) go to ``out``."""
-    if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
-        from reportkit.xlsx_form import read_form_with_notes
+def _load(path: str, out: TextIO | None = None) -> Loaded:
+    """Read a figures file or a filled form; its reading notes (blank cells read as 0 …) go to ``out``."""
+    from reportkit.io import read
 
-        report, notes = read_form_with_notes(path)
-        if out is not None:
-            for note in notes:
-                out.write(f"提示：{note}\n")
-        return report
-    from reportkit.io import load
-
-    return load(path)
-
-
-def _cell_of(source: str) -> Callable[[str], str | None]:
-    """For a filled Excel form, the cell of a finding's field; nothing for figures files."""
-    if Path(source).suffix.lower() not in (".xlsx", ".xlsm"):
-        return lambda field: None
-    from reportkit.xlsx_form import form_cell
-
-    return form_cell
+    loaded = read(path)
+    if out is not None:
+        for note in loaded.notes:
+            out.write(f"提示：{note}\n")
+    return loaded
 
 
 def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | None] = lambda f: None) -> str:
@@ -88,10 +76,11 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.rules import Severity, check
 
-    report = _load(args.file, None if args.json else out)
-    previous = _load(args.previous) if args.previous else None
+    loaded = _load(args.file, None if args.json else out)
+    report = loaded.report
+    previous = _load(args.previous).report if args.previous else None
     findings = check(report, previous)
-    cell_of = _cell_of(args.file)
+    cell_of = loaded.where
     if args.json:
         payload = []
         for finding in findings:
@@ -125,12 +114,13 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.render import render
     from reportkit.rules import Severity, check
 
-    report = _load(args.file, out)
+    loaded = _load(args.file, out)
+    report = loaded.report
     findings = check(report)
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if errors and not args.draft:
         out.write(f"{args.file}：报告有 {len(errors)} 项错误，未生成文件。请先修正，或用 --draft 生成草稿。\n")
-        out.write(format_findings(findings, _cell_of(args.file)) + "\n")
+        out.write(format_findings(findings, loaded.where) + "\n")
         return EXIT_FINDINGS
     wanted = [kind for kind in ("docx", "xlsx", "pdf") if getattr(args, kind)]
     if not wanted:
@@ -150,7 +140,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
         target = atomic_write_bytes(outdir / f"{stem}.{kind}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:
-        out.write(format_findings(findings, _cell_of(args.file)) + "\n")
+        out.write(format_findings(findings, loaded.where) + "\n")
     return EXIT_OK
 
 
@@ -166,7 +156,7 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     if target.exists() and not args.force:
         out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
         return EXIT_UNREADABLE
-    source = _load(args.source) if args.source else None
+    source = _load(args.source).report if args.source else None
     if args.xlsx or target.suffix.lower() == ".xlsx":
         from reportkit import xlsx_form
 
