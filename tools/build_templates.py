@@ -53,6 +53,16 @@ from reportkit.render.docx import (  # noqa: E402
     TEXT_WIDTH_TWIPS,
     ZIP_DATE,
 )
+from reportkit.render.gongwen import (  # noqa: E402
+    APPLICATION_LABEL_WIDTHS,
+    FANGSONG,
+    HEITI,
+    KAITI,
+    LATIN,
+    PROACTIVE_WIDTHS,
+    SONGTI,
+    XIAOBIAOSONG,
+)
 from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY  # noqa: E402
 
 DOCX_TEMPLATE_VERSION = "1"
@@ -60,13 +70,6 @@ DOCX_TEMPLATE = ROOT / "templates" / "docx" / f"annual-report-2021.v{DOCX_TEMPLA
 
 #: Fixed document dates (the date of the notice the format follows), so a rebuild is byte-identical.
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)
-
-LATIN = "Times New Roman"
-FANGSONG = "仿宋_GB2312"
-KAITI = "楷体_GB2312"
-HEITI = "黑体"
-SONGTI = "宋体"
-XIAOBIAOSONG = "方正小标宋简体"
 
 #: Font-table hints: Word substitutes these when the named font is missing (altName, panose, charset GB2312).
 FONT_TABLE = (
@@ -92,9 +95,8 @@ TITLE_LINE = 700  #: 35 pt
 PAGE_NUMBER_INDENT = 280  #: 一字 at 4号 (14 pt)
 CELL_MARGIN = 57  #: 1 mm left and right inside table cells
 
-# Column widths in twips; each table fills the 版心 exactly (8844 twips = 156 mm).
-PROACTIVE_WIDTHS = (2844, 2000, 2000, 2000)
-APPLICATION_LABEL_WIDTHS = (480, 1240, 2400)
+# Column widths in twips (PROACTIVE_WIDTHS, APPLICATION_LABEL_WIDTHS: render/gongwen.py); each table fills the
+# 版心 exactly (8844 twips = 156 mm).
 REVIEW_COLUMN_COUNT = 15
 
 

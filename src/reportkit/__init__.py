@@ -1,7 +1,8 @@
 """reportkit: 政府信息公开工作年度报告 in the official 2021 format.
 
 The public API: :func:`load` / :func:`loads` a report, :func:`check` it against the official rules,
-:func:`dump` it, and render it with :func:`render_docx`, :func:`render_xlsx` or :func:`render_pdf`.
+:func:`dump` it, and render it with :func:`render_docx`, :func:`render_xlsx`, :func:`render_pdf` or
+:func:`render_html`.
 Rendering modules (and docxtpl, openpyxl) are imported only when first used, so checking stays fast.
 """
 
@@ -45,6 +46,7 @@ from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
     from reportkit.render.docx import render_docx
+    from reportkit.render.html import render_html
     from reportkit.render.pdf import render_pdf
     from reportkit.render.xlsx import render_xlsx
 
@@ -54,6 +56,7 @@ _LAZY = {
     "render_docx": "reportkit.render.docx",
     "render_xlsx": "reportkit.render.xlsx",
     "render_pdf": "reportkit.render.pdf",
+    "render_html": "reportkit.render.html",
 }
 
 
@@ -102,6 +105,7 @@ __all__ = [
     "load",
     "loads",
     "render_docx",
+    "render_html",
     "render_pdf",
     "render_xlsx",
 ]

@@ -111,7 +111,7 @@ def output_stem(report: AnnualReport) -> str:
 
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.fs import atomic_write_bytes
-    from reportkit.render import render
+    from reportkit.render import file_suffix, render
     from reportkit.rules import Severity, check
 
     loaded = _load(args.file, out)
@@ -122,7 +122,8 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{args.file}：报告有 {len(errors)} 项错误，未生成文件。请先修正，或用 --draft 生成草稿。\n")
         out.write(format_findings(findings, loaded.where) + "\n")
         return EXIT_FINDINGS
-    wanted = [kind for kind in ("docx", "xlsx", "pdf") if getattr(args, kind)]
+    kinds = ("docx", "xlsx", "pdf", "html", "html-fragment")
+    wanted = [kind for kind in kinds if getattr(args, kind.replace("-", "_"))]
     if not wanted:
         from reportkit.render.pdf import find_soffice
 
@@ -137,7 +138,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     inputs = [args.file] + ([args.template] if args.template else [])
     for kind in wanted:
         data = render(kind, report, args.template, draft=args.draft)
-        target = atomic_write_bytes(outdir / f"{stem}.{kind}", data, inputs=inputs)
+        target = atomic_write_bytes(outdir / f"{stem}.{file_suffix(kind)}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:
         out.write(format_findings(findings, loaded.where) + "\n")
@@ -249,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--docx", action="store_true", help="生成 Word 文件")
     render.add_argument("--xlsx", action="store_true", help="生成 Excel 文件")
     render.add_argument("--pdf", action="store_true", help="生成 PDF（需要 LibreOffice）")
+    render.add_argument("--html", action="store_true", help="生成网页（.html，可直接发布或打印为 A4）")
+    render.add_argument(
+        "--html-fragment", action="store_true", help="生成可粘贴到网站编辑器的网页片段（.fragment.html，仅内联样式）"
+    )
     render.add_argument("--template", metavar="PATH", help="自定义 Word 模板")
     render.add_argument("--draft", action="store_true", help="有错误时仍生成草稿（每页标注“草稿”）")
     render.set_defaults(func=cmd_render)

@@ -1,4 +1,5 @@
-"""Renderers: a checked :class:`~reportkit.model.AnnualReport` to Word (:mod:`.docx`), Excel and PDF (:mod:`.pdf`).
+"""Renderers: a checked :class:`~reportkit.model.AnnualReport` to Word (:mod:`.docx`), Excel, PDF (:mod:`.pdf`)
+and HTML (:mod:`.html`: a portal page, or a fragment for a CMS editor).
 
 Every renderer is pure: it reads the model and a template and returns the bytes of the output file.
 Writing files (atomically, never over an input) is the caller's business (:mod:`reportkit.fs`).
@@ -14,14 +15,22 @@ if TYPE_CHECKING:
     from reportkit.model import AnnualReport
 
 #: The output kinds, in the order they are written.
-KINDS = ("docx", "xlsx", "pdf")
+KINDS = ("docx", "xlsx", "pdf", "html", "html-fragment")
+
+#: File suffixes of the kinds whose suffix is not the kind itself.
+_SUFFIXES = {"html-fragment": "fragment.html"}
+
+
+def file_suffix(kind: str) -> str:
+    """The suffix (without the leading dot) of an output file of ``kind``: ``fragment.html`` for the fragment."""
+    return _SUFFIXES.get(kind, kind)
 
 
 def render(
     kind: str, report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False
 ) -> bytes:
-    """The bytes of one output ``kind`` ("docx", "xlsx" or "pdf"); ``template`` is a custom Word template
-    (for docx and pdf; the workbook has its own)."""
+    """The bytes of one output ``kind`` ("docx", "xlsx", "pdf", "html" or "html-fragment", HTML in UTF-8);
+    ``template`` is a custom Word template (for docx and pdf; the workbook and the HTML have their own)."""
     if kind == "docx":
         from reportkit.render.docx import render_docx
 
@@ -34,6 +43,10 @@ def render(
         from reportkit.render.pdf import render_pdf
 
         return render_pdf(report, template, draft=draft)
+    if kind in ("html", "html-fragment"):
+        from reportkit.render.html import render_html
+
+        return render_html(report, draft=draft, fragment=kind == "html-fragment").encode("utf-8")
     raise ValueError(f"unknown output kind {kind!r}; expected one of {KINDS}")
 
 

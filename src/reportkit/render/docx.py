@@ -50,6 +50,7 @@ __all__ = [
     "load_docx_template",
     "paragraphs",
     "placeholder_descriptions",
+    "release_check",
     "render_docx",
 ]
 
@@ -734,6 +735,14 @@ def render_docx(report: AnnualReport, template: str | os.PathLike[str] | None = 
     A report with error findings is refused with :class:`RenderError` listing them, unless ``draft``:
     a draft carries the header “草稿：N 项校验错误未解决” on every page.
     """
+    error_count = release_check(report, draft=draft)
+    compiled = _template_for(report, template)
+    return compiled.render(build_context(report, draft=draft, error_count=error_count))
+
+
+def release_check(report: AnnualReport, *, draft: bool) -> int:
+    """The number of error findings of ``report``; with any and not ``draft``, :class:`RenderError` listing them
+    (a report with errors is only ever printed as a draft that says so)."""
     from reportkit.rules import check, errors
 
     found = errors(check(report))
@@ -742,5 +751,4 @@ def render_docx(report: AnnualReport, template: str | os.PathLike[str] | None = 
             f"报告有 {len(found)} 项错误，不能生成正式文本；请先修正，或以草稿方式生成（--draft）",
             problems=[Problem(f.location.describe() or f.code, f.message) for f in found],
         )
-    compiled = _template_for(report, template)
-    return compiled.render(build_context(report, draft=draft, error_count=len(found)))
+    return len(found)
