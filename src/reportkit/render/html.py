@@ -65,19 +65,21 @@ _ROLES: dict[str, str] = {
     "table": f"border-collapse: collapse; width: 100%; table-layout: fixed; margin: 0 auto; font-family: {_FANGSONG}; "
     "font-size: 10.5pt; line-height: 1.3; text-indent: 0; text-align: center",
     "table-large": "font-size: 12pt",
-    "cell": "border: 1px solid #000; padding: 1pt 1mm; vertical-align: middle; text-align: center; font-weight: normal",
+    # A number too wide for its column wraps, as Word wraps it, rather than running over the border.
+    "cell": "border: 1px solid #000; padding: 1pt 1mm; vertical-align: middle; text-align: center; "
+    "font-weight: normal; overflow-wrap: anywhere",
     "cell-left": "text-align: left",
     "signoff": f"margin: {_LINE} 0 0; text-indent: 0; text-align: right",
 }
 
+# Print: rows never split across pages, but a cell spanning rows may (when whole rows avoid breaks, Chromium keeps
+# every row under a rowspan together, and table 三's outcome group spans 22 rows: most of a page).
 _STYLESHEET_EXTRA = f"""\
 html {{ background: #e8e8e8; }}
 body {{ margin: 0; padding: 24px 0; }}
 .rk-report {{ box-sizing: content-box; width: 156mm; margin: 0 auto; padding: 37mm 26mm 35mm 28mm;
   background: #fff; box-shadow: 0 0 6px rgba(0, 0, 0, 0.3); }}
 .rk-keep {{ break-inside: avoid; page-break-inside: avoid; }}
-/* Rows never split across pages; a cell spanning rows may (Chromium keeps a whole row group together when
-   its rows avoid breaks, and table 三's 三、本年度办理结果 spans 22 rows). */
 .rk-table th:not([rowspan]), .rk-table td:not([rowspan]) {{ break-inside: avoid; page-break-inside: avoid; }}
 .rk-table thead {{ display: table-header-group; }}
 .rk-section, .rk-subsection, .rk-title {{ break-after: avoid; page-break-after: avoid; }}
