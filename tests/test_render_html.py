@@ -596,3 +596,12 @@ def test_chromium_prints_the_page_on_a4(tmp_path: Path) -> None:
     assert any(fmt.REVIEW_LITIGATION.heading in text and numbers4 in text for text in pages)
     # the sign-off name and date on the same page, the last one
     assert _norm(report.agency.name) + "2022年1月19日" in pages[-1]
+
+
+def test_a_missing_chromium_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium"):
+        _require(None, "Chromium")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        _require(None, "Chromium")
