@@ -292,7 +292,7 @@ def _process(source: str) -> _Done:
     )
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
-    stem = safe_filename(report.title)
+    stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
     try:
         for kind in context.kinds:
@@ -518,6 +518,15 @@ def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
     return cell
 
 
+def _line_count(text: str, width: float) -> int:
+    """How many lines ``text`` takes in a column ``width`` wide (a CJK character is about two units)."""
+    count = 0
+    for line in text.split("\n"):
+        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
+        count += max(1, -(-units // max(int(width) - 1, 1)))
+    return count
+
+
 def summary_xlsx(results: Sequence[AgencyResult]) -> bytes:
     """The batch summary as a workbook: one row per agency, failures first-glance red."""
     from openpyxl import Workbook
@@ -532,16 +541,21 @@ def summary_xlsx(results: Sequence[AgencyResult]) -> bytes:
         _put(sheet, 1, column, label).font = Font(bold=True)
     red = PatternFill("solid", fgColor="FFC7CE")
     wrap = Alignment(wrap_text=True, vertical="top")
-    wrapped = {1, len(head) - 1, len(head)}
+    top = Alignment(vertical="top")
+    widths = {1: 30, 2: 24, 3: 40, 4: 16, len(head) - 2: 30, len(head) - 1: 60, len(head): 40}
+    wrapped = {1, len(head) - 2, len(head) - 1, len(head)}
     for number, (result, row) in enumerate(zip(results, rows, strict=True), 2):
+        lines = 1
         for column, value in enumerate(row, 1):
             cell = _put(sheet, number, column, value)
             if result.failed:
                 cell.fill = red
-            if column in wrapped:
-                cell.alignment = wrap
+            cell.alignment = wrap if column in wrapped else top
+            if column in wrapped and isinstance(value, str):
+                lines = max(lines, _line_count(value, widths[column]))
+        # Excel and LibreOffice do not size a row to its wrapped text by themselves.
+        sheet.row_dimensions[number].height = min(409, 15 * lines)
     sheet.freeze_panes = "A2"
-    widths = {1: 30, 2: 24, 3: 40, 4: 16, len(head) - 2: 30, len(head) - 1: 60, len(head): 40}
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = width
     buffer = io.BytesIO()
