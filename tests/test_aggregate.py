@@ -126,3 +126,14 @@ def test_the_summary_workbook_is_not_taken_for_a_form(tmp_path: Path) -> None:
     path.write_bytes(summary_workbook(aggregate([_load("finance")[1]])))
     with pytest.raises(reportkit.ReportkitError, match="不是填报表"):
         reportkit.load(path)
+
+
+def test_texts_of_the_summary_workbook_are_never_formulas() -> None:
+    _, report = _load("finance")
+    evil = attrs.evolve(report, agency=attrs.evolve(report.agency, name='=HYPERLINK("http://x.invalid/","y")'))
+    summary = aggregate([("=cmd|' /C calc'!A0", evil)], name="=1+1")
+    book = load_workbook(io.BytesIO(summary_workbook(summary)))
+    formulas = [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert formulas == []
+    texts = [cell.value for row in book["汇总说明"].iter_rows() for cell in row]
+    assert texts[0].startswith("=1+1") and evil.agency.name in texts and "=cmd|' /C calc'!A0" in texts

@@ -3,6 +3,7 @@ alone while the others go on; workers die with their parent."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -94,6 +95,24 @@ def test_a_killed_worker_is_replaced() -> None:
         outcomes = list(workers.map(_hostile, [0, 4, 1, 5]))
         assert [o.value for o in outcomes] == [None, 16, None, 25]
         assert len(workers.pids) == 1  # one live worker, the second replacement
+
+
+def test_a_worker_killed_while_idle_does_not_fail_the_next_task() -> None:
+    with Pool(1) as workers:
+        assert [o.value for o in workers.map(_square, [4])] == [16]
+        (pid,) = workers.pids
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        # Gone for good: a killed process shows as a zombie while its threads are still being torn down.
+        while pid in {p.pid for p in multiprocessing.active_children()} and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [o.value for o in workers.map(_square, [5])] == [25]
+
+
+def test_workers_start_only_as_tasks_need_them() -> None:
+    with Pool(4) as workers:
+        assert [o.value for o in workers.map(_square, [2, 3])] == [4, 9]
+        assert 1 <= len(workers.pids) <= 2
 
 
 def _broken_start() -> None:

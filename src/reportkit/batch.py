@@ -708,12 +708,14 @@ def summary_workbook(summary: CountySummary) -> bytes:
     from reportkit import xlsx_layout as xl
     from reportkit.formats import gov2021 as fmt
 
+    title = clean_text(summary.title)
     book = xl._new_workbook(SUMMARY_KIND, "1")
-    book.properties.title = summary.title
+    book.properties.title = title
 
     # 汇总说明
     s = xl._Sheet(book.create_sheet(SUMMARY_SHEET), {1: 8, 2: 36, 3: 36, 4: 40}, form=False)
-    xl._heading(s, clean_text(summary.title), 4)
+    xl._heading(s, title, 4)
+    _put(s.ws, 1, 1, title)  # a name given as "=…" stays text
     row = 3
     facts: list[tuple[str, Any]] = [
         ("汇总范围", summary.name or "（未指定）"),

@@ -145,9 +145,14 @@ def _limit_memory(limit: int | None) -> None:
         return
     if not hasattr(resource, "RLIMIT_AS"):  # pragma: no cover
         return
-    base = 0
-    with contextlib.suppress(OSError, ValueError, IndexError), open("/proc/self/statm", "rb") as handle:
-        base = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    # The limit is on top of what the worker already maps (a forked worker maps all the parent's
+    # libraries). Where that cannot be read (no /proc: macOS, whose address space is huge and whose
+    # RLIMIT_AS is not what it is on Linux), there is no limit rather than a wrong one.
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            base = int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return
     with contextlib.suppress(OSError, ValueError):
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         soft = base + limit
@@ -329,14 +334,17 @@ class Pool:
     # -- running tasks ------------------------------------------------------------------------------
 
     def _worker(self) -> _Worker | None:
-        if self._idle:
-            return self._idle.pop()
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.process.is_alive():
+                return worker
+            worker.kill()  # died while idle (killed from outside): not the next task's fault
         if len(self._busy) < self.jobs:
             self._started += 1
             return _Worker(self._context, self._setup, self._started)
         return None
 
-    def map(
+    def map(  # one map at a time per pool
         self,
         fn: Callable[[T], R],
         tasks: Iterable[T],
@@ -357,19 +365,20 @@ class Pool:
         pending = iter(enumerate(tasks))
         finished: dict[int, Outcome[R]] = {}
         next_index = done = 0
+        held: tuple[int, T] | None = None  # the next task, taken before a worker was free for it
         exhausted = False
         try:
             while True:
-                while not exhausted:
+                while not exhausted or held is not None:
+                    if held is None:
+                        held = next(pending, None)
+                        if held is None:
+                            exhausted = True
+                            break
                     worker = self._worker()
                     if worker is None:
                         break
-                    item = next(pending, None)
-                    if item is None:
-                        exhausted = True
-                        self._idle.append(worker)
-                        break
-                    index, task = item
+                    (index, task), held = held, None
                     try:
                         worker.send(index, fn, task, self.timeout)
                     except (OSError, EOFError):  # an idle worker that died: fail this task, replace it
@@ -384,7 +393,7 @@ class Pool:
                 while next_index in finished:
                     yield finished.pop(next_index)
                     next_index += 1
-                if exhausted and not self._busy:
+                if exhausted and held is None and not self._busy:
                     break
                 for outcome in self._collect():
                     finished[outcome.index] = outcome
