@@ -165,3 +165,24 @@ def test_each_report_is_checked_once_per_batch_item(
         ("隆德县财政局", "True"),
     ]
     assert str(os.getpid()) not in {pid for pid, _, _ in lines}
+
+
+def test_a_previous_file_that_breaks_after_it_was_indexed_is_a_warning(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportkit.batch as batch
+
+    real = batch.load
+
+    def load(path: str) -> reportkit.AnnualReport:
+        if batch._context is not None and Path(path).name == "caizheng.toml":  # in the worker, not the index
+            raise reportkit.ReportkitError("文件已损坏", source=str(path))
+        return real(path)
+
+    monkeypatch.setattr(batch, "load", load)
+    now, before = folders
+    results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
+    (finance,) = [r for r in results if "finance" in r.source]
+    assert finance.status == STATUS_OK and finance.previous == ""
+    (line,) = [line for line in finance.findings if "previous.missing" in line]
+    assert "caizheng.toml" in line and "文件已损坏" in line

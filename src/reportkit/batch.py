@@ -269,7 +269,14 @@ def _process(source: str) -> _Done:
         return _Done(AgencyResult(source, STATUS_UNREADABLE, findings=(_internal(exc),)))
     try:
         previous_file, notes = (None, []) if context.previous is None else context.previous.match(report, source)
-        previous = load(previous_file.source) if previous_file is not None else None
+        previous = None
+        if previous_file is not None:
+            try:
+                previous = load(previous_file.source)
+            except ReportkitError as exc:  # changed since it was indexed: no cross-year check, said so
+                message = f"上年报告 {previous_file.source} 无法读取（{exc.summary}），未做跨年核对"
+                notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
+                previous_file = None
         findings = [*check(report, previous), *notes]
     except MemoryError:
         raise
