@@ -134,8 +134,12 @@ def _report_with(seed: int) -> reportkit.AnnualReport:
     )
 
 
+def _agency(report: reportkit.AnnualReport, name: str) -> reportkit.AnnualReport:
+    return attrs.evolve(report, agency=attrs.evolve(report.agency, name=name))
+
+
 def test_aggregate_sums_every_cell() -> None:
-    parts = [_report_with(1), _report_with(100), _report_with(1000)]
+    parts = [_agency(_report_with(1), "甲局"), _agency(_report_with(100), "乙局"), _agency(_report_with(1000), "丙局")]
     total = aggregate(parts, name="隆德县")
     table = fmt.APPLICATIONS_TABLE
     for row in table.row_leaves:
@@ -150,8 +154,9 @@ def test_aggregate_sums_every_cell() -> None:
                 key = block.cell_key(leaf, column)
                 assert total.proactive.value(key) == sum(p.proactive.value(key) for p in parts), key
     assert total.proactive.fees_wan_yuan == Decimal("1101.75")
-    assert total.other.information_fees == reportkit.InformationFees(1101, Decimal(110100), Decimal(55050))
-    assert total.agency.name == "隆德县"
+    assert total.information_fees == reportkit.InformationFees(1101, Decimal(110100), Decimal(55050))
+    assert total.title == "隆德县2022年政府信息公开工作年度报告数据汇总"
+    assert total.count == 3 and [m.agency for m in total.included] == ["甲局", "乙局", "丙局"]
 
 
 def test_aggregate_command_refuses_reports_with_errors_unless_asked(tmp_path: Path) -> None:

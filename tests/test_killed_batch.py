@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 import reportkit
-from reportkit.batch import _TEMPORARY
+from reportkit.fs import TEMPORARY as _TEMPORARY
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -507,6 +507,18 @@ def test_previous_year_mismatch() -> None:
     assert "2020" in finding.message and "2021" in finding.message
 
 
+def test_previous_other_agency() -> None:
+    now, prev = pair()
+    other = with_path(prev, "agency.name", "某某县审计局")
+    finding = one(check(now, other), "previous.other_agency")
+    assert finding.severity is WARNING
+    assert finding.location == Location(REPORT, "机关名称", "", "agency.name")
+    assert now.agency.name in finding.message and "某某县审计局" in finding.message
+    # The same agency written with other white space or full-width forms is not another agency.
+    spaced = with_path(prev, "agency.name", "\u3000" + " ".join(now.agency.name) + " ")
+    assert "previous.other_agency" not in [f.code for f in check(now, spaced)]
+
+
 def test_previous_carried_over() -> None:
     now, prev = pair()
     forward = prev.applications.carried_forward
@@ -591,6 +603,7 @@ TESTED_CODES = {
     "fees.amount_without_notice",
     "fees.unpaid_exceeds_notices",
     "previous.year_mismatch",
+    "previous.other_agency",
     "previous.carried_over",
     "previous.in_force",
     "previous.text_copied",

@@ -432,11 +432,28 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
 # ---------------------------------------------------------------------------------------------------
 
 
+_NAME_NOISE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def agency_key(name: str) -> str:
+    """An agency name as compared across files: full-width and half-width forms alike (NFKC), white space
+    and invisible characters removed, letters case-folded (``隆德县 财政局`` and ``隆德县财政局`` are one)."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", name)).casefold()
+
+
 @rule
 def previous_year(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Last year's report is of the year before and of the same agency."""
     if previous is None:
         return
+    if agency_key(previous.agency.name) != agency_key(report.agency.name):
+        yield Finding(
+            "previous.other_agency",
+            Severity.WARNING,
+            _section(_REPORT_SECTION, "agency.name", "机关名称"),
+            f"用于对比的上年报告是“{previous.agency.name}”的，而本报告是“{report.agency.name}”的；"
+            "跨年核对只在同一机关的两份报告之间才有意义。如系机关更名，可忽略此提醒，否则请换用本机关的上年报告",
+        )
     if previous.year != report.year - 1:
         yield Finding(
             "previous.year_mismatch",
