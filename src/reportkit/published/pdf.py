@@ -377,6 +377,16 @@ def _column_of(x: float, columns: list[float], size: float) -> int | None:
     return best
 
 
+def _margins(lines: list[dict[str, Any]]) -> tuple[float, float]:
+    """The left and right edges of the text column, from the lines of the whole document (most lines of
+    a report are full-width body lines, so the 5th and 95th percentiles are the margins)."""
+    if not lines:
+        return 0.0, 0.0
+    lefts = sorted(float(line["x0"]) for line in lines)
+    rights = sorted(float(line["x1"]) for line in lines)
+    return lefts[len(lefts) // 20], rights[len(rights) * 19 // 20]
+
+
 def _round(box: Sequence[float]) -> Box:
     return (round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1))
 
@@ -450,7 +460,9 @@ def _merge(a: GridCell, b: GridCell, extra_rows: int) -> GridCell:
     return attrs.evolve(a, raw=raw, text=clean(raw), rowspan=a.rowspan + extra_rows, where=where)
 
 
-def _stitch(first: Grid, second: Grid) -> Grid:
+def _stitch(first: Grid, second: Grid) -> tuple[Grid, int, bool]:
+    """``second`` (the next page's fragment) joined to ``first``; also the number of repeated header rows
+    dropped and whether a row cut by the page break was joined."""
     drop = repeated_rows(first, second)
     pairs = _pairs(first, second, drop)
     joined = pairs is not None and _row_continues(pairs)
@@ -473,15 +485,28 @@ def _stitch(first: Grid, second: Grid) -> Grid:
             rows[target].sort(key=lambda c: c.col)
         elif moved or not joined:
             rows.append(moved)
-    return attrs.evolve(first, rows=tuple(tuple(row) for row in rows), width=max(first.width, second.width))
+    grid = attrs.evolve(first, rows=tuple(tuple(row) for row in rows), width=max(first.width, second.width))
+    return grid, drop, joined
 
 
-def _join(carry: _Item, item: _Item) -> Block | None:
+@define
+class _Stitching:
+    tables: int = 0
+    header_rows: int = 0
+    cut_rows: int = 0
+    paragraphs: int = 0
+
+
+def _join(carry: _Item, item: _Item, counts: _Stitching) -> Block | None:
     """The block ``carry`` (ending the previous page) and ``item`` (starting this one) make, when they are
     one table or one paragraph cut by the page break; else None."""
     previous, block = carry.block, item.block
     if isinstance(previous, Grid) and isinstance(block, Grid) and carry.edges and _same_edges(carry.edges, item.edges):
-        return _stitch(previous, block)
+        grid, dropped, cut = _stitch(previous, block)
+        counts.tables += 1
+        counts.header_rows += dropped
+        counts.cut_rows += cut
+        return grid
     if (
         isinstance(previous, Paragraph)
         and isinstance(block, Paragraph)
@@ -489,6 +514,7 @@ def _join(carry: _Item, item: _Item) -> Block | None:
         and not item.first_indented
         and block.text
     ):
+        counts.paragraphs += 1
         raw = f"{previous.raw}\n{block.raw}"
         where = attrs.evolve(previous.where, parts=(*previous.where.parts, block.where))
         return attrs.evolve(previous, raw=raw, text=clean(raw), where=where)
@@ -498,20 +524,23 @@ def _join(carry: _Item, item: _Item) -> Block | None:
 def _assemble(pages: list[_Page], notes: list[Problem]) -> list[Block]:
     blocks: list[Block] = []
     carry: _Item | None = None  # the last item of the previous page, which may continue on this one
-    stitched = 0
+    counts = _Stitching()
     for page in pages:
         items = sorted(page.items, key=lambda item: item.top)
         for position, item in enumerate(items):
-            joined = _join(carry, item) if position == 0 and carry is not None else None
+            joined = _join(carry, item, counts) if position == 0 and carry is not None else None
             if joined is not None:
-                stitched += isinstance(joined, Grid)
                 blocks[-1] = joined
                 items[position] = attrs.evolve(item, block=joined)
                 continue
             blocks.append(item.block)
         carry = items[-1] if items else None
-    if stitched:
-        notes.append(Problem("", f"{stitched} 处跨页的表格已拼接（下一页重复的表头已去掉）"))
+    if counts.tables:
+        details = [f"去掉下一页重复的表头 {counts.header_rows} 行"] if counts.header_rows else []
+        if counts.cut_rows:
+            details.append(f"合并被分页截断的行 {counts.cut_rows} 处")
+        extra = f"（{'，'.join(details)}）" if details else ""
+        notes.append(Problem("", f"{counts.tables} 处跨页的表格已拼接{extra}；请核对分页处的行"))
     return blocks
 
 
@@ -567,10 +596,13 @@ def read(data: bytes, *, source: str, limits: ReadLimits = DEFAULT_LIMITS) -> Do
                 )
         info = {str(k): v for k, v in (document.metadata or {}).items()}
     kept, dropped = _drop_furniture(pages)
+    leftovers: list[list[dict[str, Any]]] = []
     for (done, _), lines in zip(pages, kept, strict=True):
         tables, rest = reader.layout_tables(done, lines)
         done.items.extend(tables)
-        margins = (min((x["x0"] for x in rest), default=0.0), max((x["x1"] for x in rest), default=0.0))
+        leftovers.append(rest)
+    margins = _margins([line for rest in leftovers for line in rest])
+    for (done, _), rest in zip(pages, leftovers, strict=True):
         done.items.extend(reader.paragraphs(done, rest, margins))
     notes = reader.notes
     if dropped:
