@@ -39,7 +39,7 @@ class ReadLimits:
     #: Tables nested inside tables (layout tables around the report's tables).
     max_table_depth: int = 24
     #: Table cells in the whole document.
-    max_cells: int = 100_000
+    max_cells: int = 50_000
     #: Rows of one table, and slots (rows × columns) of its logical grid.
     max_rows: int = 10_000
     max_slots: int = 1_000_000
@@ -179,6 +179,7 @@ class GridBuilder:
     their own (a rowspan past the last row is cut back when the table ends, with a note)."""
 
     def __init__(self, limits: ReadLimits, budget: CellBudget, source: str, where: Where) -> None:
+        """``where`` is the table's own place; its ``table`` number, when known, goes to every cell."""
         self.limits = limits
         self.budget = budget
         self.source = source
@@ -187,11 +188,12 @@ class GridBuilder:
         self._below: dict[int, int] = {}  # column -> first row no longer covered by a rowspan from above
         self.width = 0
         self.cut_colspans = 0
+        self.label = f"表格（{where.path}）" if where.path else (where.describe() or "表格")
 
     def start_row(self) -> None:
         if len(self.rows) >= self.limits.max_rows:
             raise PublishedDocumentError(
-                f"{self.where.describe() or '表格'}行数过多（超过 {self.limits.max_rows} 行），已拒绝",
+                f"{self.label}行数过多（超过 {self.limits.max_rows} 行），已拒绝",
                 source=self.source,
             )
         self.rows.append([])
@@ -215,16 +217,16 @@ class GridBuilder:
                 c += 1
         if c + colspan > self.limits.max_colspan:
             raise PublishedDocumentError(
-                f"{self.where.describe() or '表格'}列数过多（超过 {self.limits.max_colspan} 列），已拒绝",
+                f"{self.label}列数过多（超过 {self.limits.max_colspan} 列），已拒绝",
                 source=self.source,
             )
         self.width = max(self.width, c + colspan)
         if self.width * len(self.rows) > self.limits.max_slots:
             raise PublishedDocumentError(
-                f"{self.where.describe() or '表格'}过大（超过 {self.limits.max_slots} 个格子），已拒绝",
+                f"{self.label}过大（超过 {self.limits.max_slots} 个格子），已拒绝",
                 source=self.source,
             )
-        placed = attrs.evolve(cell, colspan=colspan)
+        placed = cell if colspan == cell.colspan else RawCell(cell.raw, cell.rowspan, colspan, cell.path, cell.col)
         self.rows[r].append((placed, r, c, rowspan))
         # rowspan 0 means "to the end of the table"; the end is not known yet, so cover every row for now.
         until = r + rowspan if rowspan > 0 else 1 << 30
@@ -302,13 +304,15 @@ def mark_continuations(blocks: Sequence[Block]) -> tuple[Block, ...]:
 
 
 def number_tables(blocks: Iterable[Block]) -> tuple[Block, ...]:
-    """Give every grid (and its cells) its 1-based table number in document order."""
+    """Give every grid (and its cells) its 1-based table number in document order (readers that number
+    grids as they build them usually got it right already; those are left as they are)."""
     out: list[Block] = []
     number = 0
     for block in blocks:
         if isinstance(block, Grid):
             number += 1
-            block = renumber(block, number)
+            if block.where.table != number:
+                block = renumber(block, number)
         out.append(block)
     return tuple(out)
 

@@ -351,6 +351,7 @@ class _Body:
         self.notes: list[Problem] = []
         self.counts = _Counts()
         self.block_count = 0
+        self.built = 0
 
     def _count_block(self) -> None:
         self.block_count += 1
@@ -512,6 +513,8 @@ class _Body:
             return layout
         if not builder.rows:
             return []
+        self.built += 1
+        builder.where = Where(path=path, table=self.built)
         grid = builder.build(self.notes)
         if continuations:
             grid = _with_parts(grid, continuations)

@@ -229,6 +229,7 @@ class _Reader(HTMLParser):
         self.title: list[str] = []
         self.meta: list[tuple[str, str]] = []
         self.block_count = 0
+        self.built = 0
 
     # -- the element stack --------------------------------------------------------------------------
 
@@ -476,6 +477,8 @@ class _Reader(HTMLParser):
             return
         if not table.builder.rows:
             return
+        self.built += 1
+        table.builder.where = Where(path=table.path, table=self.built)
         grid = table.builder.build(self.notes)
         if table.caption:
             grid = Grid(grid.rows, grid.width, grid.where, caption=clean("\n".join(table.caption)))
