@@ -505,7 +505,8 @@ class _Body:
                     next_merges[column] = origin
                 else:
                     builder.add(RawCell(raw, 1, span, cell_path, col=column))
-                    next_merges[column] = (r, column)
+                    if merge_value is not None:  # only a merge start (or a lone continuation) can be continued
+                        next_merges[column] = (r, column)
                 column += span
             merges = next_merges
         if nested:

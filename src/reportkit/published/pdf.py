@@ -397,8 +397,8 @@ def _round(box: Sequence[float]) -> Box:
 
 
 def _margin_key(line: dict[str, Any], height: float) -> str | None:
-    """A key for a line in the top or bottom 9% of the page (digits blanked), else None."""
-    if line["top"] > height * 0.09 and line["bottom"] < height * 0.91:
+    """A key for a line in the top 10% or bottom 12% of the page (digits blanked), else None."""
+    if line["bottom"] > height * 0.10 and line["top"] < height * 0.88:
         return None
     return re.sub(r"\d+", "#", line["text"].strip())
 
@@ -427,20 +427,43 @@ def _drop_furniture(pages: list[tuple[_Page, list[dict[str, Any]]]]) -> tuple[li
 # ---------------------------------------------------------------------------------------------------
 
 
-def _same_edges(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
-    return len(first) == len(second) and all(
-        abs(a - b) <= _EDGE_TOLERANCE * 2 for a, b in zip(first, second, strict=True)
-    )
+def _compatible(first: tuple[float, ...], second: tuple[float, ...]) -> bool:
+    """Whether two fragments' column edges can belong to one table: the same outer edges, and every edge of
+    the one with fewer edges also an edge of the other (a fragment whose rows all merge two columns lacks
+    the edge between them)."""
+    if len(first) < 2 or len(second) < 2:
+        return False
+    tolerance = _EDGE_TOLERANCE * 2
+    if abs(first[0] - second[0]) > tolerance or abs(first[-1] - second[-1]) > tolerance:
+        return False
+    fewer, more = (first, second) if len(first) <= len(second) else (second, first)
+    return all(any(abs(a - b) <= tolerance for b in more) for a in fewer)
 
 
-def _pairs(first: Grid, second: Grid, start: int) -> list[tuple[GridCell, GridCell]] | None:
-    """The cells ending ``first`` and starting ``second`` (at row ``start``), paired by columns; None when
-    their columns do not line up."""
-    ending = sorted((c for c in first.cells() if c.bottom == first.height), key=lambda c: c.col)
-    starting = sorted((c for c in second.rows[start] if True), key=lambda c: c.col) if start < second.height else []
-    if [(c.col, c.colspan) for c in ending] != [(c.col, c.colspan) for c in starting]:
-        return None
-    return list(zip(ending, starting, strict=True))
+def _remap(grid: Grid, edges: Sequence[float]) -> Grid:
+    """``grid`` with its columns counted on ``edges`` (a finer set of column edges than its own)."""
+    rows = []
+    for row in grid.rows:
+        cells = []
+        for cell in row:
+            box = cell.where.box
+            if box is None:
+                return grid
+            col, right = _index(edges, box[0]), _index(edges, box[2])
+            if (col, right - col) != (cell.col, cell.colspan):
+                cell = attrs.evolve(cell, col=col, colspan=max(right - col, 1))
+            cells.append(cell)
+        rows.append(tuple(cells))
+    return attrs.evolve(grid, rows=tuple(rows), width=len(edges) - 1)
+
+
+def _pairs(first: Grid, second: Grid, start: int) -> tuple[list[tuple[GridCell, GridCell]], bool]:
+    """The cells ending ``first`` and starting ``second`` (at row ``start``) that cover the same columns,
+    and whether every such cell found its partner."""
+    ending = {(c.col, c.colspan): c for c in first.cells() if c.bottom == first.height}
+    starting = {(c.col, c.colspan): c for c in second.rows[start]} if start < second.height else {}
+    pairs = [(ending[key], starting[key]) for key in sorted(ending.keys() & starting.keys())]
+    return pairs, bool(pairs) and ending.keys() == starting.keys()
 
 
 def _row_continues(pairs: list[tuple[GridCell, GridCell]]) -> bool:
@@ -454,9 +477,22 @@ def _row_continues(pairs: list[tuple[GridCell, GridCell]]) -> bool:
     return any(a.text and b.text and not _numeric(a.text) and not _numeric(b.text) for a, b in pairs)
 
 
+def _runs_on(a: GridCell, b: GridCell) -> bool:
+    """Whether ``b`` (starting the next page) is the rest of the merged cell ``a`` (ending this one): one of
+    them spans rows, and ``b`` is blank or the rest of a label (words, not a number, and not opening with
+    numbering of its own such as "（六）" or "四、")."""
+    if a.rowspan == 1 and b.rowspan == 1:
+        return False
+    if a.blank or b.blank:
+        return True
+    return not _numeric(a.text) and not _numeric(b.text) and not _NUMBERING.match(b.text)
+
+
 def _merge(a: GridCell, b: GridCell, extra_rows: int) -> GridCell:
     raw = f"{a.raw}\n{b.raw}" if a.raw and b.raw else (a.raw or b.raw)
-    where = attrs.evolve(a.where, parts=(*a.where.parts, b.where, *b.where.parts))
+    # The rest is named by its page and box: its row and column were those of a page's fragment.
+    rest = tuple(Where(page=w.page, box=w.box) for w in (b.where, *b.where.parts))
+    where = attrs.evolve(a.where, parts=(*a.where.parts, *rest))
     return attrs.evolve(a, raw=raw, text=clean(raw), rowspan=a.rowspan + extra_rows, where=where)
 
 
@@ -464,16 +500,16 @@ def _stitch(first: Grid, second: Grid) -> tuple[Grid, int, bool]:
     """``second`` (the next page's fragment) joined to ``first``; also the number of repeated header rows
     dropped and whether a row cut by the page break was joined."""
     drop = repeated_rows(first, second)
-    pairs = _pairs(first, second, drop)
-    joined = pairs is not None and _row_continues(pairs)
+    pairs, complete = _pairs(first, second, drop)
+    joined = complete and _row_continues(pairs)
     shift = first.height - drop - (1 if joined else 0)
     replaced: dict[tuple[int, int], GridCell] = {}
     absorbed: set[tuple[int, int]] = set()
-    for a, b in pairs or []:
+    for a, b in pairs:
         if joined:
             replaced[(a.row, a.col)] = _merge(a, b, b.rowspan - 1)
             absorbed.add((b.row, b.col))
-        elif b.blank and a.text and (a.rowspan > 1 or b.rowspan > 1 or not _numeric(a.text)):
+        elif _runs_on(a, b):
             replaced[(a.row, a.col)] = _merge(a, b, b.rowspan)  # a merged label running on
             absorbed.add((b.row, b.col))
     rows: list[list[GridCell]] = [[replaced.get((c.row, c.col), c) for c in row] for row in first.rows]
@@ -501,11 +537,13 @@ def _join(carry: _Item, item: _Item, counts: _Stitching) -> Block | None:
     """The block ``carry`` (ending the previous page) and ``item`` (starting this one) make, when they are
     one table or one paragraph cut by the page break; else None."""
     previous, block = carry.block, item.block
-    if isinstance(previous, Grid) and isinstance(block, Grid) and carry.edges and _same_edges(carry.edges, item.edges):
-        grid, dropped, cut = _stitch(previous, block)
+    if isinstance(previous, Grid) and isinstance(block, Grid) and _compatible(carry.edges, item.edges):
+        edges = tuple(_snap([*carry.edges, *item.edges]))
+        grid, dropped, cut = _stitch(_remap(previous, edges), _remap(block, edges))
         counts.tables += 1
         counts.header_rows += dropped
         counts.cut_rows += cut
+        item.edges = edges  # a further fragment on the next page is measured against all of them
         return grid
     if (
         isinstance(previous, Paragraph)
