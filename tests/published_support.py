@@ -49,7 +49,7 @@ _DOCUMENT_RELS = (
 
 def p(text: str, extra: str = "") -> str:
     """A paragraph with one run."""
-    return f"<w:p>{extra}<w:r><w:t xml:space=\"preserve\">{text}</w:t></w:r></w:p>"
+    return f'<w:p>{extra}<w:r><w:t xml:space="preserve">{text}</w:t></w:r></w:p>'
 
 
 def tc(content: str, properties: str = "") -> str:
@@ -67,7 +67,10 @@ def tr(*cells: str, properties: str = "") -> str:
 
 def make_docx(body: str, *, numbering: str | None = None, core: str | None = None) -> bytes:
     """A Word package whose body is ``body`` (WordprocessingML), with an optional numbering part."""
-    document = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {NAMESPACES}><w:body>{body}</w:body></w:document>'
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        f"<w:document {NAMESPACES}><w:body>{body}</w:body></w:document>"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("[Content_Types].xml", _CONTENT_TYPES)

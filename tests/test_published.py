@@ -203,7 +203,10 @@ def test_logical_grid_fills_merged_rectangles() -> None:
     a, b, c = cell("A", 0, 0, rowspan=2), cell("B", 0, 1, colspan=2), cell("C", 1, 1)
     grid = Grid(((a, b), (c,)), 3)
     logical = grid.logical()
-    assert [[slot.cell.text if slot else None for slot in row] for row in logical] == [["A", "B", "B"], ["A", "C", None]]
+    assert [[slot.cell.text if slot else None for slot in row] for row in logical] == [
+        ["A", "B", "B"],
+        ["A", "C", None],
+    ]
     assert [[slot.origin if slot else None for slot in row] for row in logical] == [
         [True, True, False],
         [False, True, None],
@@ -214,7 +217,9 @@ def test_logical_grid_fills_merged_rectangles() -> None:
 
 def test_join_grids_drops_the_repeated_header() -> None:
     first = Grid(((cell("H", 0, 0), cell("h", 0, 1)), (cell("1", 1, 0), cell("2", 1, 1))), 2)
-    second = Grid(((cell("H", 0, 0, table=2), cell("h", 0, 1, table=2)), (cell("3", 1, 0, table=2), cell("4", 1, 1, table=2))), 2)
+    second = Grid(
+        ((cell("H", 0, 0, table=2), cell("h", 0, 1, table=2)), (cell("3", 1, 0, table=2), cell("4", 1, 1, table=2))), 2
+    )
     joined = join_grids(first, second, drop_rows=1)
     assert joined.texts() == (("H", "h"), ("1", "2"), ("3", "4"))
     assert joined.rows[2][0].row == 2 and joined.rows[2][0].where.table == 2

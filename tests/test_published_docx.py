@@ -156,7 +156,7 @@ def test_text_boxes_and_content_controls_are_not_lost() -> None:
         "<w:sdt><w:sdtPr><w:alias w:val='日期'/></w:sdtPr><w:sdtContent>"
         + p("控件里的段落")
         + "</w:sdtContent></w:sdt>"
-        + '<w:p><w:r><w:t>行内</w:t></w:r><w:sdt><w:sdtContent><w:r><w:t>控件</w:t></w:r></w:sdtContent></w:sdt></w:p>'
+        + "<w:p><w:r><w:t>行内</w:t></w:r><w:sdt><w:sdtContent><w:r><w:t>控件</w:t></w:r></w:sdtContent></w:sdt></w:p>"
     )
     document = read(box + sdt)
     texts = [b.text if isinstance(b, Paragraph) else "GRID" for b in document.blocks]
@@ -215,7 +215,7 @@ def test_consecutive_tables_are_flagged_as_a_continuation() -> None:
     header = tr(tc("项目"), tc("数"))
     body = tbl(header, tr(tc("甲"), tc("1"))) + p("") + tbl(header, tr(tc("乙"), tc("2")))
     document = read(body)
-    first, second = document.grids()
+    _, second = document.grids()
     assert second.continues is not None
     assert (second.continues.same_width, second.continues.repeated_rows) == (True, 1)
     assert isinstance(document.blocks[second.continues.previous], Grid)
@@ -251,7 +251,7 @@ def test_a_zip_that_is_not_a_word_file() -> None:
         package.writestr("readme.txt", "hello")
     with pytest.raises(PublishedDocumentError, match="不是 Word 文档"):
         read_document(buffer.getvalue(), name="x.docx")
-    with pytest.raises(PublishedDocumentError, match="缺少 word/document.xml"):
+    with pytest.raises(PublishedDocumentError, match=r"缺少 word/document\.xml"):
         docx_reader.read(buffer.getvalue(), source="x.docx")
 
 

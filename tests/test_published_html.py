@@ -11,7 +11,6 @@ import pytest
 from published_support import PUBLISHED, grid_texts, squeeze
 from reportkit.errors import ReportkitError
 from reportkit.published import (
-    Grid,
     Kind,
     Paragraph,
     PublishedDocumentError,
