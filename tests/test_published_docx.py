@@ -165,6 +165,22 @@ def test_text_boxes_and_content_controls_are_not_lost() -> None:
     assert document.grids()[0].rows[0][0].where.path == "body/p[1]/txbxContent[1]/tbl[1]/tr[1]/tc[1]"
 
 
+PICTURE = (
+    '<w:r><w:drawing><wp:inline><a:graphic><a:graphicData><a:blip r:embed="rId9"/></a:graphicData></a:graphic>'
+    "</wp:inline></w:drawing></w:r>"
+)
+
+
+def test_pictures_are_reported_as_unreadable() -> None:
+    body = f"<w:p>{PICTURE}</w:p>" + tbl(tr(tc("甲"), tc(f"<w:p>{PICTURE}</w:p>")))
+    document = read(body)
+    kinds = [type(block).__name__ for block in document.blocks]
+    assert kinds == ["Paragraph", "Unreadable", "Grid", "Unreadable"]  # a picture in a cell keeps the table
+    assert document.grids()[0].texts() == (("甲", ""),)
+    assert document.unreadable()[1].where.path == "body/tbl[1]/tr[1]/tc[2]/p[1]"
+    assert any("2 张图片" in note.message for note in document.notes)
+
+
 def test_breaks_tabs_and_field_codes() -> None:
     body = (
         "<w:p><w:r><w:t>商业</w:t><w:br/><w:t>企业</w:t><w:tab/><w:t>x</w:t></w:r>"

@@ -52,6 +52,7 @@ from reportkit.published.model import (
     Meta,
     Paragraph,
     PublishedDocumentError,
+    Unreadable,
     Where,
 )
 from reportkit.safezip import ArchiveLimits, inspect_archive
@@ -340,6 +341,7 @@ class _Counts:
     text_boxes: int = 0
     layout_tables: int = 0
     alt_chunks: int = 0
+    pictures: int = 0
 
 
 class _Body:
@@ -396,7 +398,8 @@ class _Body:
     # -- paragraphs ---------------------------------------------------------------------------------
 
     def _text(self, element: etree._Element, pieces: list[str], boxes: list[etree._Element], depth: int) -> None:
-        """Append the visible text under ``element`` to ``pieces``; collect the text boxes met."""
+        """Append the visible text under ``element`` to ``pieces``; collect the text boxes and pictures met
+        (a picture is collected as the element that shows it)."""
         if depth > 200:
             raise PublishedDocumentError("段落结构嵌套过深，疑似异常文件，已拒绝", source=self.source)
         for child in element:
@@ -413,7 +416,7 @@ class _Body:
                 code = _attr(child, "char") or ""
                 with contextlib.suppress(ValueError, OverflowError):
                     pieces.append(chr(int(code, 16)))
-            elif name == "txbxContent":
+            elif name in ("txbxContent", "x:blip", "x:imagedata"):
                 boxes.append(child)
             elif name == "mc:AlternateContent":
                 choice = next((c for c in child if _name(c) == "mc:Choice"), None)
@@ -434,9 +437,17 @@ class _Body:
         raw = "".join(pieces)
         own_style = style or _attr(_child(element, "pPr", "pStyle"), "val") or ""
         out: list[Block] = [Paragraph(clean(raw), raw, Where(path=path), own_style)]
-        for number, box in enumerate(boxes, start=1):
+        pictures = [box for box in boxes if _name(box) != "txbxContent"]
+        for number, box in enumerate((box for box in boxes if _name(box) == "txbxContent"), start=1):
             self.counts.text_boxes += 1
             out.extend(self.blocks(box, f"{path}/txbxContent[{number}]", depth + 1, "textbox"))
+        if pictures:
+            self.counts.pictures += len(pictures)
+            reason = (
+                f"此处有 {len(pictures)} 张图片，其中的文字无法读取（本工具不做文字识别）；"
+                "若报告的表格是图片，请找到表格为文字的版本"
+            )
+            out.append(Unreadable(reason, Where(path=path)))
         return out
 
     def _cell_text(self, blocks: list[Block]) -> str:
@@ -473,6 +484,7 @@ class _Body:
     def table(self, element: etree._Element, path: str, depth: int) -> list[Block]:
         builder = GridBuilder(self.limits, self.budget, self.source, Where(path=path))
         layout: list[Block] = []
+        pictures: list[Block] = []  # pictures in cells, reported after the grid
         nested = False
         # column -> (row, column) of the cell a vMerge continuation in that column would extend
         merges: dict[int, tuple[int, int]] = {}
@@ -494,7 +506,8 @@ class _Body:
                 merge_value = (_attr(merge, "val") or "continue") if merge is not None else None
                 content = self.blocks(cell, cell_path, depth)
                 layout.extend(content)
-                if any(not isinstance(block, Paragraph) for block in content):
+                pictures.extend(block for block in content if isinstance(block, Unreadable))
+                if any(isinstance(block, Grid) for block in content):
                     nested = True
                 raw = self._cell_text(content)
                 origin = merges.get(column)
@@ -522,7 +535,7 @@ class _Body:
         caption = _attr(_child(element, "tblPr", "tblCaption"), "val") or ""
         if caption:
             grid = Grid(grid.rows, grid.width, grid.where, caption=caption)
-        return [grid]
+        return [grid, *pictures]
 
     def summary(self) -> list[Problem]:
         counts = self.counts
@@ -542,6 +555,10 @@ class _Body:
                     "word/document.xml",
                     f"{counts.layout_tables} 个表格的单元格内含有表格，已按排版表格拆开，只保留其中的内容",
                 )
+            )
+        if counts.pictures:
+            notes.append(
+                Problem("word/document.xml", f"文档含有 {counts.pictures} 张图片，图片中的文字无法读取（不做文字识别）")
             )
         if counts.alt_chunks:
             notes.append(
