@@ -340,3 +340,8 @@ def test_malformed_markup_never_escapes_as_a_traceback() -> None:
     for markup in ("<!DOCTYPE", "<![CDATA[", "</", "<a b='", "<table><tr><td rowspan=-3 colspan=x>1", "<!--"):
         document = doc(markup)
         assert document.kind is Kind.HTML
+
+
+def test_attachment_links_are_listed() -> None:
+    document = doc('<p>附件：<a href="/up/2025/report.PDF">年报</a> <a href="next.html">下一篇</a></p>')
+    assert [value for key, value in document.meta.properties if key == "attachment"] == ["/up/2025/report.PDF"]

@@ -46,6 +46,7 @@ def test_a_text_page_and_an_image_only_page() -> None:
     text, image = document.blocks
     assert isinstance(text, Paragraph) and text.text == "Report 2025: 12 cases"
     assert text.where.page == 1 and text.where.box is not None
+    assert [line.page for line in text.lines] == [1]
     assert isinstance(image, Unreadable) and image.where.page == 2
     assert "OCR" in image.reason
     assert any("第 2 页" in note.where for note in document.notes)
@@ -124,6 +125,13 @@ def test_reportkit_pdf_reads_like_its_word_file(long_report_files: tuple[bytes, 
             (c.row, c.col, c.rowspan, c.colspan) for c in docx_grid.cells()
         ]
     assert any("跨页的表格已拼接" in note.message and "表头" in note.message for note in from_pdf.notes)
+    for grid in from_pdf.grids():  # after stitching, every cell's place names its row and column in the grid
+        assert all(
+            (c.where.row, c.where.column, c.where.table) == (c.row + 1, c.col + 1, grid.where.table)
+            for c in grid.cells()
+        )
+    for paragraph in from_pdf.paragraphs():
+        assert len(paragraph.lines) == paragraph.raw.count("\n") + 1
     # The merged label cut by the break keeps both of its places.
     runs_on = [cell for cell in applications.cells() if cell.where.parts]
     assert runs_on and all(cell.where.parts[0].page == cell.where.page + 1 for cell in runs_on)

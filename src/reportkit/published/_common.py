@@ -54,6 +54,8 @@ class ReadLimits:
     total_seconds: float = 300.0
     #: PDF: characters on one page (a real page has a few thousand).
     max_page_chars: int = 200_000
+    #: PDF: lines, rectangles and curves on one page (the table finder looks at each).
+    max_page_graphics: int = 50_000
 
 
 DEFAULT_LIMITS = ReadLimits()

@@ -163,6 +163,7 @@ _URL_META = ("Url", "og:url")
 _CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_:.-]+)", re.IGNORECASE)
 _ASCII_SPACE = re.compile(r"[ \t\n\r\f]+")
 _NUMBER = re.compile(r"\s*(\d{1,7})")
+_ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|ofd|xlsx?|et|zip|rar|7z)(?:[?#].*)?$", re.IGNORECASE)
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -353,6 +354,10 @@ class _Reader(HTMLParser):
             if (values.get("rel") or "").lower() == "canonical" and values.get("href"):
                 self.meta.append(("canonical", values["href"] or ""))
             return
+        if tag == "a":
+            href = (dict(attrs).get("href") or "").strip()
+            if _ATTACHMENT.search(href):
+                self.meta.append(("attachment", href))  # the report itself may be a download
         if tag == "br":
             if not self.in_title:
                 if not self.pieces:

@@ -107,13 +107,15 @@ class Paragraph:
     ``raw`` is the text as the source shows it (no-break spaces U+00A0 and full-width spaces U+3000 kept,
     line breaks as ``\\n``); ``text`` has every kind of space trimmed and collapsed, empty lines dropped.
     ``style`` is what the source says the block is: the HTML tag (``p``, ``h2``), the DOCX paragraph style id,
-    ``"textbox"`` for Word text-box content; empty when the source says nothing.
+    ``"textbox"`` for Word text-box content; empty when the source says nothing. ``lines`` is, for a PDF, the
+    place (page and box) of each visual line of ``raw``, in order; empty for the other kinds.
     """
 
     text: str
     raw: str
     where: Where
     style: str = ""
+    lines: tuple[Where, ...] = ()
 
 
 @frozen
@@ -281,7 +283,9 @@ class DateClaim:
 @frozen
 class Meta:
     """What the source says about itself: its title, the URL it names, the encoding used to decode it
-    (and how it was chosen), every publication date claimed, and its named properties as found."""
+    (and how it was chosen), every publication date claimed, and its named properties as found (HTML
+    ``<meta>`` name/content pairs, ``title``, ``canonical`` and each ``attachment`` link to a PDF/Word/…
+    file; DOCX core properties; PDF document information; the "标题"/URL lines of a text scrape)."""
 
     title: str = ""
     url: str = ""

@@ -139,6 +139,12 @@ class _Reader:
 
     def page(self, page: Any, number: int) -> tuple[_Page, list[dict[str, Any]]]:
         chars = page.chars
+        graphics = len(page.lines) + len(page.rects) + len(page.curves)
+        if graphics > self.limits.max_page_graphics:
+            raise PublishedDocumentError(
+                f"第 {number} 页图形过多（{graphics} 个，上限 {self.limits.max_page_graphics}），疑似异常文件，已拒绝",
+                source=self.source,
+            )
         if len(chars) > self.limits.max_page_chars:
             raise PublishedDocumentError(
                 f"第 {number} 页字符过多（{len(chars)} 个，上限 {self.limits.max_page_chars}），疑似异常文件，已拒绝",
@@ -231,7 +237,11 @@ class _Reader:
                 )
             )
             size = _size(current[0])
-            paragraph = Paragraph(clean(raw), raw, Where(page=page.number, box=box))
+            lines = tuple(
+                Where(page=page.number, box=_round((line["x0"], line["top"], line["x1"], line["bottom"])))
+                for line in current
+            )
+            paragraph = Paragraph(clean(raw), raw, Where(page=page.number, box=box), lines=lines)
             items.append(
                 _Item(
                     paragraph,
@@ -278,7 +288,8 @@ class _Reader:
             end = index
             while end + 1 < len(lines) and numeric[end + 1]:
                 end += 1
-            if end > index:  # at least two numeric lines
+            # Two lines of figures at least, or one with many (the single data row of a table).
+            if end > index or sum(_numeric(w["text"]) for w in words_by_line[index]) >= 4:
                 start = index
                 centres = [
                     (w["x0"] + w["x1"]) / 2
@@ -451,7 +462,8 @@ def _remap(grid: Grid, edges: Sequence[float]) -> Grid:
                 return grid
             col, right = _index(edges, box[0]), _index(edges, box[2])
             if (col, right - col) != (cell.col, cell.colspan):
-                cell = attrs.evolve(cell, col=col, colspan=max(right - col, 1))
+                where = attrs.evolve(cell.where, column=col + 1)
+                cell = attrs.evolve(cell, col=col, colspan=max(right - col, 1), where=where)
             cells.append(cell)
         rows.append(tuple(cells))
     return attrs.evolve(grid, rows=tuple(rows), width=len(edges) - 1)
@@ -514,7 +526,11 @@ def _stitch(first: Grid, second: Grid) -> tuple[Grid, int, bool]:
             absorbed.add((b.row, b.col))
     rows: list[list[GridCell]] = [[replaced.get((c.row, c.col), c) for c in row] for row in first.rows]
     for row in second.rows[drop:]:
-        moved = [attrs.evolve(c, row=c.row + shift) for c in row if (c.row, c.col) not in absorbed]
+        moved = [
+            attrs.evolve(c, row=c.row + shift, where=attrs.evolve(c.where, row=c.row + shift + 1))
+            for c in row
+            if (c.row, c.col) not in absorbed
+        ]
         target = moved[0].row if moved else None
         if target is not None and target < len(rows):
             rows[target].extend(moved)
@@ -555,7 +571,7 @@ def _join(carry: _Item, item: _Item, counts: _Stitching) -> Block | None:
         counts.paragraphs += 1
         raw = f"{previous.raw}\n{block.raw}"
         where = attrs.evolve(previous.where, parts=(*previous.where.parts, block.where))
-        return attrs.evolve(previous, raw=raw, text=clean(raw), where=where)
+        return attrs.evolve(previous, raw=raw, text=clean(raw), where=where, lines=(*previous.lines, *block.lines))
     return None
 
 
