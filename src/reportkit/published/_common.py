@@ -190,6 +190,7 @@ class GridBuilder:
         self._below: dict[int, int] = {}  # column -> first row no longer covered by a rowspan from above
         self.width = 0
         self.cut_colspans = 0
+        self.cut_overlaps = 0
         self.label = f"表格（{where.path}）" if where.path else (where.describe() or "表格")
 
     def start_row(self) -> None:
@@ -217,6 +218,12 @@ class GridBuilder:
             c = row[-1][2] + row[-1][0].colspan if row else 0
             while self._below.get(c, 0) > r:
                 c += 1
+            # A colspan running into a rowspan from above is cut back (browsers would draw them overlapping).
+            for x in range(c + 1, c + colspan):
+                if self._below.get(x, 0) > r:
+                    colspan = x - c
+                    self.cut_overlaps += 1
+                    break
         if c + colspan > self.limits.max_colspan:
             raise PublishedDocumentError(
                 f"{self.label}列数过多（超过 {self.limits.max_colspan} 列），已拒绝",
@@ -264,6 +271,8 @@ class GridBuilder:
         label = base.describe() or "表格"
         if cut_rowspans:
             notes.append(Problem(label, f"{cut_rowspans} 个单元格的跨行数（rowspan）超出表格末行，已截至末行"))
+        if self.cut_overlaps:
+            notes.append(Problem(label, f"{self.cut_overlaps} 个单元格与上方跨行的单元格重叠，其跨列数已截短"))
         if self.cut_colspans:
             notes.append(
                 Problem(label, f"{self.cut_colspans} 个单元格的跨列数（colspan）超过 {self.limits.max_colspan}，已截断")

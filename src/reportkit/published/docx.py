@@ -486,8 +486,8 @@ class _Body:
         layout: list[Block] = []
         pictures: list[Block] = []  # pictures in cells, reported after the grid
         nested = False
-        # column -> (row, column) of the cell a vMerge continuation in that column would extend
-        merges: dict[int, tuple[int, int]] = {}
+        # column -> (row, column, colspan) of the cell a vMerge continuation in that column would extend
+        merges: dict[int, tuple[int, int, int]] = {}
         continuations: dict[tuple[int, int], list[str]] = {}
         for row, row_path in self._rows(element, path):
             properties = _child(row, "trPr")
@@ -497,7 +497,7 @@ class _Body:
             builder.start_row()
             r = len(builder.rows) - 1
             column = _int(_attr(_child(row, "trPr", "gridBefore"), "val"), 0) if properties is not None else 0
-            next_merges: dict[int, tuple[int, int]] = {}
+            next_merges: dict[int, tuple[int, int, int]] = {}
             for cell, cell_path in self._cells(row, row_path):
                 cell_properties = _child(cell, "tcPr")
                 span = _int(_attr(_child(cell, "tcPr", "gridSpan"), "val"), 1) if cell_properties is not None else 1
@@ -511,15 +511,16 @@ class _Body:
                     nested = True
                 raw = self._cell_text(content)
                 origin = merges.get(column)
-                if merge_value == "continue" and origin is not None:
+                # A continuation extends the cell above only when it covers the same grid columns.
+                if merge_value == "continue" and origin is not None and origin[2] == span:
                     builder.extend(origin[0], origin[1], 1, raw)
                     if raw.strip():
-                        continuations.setdefault(origin, []).append(cell_path)
+                        continuations.setdefault(origin[:2], []).append(cell_path)
                     next_merges[column] = origin
                 else:
                     builder.add(RawCell(raw, 1, span, cell_path, col=column))
                     if merge_value is not None:  # only a merge start (or a lone continuation) can be continued
-                        next_merges[column] = (r, column)
+                        next_merges[column] = (r, column, span)
                 column += span
             merges = next_merges
         if nested:

@@ -184,18 +184,25 @@ class _Reader:
         ys = _snap([b[1] for b in boxes] + [b[3] for b in boxes])
         if len(xs) < 2 or len(ys) < 2:
             return None
-        if (len(xs) - 1) * (len(ys) - 1) > self.limits.max_slots:
+        if (len(xs) - 1) * (len(ys) - 1) > min(self.limits.max_slots, 250_000):
             raise PublishedDocumentError(f"第 {page} 页的表格过大，已拒绝", source=self.source)
         top, bottom = float(table.bbox[1]), float(table.bbox[3])
         table_chars = [
             c for c in chars if _inside(c, (float(table.bbox[0]), top - 1, float(table.bbox[2]), bottom + 1))
         ]
         placed: dict[tuple[int, int], GridCell] = {}
+        width = len(xs) - 1
+        covered = bytearray(width * (len(ys) - 1))
         for box in boxes:
             col, right = _index(xs, box[0]), _index(xs, box[2])
             row, below = _index(ys, box[1]), _index(ys, box[3])
-            if right <= col or below <= row or (row, col) in placed:
+            if right <= col or below <= row:
                 continue
+            slots = [y * width + x for y in range(row, below) for x in range(col, right)]
+            if any(covered[slot] for slot in slots):
+                continue  # a box overlapping one already placed (not what a table finder gives)
+            for slot in slots:
+                covered[slot] = 1
             self.cells += 1
             if self.cells > self.limits.max_cells:
                 raise PublishedDocumentError(
