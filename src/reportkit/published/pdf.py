@@ -23,6 +23,7 @@ characters per page, and seconds per page and in all (checked between pages).
 
 from __future__ import annotations
 
+import bisect
 import io
 import itertools
 import re
@@ -173,13 +174,13 @@ class _Reader:
             item = self._ruled(table, chars, number)
             if item is not None:
                 result.items.append(item)
-                boxes.append(tuple(float(v) for v in table.bbox))  # type: ignore[arg-type]
+                boxes.append(_box(table.bbox))
         outside = [c for c in chars if not any(_inside(c, box) for box in boxes)]
         lines = self._lines(outside)
         return result, lines
 
     def _ruled(self, table: Any, chars: list[dict[str, Any]], page: int) -> _Item | None:
-        boxes: list[Box] = [tuple(float(v) for v in cell) for cell in table.cells]  # type: ignore[misc]
+        boxes = [_box(cell) for cell in table.cells]
         xs = _snap([b[0] for b in boxes] + [b[2] for b in boxes])
         ys = _snap([b[1] for b in boxes] + [b[3] for b in boxes])
         if len(xs) < 2 or len(ys) < 2:
@@ -190,29 +191,39 @@ class _Reader:
         table_chars = [
             c for c in chars if _inside(c, (float(table.bbox[0]), top - 1, float(table.bbox[2]), bottom + 1))
         ]
-        placed: dict[tuple[int, int], GridCell] = {}
-        width = len(xs) - 1
-        covered = bytearray(width * (len(ys) - 1))
+        width, height = len(xs) - 1, len(ys) - 1
+        owner = [-1] * (width * height)  # slot -> index of the cell covering it
+        found: list[tuple[int, int, int, int, Box]] = []  # row, col, rowspan, colspan, box
         for box in boxes:
             col, right = _index(xs, box[0]), _index(xs, box[2])
             row, below = _index(ys, box[1]), _index(ys, box[3])
             if right <= col or below <= row:
                 continue
             slots = [y * width + x for y in range(row, below) for x in range(col, right)]
-            if any(covered[slot] for slot in slots):
+            if any(owner[slot] >= 0 for slot in slots):
                 continue  # a box overlapping one already placed (not what a table finder gives)
             for slot in slots:
-                covered[slot] = 1
+                owner[slot] = len(found)
+            found.append((row, col, below - row, right - col, box))
             self.cells += 1
             if self.cells > self.limits.max_cells:
                 raise PublishedDocumentError(
                     f"表格单元格过多（超过 {self.limits.max_cells} 个），已拒绝", source=self.source
                 )
-            inside = [c for c in table_chars if _inside(c, box)]
+        # Each character goes to the cell whose slot holds its centre (a lookup, not a scan per cell).
+        contents: list[list[dict[str, Any]]] = [[] for _ in found]
+        for char in table_chars:
+            x = (char["x0"] + char["x1"]) / 2
+            y = (char["top"] + char["bottom"]) / 2
+            col, row = bisect.bisect_right(xs, x) - 1, bisect.bisect_right(ys, y) - 1
+            if 0 <= col < width and 0 <= row < height and owner[row * width + col] >= 0:
+                contents[owner[row * width + col]].append(char)
+        by_row: list[list[GridCell]] = [[] for _ in range(height)]
+        for (row, col, rowspan, colspan, box), inside in zip(found, contents, strict=True):
             raw = self.extract_text(inside) if inside else ""
             where = Where(page=page, box=_round(box), row=row + 1, column=col + 1)
-            placed[(row, col)] = GridCell(clean(raw), raw, row, col, below - row, right - col, where)
-        rows = tuple(tuple(placed[key] for key in sorted(k for k in placed if k[0] == r)) for r in range(len(ys) - 1))
+            by_row[row].append(GridCell(clean(raw), raw, row, col, rowspan, colspan, where))
+        rows = tuple(tuple(sorted(line, key=lambda c: c.col)) for line in by_row)
         bbox = _round([float(v) for v in table.bbox])
         grid = Grid(rows, len(xs) - 1, Where(page=page, box=bbox))
         return _Item(grid, top, bottom, tuple(xs), bbox[0], bbox[2])
@@ -403,6 +414,10 @@ def _margins(lines: list[dict[str, Any]]) -> tuple[float, float]:
     lefts = sorted(float(line["x0"]) for line in lines)
     rights = sorted(float(line["x1"]) for line in lines)
     return lefts[len(lefts) // 20], rights[len(rights) * 19 // 20]
+
+
+def _box(values: Sequence[float]) -> Box:
+    return (float(values[0]), float(values[1]), float(values[2]), float(values[3]))
 
 
 def _round(box: Sequence[float]) -> Box:
