@@ -92,9 +92,9 @@ from reportkit.xlsx_layout import (
     FieldCell,
     FieldKind,
     build_form,
+    column_texts_at,
     excel_length,
     field_cells,
-    header_row,
     label_text,
     row_texts_at,
     workbook_bytes,
@@ -536,7 +536,7 @@ class _Reader:
             columns: set[int] = set()
             for field, at in members:
                 columns.add(at.col)
-                columns.update(at.col + dc for _, dc, _ in field.column_texts if at.col + dc >= 1)
+                columns.update(at.col + offset for offset, _ in field.column_texts if at.col + offset >= 1)
             self.areas[sheet] = Area(
                 max_row=max(at.row for _, at in members),
                 columns=frozenset(columns),
@@ -568,19 +568,13 @@ class _Reader:
                 continue
             sheet_texts, sheet_named = texts[at.sheet], named[at.sheet]
             row_found = row_texts_at(sheet_texts, sheet_named, at.row, at.col)
-            column_found: tuple[str, ...] = ()
-            expected_columns = tuple(text for _, _, text in field.column_texts)
-            if field.column_texts:
-                top = header_row(sheet_texts, sheet_named, at.row, at.col)
-                if top is not None:
-                    column_found = tuple(
-                        sheet_texts.get((top + dr, at.col + dc), "") for dr, dc, _ in field.column_texts
-                    )
-                    column_found = tuple(text for text in column_found if text) or ()
+            expected_columns = tuple(text for _, text in field.column_texts)
+            offsets = [offset for offset, _ in field.column_texts]
+            column_found = column_texts_at(sheet_texts, sheet_named, at.row, at.col, offsets)
             if row_found == field.row_texts and column_found == expected_columns:
                 continue
             expected = _describe_labels(field.row_texts, expected_columns)
-            found = _describe_labels(row_found, column_found if field.column_texts else ())
+            found = _describe_labels(row_found, tuple(text for text in column_found if text))
             problems.append(
                 Problem(at.where, f"名称 {field.name} 所指单元格旁的标签不符：应为{expected}，实际为{found}")
             )
@@ -786,16 +780,15 @@ class _Reader:
         if value is None or (isinstance(value, str) and not value.strip()):
             self.blank.append(where)
             return None
-        picked = self.pick(field)
-        if isinstance(value, int | float) and not isinstance(value, bool) and picked is not None:
-            if self._is_date_style(picked.cell) and 0 <= value < 2958466:
-                shown = self._serial_date(float(value)).date().isoformat()
-                self.problem(
-                    where,
-                    field,
-                    f"单元格是日期格式（显示为 {shown}），这里应填数值；请把单元格格式改为“常规”或“数值”后重新填写",
-                )
-                return None
+        shown_date = self._as_date(field, value)
+        if shown_date is not None:
+            self.problem(
+                where,
+                field,
+                f"单元格是日期格式（显示为 {shown_date.date().isoformat()}），这里应填数值；"
+                "请把单元格格式改为“常规”或“数值”后重新填写",
+            )
+            return None
         try:
             return parse(value)
         except ValueProblem as exc:
@@ -841,6 +834,15 @@ class _Reader:
             self._date_styles = self.package.date_styles(styles | {cell.style})
         return cell.style in self._date_styles
 
+    def _as_date(self, field: FieldCell, value: CellValue) -> dt.datetime | None:
+        """The date a number shows as, when its cell has a date format (None otherwise)."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2958466:
+            return None
+        picked = self.pick(field)
+        if picked is None or not self._is_date_style(picked.cell):
+            return None
+        return self._serial_date(float(value))
+
     def _serial_date(self, value: float) -> dt.datetime:
         epoch = _EXCEL_EPOCH_1904 if self.package.date1904 else _EXCEL_EPOCH
         return epoch + dt.timedelta(days=value)
@@ -852,12 +854,11 @@ class _Reader:
         _, value = found
         if value is None:
             return ""
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            picked = self.pick(field)
-            if picked is not None and self._is_date_style(picked.cell) and 0 <= value < 2958466:
-                value = self._serial_date(float(value))
-            elif isinstance(value, float) and value.is_integer():
-                value = int(value)
+        shown_date = self._as_date(field, value)
+        if shown_date is not None:
+            value = shown_date
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()
         return str(value).replace("\r\n", "\n").replace("\r", "\n")
@@ -919,7 +920,8 @@ def read(path: str | os.PathLike[str]) -> Loaded:
         reader = _Reader(package, source)
         reader.locate()
         report, notes = _read(reader, source)
-    return Loaded(report, source, tuple(notes), dict(reader.places))
+    places = {key: reader.places[key] for key in reader.fields if key in reader.places}  # in layout order
+    return Loaded(report, source, tuple(notes), places)
 
 
 def read_form_with_notes(path: str | os.PathLike[str]) -> tuple[AnnualReport, list[Problem]]:

@@ -20,7 +20,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from functools import lru_cache
 from typing import Final
 
@@ -54,6 +54,7 @@ __all__ = [
     "Sheets",
     "build_form",
     "build_tables",
+    "column_texts_at",
     "field_cells",
     "header_row",
     "label_text",
@@ -116,10 +117,10 @@ class FieldCell:
     row and column labels a person reads next to it (for messages).
 
     On the form, ``span`` is the number of columns its merged cell covers, and the labels around it are
-    recorded as a reader finds them (see :func:`label_texts`), so a reader can verify that a defined name
-    still points at this cell: ``row_texts`` are the texts left of it in its row; ``column_texts`` the
-    header labels above it, each as (rows, columns, text) relative to the first, which stands in the
-    cell's own column (empty when the cell has no header of its own, as on 基本信息)."""
+    recorded as a reader finds them, so a reader can verify that a defined name still points at this cell:
+    ``row_texts`` are the texts left of it in its row (:func:`row_texts_at`); ``column_texts`` the header
+    labels above it, lowest first, each with its column relative to the cell's (:func:`column_texts_at`;
+    empty when the cell has no header of its own, as on 基本信息)."""
 
     field: str
     sheet: str
@@ -131,7 +132,7 @@ class FieldCell:
     column_label: str = ""
     span: int = 1
     row_texts: tuple[str, ...] = ()
-    column_texts: tuple[tuple[int, int, str], ...] = ()
+    column_texts: tuple[tuple[int, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -861,6 +862,31 @@ def header_row(texts: Texts, named: Set[tuple[int, int]], row: int, col: int) ->
     return None
 
 
+def column_texts_at(
+    texts: Texts, named: Set[tuple[int, int]], row: int, col: int, offsets: Sequence[int]
+) -> tuple[str, ...]:
+    """The header labels above (``row``, ``col``) as a reader finds them: the first text above it in its
+    column (:func:`header_row`), then for each further header, the first text above the previous one in
+    the column ``col + offset`` (a header merged across columns has its text at its left edge). Blank and
+    named cells are skipped, so rows inserted anywhere, even between header rows, change nothing; a
+    header not found gives "". ``offsets`` are the headers' columns relative to ``col``, the first 0."""
+    found: list[str] = []
+    above = header_row(texts, named, row, col)
+    for offset in offsets:
+        if above is None:
+            found.append("")
+            continue
+        if found:
+            column = col + offset
+            above = next(
+                (r for r in range(above - 1, 0, -1) if (r, column) in texts and (r, column) not in named), None
+            )
+            found.append(texts[(above, column)] if above is not None else "")
+        else:
+            found.append(texts[(above, col)])
+    return tuple(found)
+
+
 def _with_labels(wb: Workbook, fields: list[FieldCell]) -> list[FieldCell]:
     """The fields with the labels a reader finds around them on the blank form (``row_texts``,
     ``column_texts``); the header labels come from the merged cells covering the column above."""
@@ -893,12 +919,12 @@ def _with_labels(wb: Workbook, fields: list[FieldCell]) -> list[FieldCell]:
                 if anchor not in chain:
                     chain.append(anchor)
                 above -= 1
-            column_texts: tuple[tuple[int, int, str], ...] = ()
+            column_texts: tuple[tuple[int, str], ...] = ()
             if chain and chain[0][1] == col:
-                top = chain[0][0]
-                if header_row(texts, named, row, col) != top:  # pragma: no cover - a layout bug
-                    raise AssertionError(f"{field.where}: header not found where the layout put it")
-                column_texts = tuple((r - top, c - col, texts[(r, c)]) for r, c in chain)
+                column_texts = tuple((c - col, texts[(r, c)]) for r, c in chain)
+                offsets = [offset for offset, _ in column_texts]
+                if column_texts_at(texts, named, row, col, offsets) != tuple(t for _, t in column_texts):
+                    raise AssertionError(f"{field.where}: a reader would not find the headers")  # pragma: no cover
             out.append(evolve(field, row_texts=row_texts_at(texts, named, row, col), column_texts=column_texts))
     order = {field.field: i for i, field in enumerate(fields)}
     return sorted(out, key=lambda field: order[field.field])
