@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Final
 
 from attrs import frozen
@@ -490,13 +490,3 @@ def evaluate(formula: str, lookup: Lookup) -> Verified | NotVerifiable:
     if not math.isfinite(value):
         return NotVerifiable("计算结果不是有限的数")
     return Verified(value)
-
-
-def references(formula: str) -> Iterator[Ref]:
-    """Every cell reference of a formula (ranges give their two corners)."""
-    try:
-        tokens = tokenize(formula)
-    except ValueError:
-        return
-    for token in tokens:
-        yield from token.refs
