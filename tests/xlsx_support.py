@@ -310,7 +310,9 @@ def uno_python() -> str:
     pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
 
 
-def libreoffice_edit(data: bytes, operations: list[dict[str, object]], *, timeout: int = 300) -> tuple[bytes, list]:  # type: ignore[type-arg]
+def libreoffice_edit(
+    data: bytes, operations: list[dict[str, object]], *, timeout: int = 300
+) -> tuple[bytes, list[dict[str, object]]]:
     """Open a workbook in headless LibreOffice, apply ``operations`` (see libreoffice_uno.py), save it as
     .xlsx; the saved bytes and what each operation did."""
     import json
@@ -329,7 +331,7 @@ def libreoffice_edit(data: bytes, operations: list[dict[str, object]], *, timeou
             env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
         )
         assert done.returncode == 0, done.stdout + done.stderr
-        results = json.loads(done.stdout.strip().splitlines()[-1])
+        results: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
         return target.read_bytes(), results
 
 
