@@ -24,13 +24,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 import reportkit
 from reportkit.errors import FormError, ReportkitError
-from reportkit.xlsx_form import fill_form
-from reportkit.xlsx_layout import FORM_KIND, field_cells
-from xlsx_support import sample_report
+from reportkit.io import read
+from reportkit.values import parse_amount, parse_count
+from reportkit.xlsx_form import _form_values, fill_form
+from reportkit.xlsx_layout import FORM_KIND, FieldKind, field_cells
+from xlsx_support import patch_cell, rows_inserted_above, sample_report, set_defined_names
 
 EXAMPLES = int(os.environ.get("REPORTKIT_FUZZ_EXAMPLES", "25"))
 FUZZ = settings(
@@ -39,7 +42,8 @@ FUZZ = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
-FILLED = fill_form(sample_report())
+REPORT = sample_report()
+FILLED = fill_form(REPORT)
 FIELDS = field_cells(FORM_KIND)
 with zipfile.ZipFile(io.BytesIO(FILLED)) as _archive:
     MEMBERS: tuple[str, ...] = tuple(_archive.namelist())
@@ -326,3 +330,106 @@ def test_corrupt_deflate_stream_is_a_form_error(tmp_path: Path) -> None:
     with pytest.raises(FormError, match="损坏") as caught:
         reportkit.load(source)
     assert str(source) in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The checks of issue 9: a name pointed at another cell, a merge undone, a stale stored result, rows inserted
+# ---------------------------------------------------------------------------------------------------
+
+
+def _absolute(field: Any) -> str:
+    return f"'{field.sheet}'!$" + re.sub(r"(\d+)", r"$\1", field.coord)
+
+
+@FUZZ
+@given(pair=st.tuples(st.sampled_from(FIELDS), st.sampled_from(FIELDS)).filter(lambda pair: pair[0] != pair[1]))
+def test_a_name_pointed_at_another_fields_cell_never_reads(pair: tuple[Any, Any], tmp_path_factory: Any) -> None:
+    """Whatever name points at whatever other named cell, the form is refused, naming the cell and the name."""
+    moved, target = pair
+    source = tmp_path_factory.mktemp("form") / "填报表.xlsx"
+    source.write_bytes(set_defined_names(FILLED, {moved.name: _absolute(target)}))
+    with pytest.raises(FormError) as caught:
+        read(source)
+    messages = [problem.message for problem in caught.value.problems if problem.where == target.where]
+    assert any(moved.name in message for message in messages), messages
+    assert any("指向同一个单元格" in message for message in messages), messages
+
+
+SPANNED = tuple(field for field in FIELDS if field.span > 1)
+SPAN_VALUES = st.one_of(st.none(), st.integers(0, 3), st.sampled_from(["2", " ", "三", 2.0]))
+
+
+@FUZZ
+@given(field=st.sampled_from(SPANNED), values=st.lists(SPAN_VALUES, min_size=3, max_size=3))
+def test_values_typed_into_an_undone_merge(field: Any, values: list[Any], tmp_path_factory: Any) -> None:
+    """One distinct value in the span is read (from whichever cell holds it); several are refused."""
+    wb = _open(FILLED)
+    ws = wb[field.sheet]
+    row, first = field.row, field.col
+    ws.unmerge_cells(f"{field.coord}:{get_column_letter(first + field.span - 1)}{row}")
+    for offset, value in enumerate(values):
+        ws.cell(row=row, column=first + offset).value = value
+    source = tmp_path_factory.mktemp("form") / "填报表.xlsx"
+    source.write_bytes(_save(wb))
+    filled = [value for value in values if value is not None and not (isinstance(value, str) and not value.strip())]
+    def key(value: Any) -> tuple[str, object]:
+        return ("number", float(value)) if isinstance(value, int | float) else ("text", value)
+
+    distinct = {key(value) for value in filled}
+    parse = parse_amount if field.kind is FieldKind.WAN_YUAN else parse_count
+    try:
+        loaded = read(source)
+    except FormError as exc:
+        wheres = {problem.where for problem in exc.problems}
+        span = f"{field.where}:{get_column_letter(first + field.span - 1)}{row}"
+        assert span in wheres if len(distinct) > 1 else "三" in filled, (wheres, values)
+        return
+    assert len(distinct) <= 1
+    assert _form_values(loaded.report)[field.field] == (parse(filled[0]) if filled else 0)
+    holder = next((offset for offset, value in enumerate(values) if value in filled), 0)
+    assert loaded.places[field.field] == f"{field.sheet}!{get_column_letter(first + holder)}{row}"
+    assert bool(loaded.notes and any(note.where == loaded.places[field.field] for note in loaded.notes)) == (
+        holder != 0
+    )
+
+
+COUNTS = tuple(field for field in FIELDS if field.kind is FieldKind.COUNT and not field.total)
+
+
+@FUZZ
+@given(
+    field=st.sampled_from(COUNTS),
+    a=st.integers(0, 10**6),
+    b=st.integers(0, 10**6),
+    stored=st.one_of(st.integers(0, 3 * 10**6), st.none()),
+)
+def test_a_formula_is_read_from_its_arguments(
+    field: Any, a: int, b: int, stored: int | None, tmp_path_factory: Any
+) -> None:
+    """=a+b with any stored result reads a+b; a note names the cell exactly when the stored result differs."""
+    inner = f"<f>{a}+{b}</f>" + ("" if stored is None else f"<v>{stored}</v>")
+    source = tmp_path_factory.mktemp("form") / "填报表.xlsx"
+    source.write_bytes(patch_cell(FILLED, field.sheet, field.coord, inner))
+    if stored is None:
+        with pytest.raises(FormError) as caught:
+            read(source)
+        assert [problem.where for problem in caught.value.problems] == [field.where]
+        return
+    loaded = read(source)
+    assert _form_values(loaded.report)[field.field] == a + b
+    assert [note.where for note in loaded.notes] == ([] if stored == a + b else [field.where])
+
+
+MOVABLE = ("基本信息", "二、主动公开", "三、依申请公开", "四、复议诉讼")
+
+
+@FUZZ
+@given(shift=st.integers(1, 6), sheets=st.sets(st.sampled_from(MOVABLE), min_size=1))
+def test_rows_inserted_above_move_the_places_only(shift: int, sheets: set[str], tmp_path_factory: Any) -> None:
+    source = tmp_path_factory.mktemp("form") / "填报表.xlsx"
+    source.write_bytes(rows_inserted_above(FILLED, shift, tuple(sorted(sheets))))
+    loaded = read(source)
+    assert loaded.report == REPORT
+    for field in FIELDS:
+        row = field.row + (shift if field.sheet in sheets else 0)
+        assert loaded.places[field.field] == f"{field.sheet}!{get_column_letter(field.col)}{row}"

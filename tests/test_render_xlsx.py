@@ -262,3 +262,60 @@ def test_pdf_has_the_numbers(report) -> None:  # type: ignore[no-untyped-def]
         assert label in squeezed, label
     for number in ("96171.6", "1234", "351", "178", "45", "41"):
         assert number in text, number
+
+
+# ---------------------------------------------------------------------------------------------------
+# Large counts (issue 9 point 17): ten digits in a 9-wide column show, not #### or 1E+09
+# ---------------------------------------------------------------------------------------------------
+
+
+def _big_report():  # type: ignore[no-untyped-def]
+    from reportkit.model import CaseOutcomes, DocumentCounts, ReviewLitigation
+    from reportkit.values import MAX_COUNT
+
+    report = sample_report()
+    apps = report.applications.with_row("new", ApplicantCounts.of([MAX_COUNT, 999_999_999, 5, 1, 3, 4]))
+    return evolve(
+        report,
+        applications=apps,
+        review_litigation=ReviewLitigation(
+            CaseOutcomes(MAX_COUNT, 64, 178, 37), CaseOutcomes(13, 4, 8, 1), CaseOutcomes(12, 1, 1, MAX_COUNT)
+        ),
+        proactive=evolve(
+            report.proactive,
+            regulations=DocumentCounts(MAX_COUNT, 0, MAX_COUNT),
+            licensing=MAX_COUNT,
+            fees_wan_yuan=Decimal("999999999.99"),
+        ),
+    )
+
+
+def test_number_cells_shrink_to_fit() -> None:
+    """Regression: a count of ten digits showed as #### in table 三's and 四's 9-wide columns."""
+    from reportkit.xlsx_form import blank_form
+    from reportkit.xlsx_layout import FORM_KIND, TABLES_KIND, FieldKind, field_cells
+
+    for kind, data in ((TABLES_KIND, default_template_path().read_bytes()), (FORM_KIND, blank_form())):
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        numbers = [f for f in field_cells(kind) if f.kind in (FieldKind.COUNT, FieldKind.WAN_YUAN)]
+        assert len(numbers) > 100
+        for field in numbers:
+            cell = wb[field.sheet][field.coord]
+            if field.sheet == Sheets.TEXTS:
+                continue  # the 信息处理费 rows are 90 wide
+            assert cell.alignment.shrink_to_fit and not cell.alignment.wrap_text, (kind, field.where)
+
+
+@pytest.mark.libreoffice
+def test_ten_digit_counts_show_in_libreoffice() -> None:
+    """The output workbook and the filled form, converted to PDF by LibreOffice, print every digit."""
+    from reportkit.xlsx_form import fill_form
+
+    report = _big_report()
+    for data in (render_xlsx(report, draft=True), fill_form(report)):
+        pdf = convert(data, ".xlsx", "pdf")
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+        shown = text.stdout.decode()
+        assert "###" not in shown and "E+" not in shown
+        for number in ("1000000000", "999999999", "2000000012", "1000000279", "1000000014", "999999999.99"):
+            assert number in shown, number

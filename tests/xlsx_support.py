@@ -196,3 +196,167 @@ def convert(data: bytes, suffix: str, target: str, *, timeout: int = 180) -> byt
         produced = list(out.iterdir())
         assert produced, "LibreOffice produced no file"
         return produced[0].read_bytes()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Editing a workbook's XML directly (what openpyxl cannot write: stale cached results, odd names)
+# ---------------------------------------------------------------------------------------------------
+
+
+def rezip(data: bytes, changes: dict[str, bytes | None]) -> bytes:
+    """The package with members replaced (bytes), added, or deleted (None)."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename in changes:
+                content = changes[info.filename]
+                if content is not None:
+                    dst.writestr(info.filename, content)
+                continue
+            dst.writestr(info, src.read(info))
+        names = set(src.namelist())
+        for name, content in changes.items():
+            if name not in names and content is not None:
+                dst.writestr(name, content)
+    return out.getvalue()
+
+
+def member(data: bytes, name: str) -> bytes:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+def sheet_member(data: bytes, sheet: str) -> str:
+    """The package part of a sheet (through workbook.xml and its relationships)."""
+    import re
+    from xml.sax.saxutils import escape
+
+    workbook = member(data, "xl/workbook.xml").decode()
+    match = re.search(r'<sheet [^>]*name="' + re.escape(escape(sheet)) + r'"[^>]*r:id="([^"]+)"', workbook)
+    assert match, sheet
+    rels = member(data, "xl/_rels/workbook.xml.rels").decode()
+    target = re.search(r'Target="([^"]+)" Id="' + match.group(1) + '"', rels) or re.search(
+        r'Id="' + match.group(1) + r'"[^>]*Target="([^"]+)"', rels
+    )
+    assert target, match.group(1)
+    return target.group(1).lstrip("/") if target.group(1).startswith("/") else "xl/" + target.group(1)
+
+
+def patch_cell(data: bytes, sheet: str, ref: str, inner: str, kind: str | None = None) -> bytes:
+    """The workbook with cell ``ref`` of ``sheet`` holding ``inner`` (``<f>2+3</f><v>4</v>``), keeping its style."""
+    import re
+
+    name = sheet_member(data, sheet)
+    xml = member(data, name).decode()
+    pattern = re.compile(r'<c r="' + ref + r'"([^>]*?)(?:/>|>.*?</c>)', re.DOTALL)
+    match = pattern.search(xml)
+    assert match, ref
+    style = re.search(r'\bs="(\d+)"', match.group(1))
+    attrs = f' r="{ref}"' + (f' s="{style.group(1)}"' if style else "") + (f' t="{kind}"' if kind else "")
+    xml = xml[: match.start()] + f"<c{attrs}>{inner}</c>" + xml[match.end() :]
+    return rezip(data, {name: xml.encode()})
+
+
+def set_defined_names(data: bytes, names: dict[str, str | None], extra: tuple[str, ...] = ()) -> bytes:
+    """The workbook with defined names pointed elsewhere (text), deleted (None), or added (raw XML)."""
+    import re
+    from xml.sax.saxutils import escape
+
+    xml = member(data, "xl/workbook.xml").decode()
+    for name, text in names.items():
+        pattern = re.compile(r'<definedName name="' + re.escape(name) + r'">[^<]*</definedName>')
+        assert pattern.search(xml), name
+        replacement = "" if text is None else f'<definedName name="{name}">{escape(text)}</definedName>'
+        xml = pattern.sub(replacement, xml)
+    if extra:
+        xml = xml.replace("</definedNames>", "".join(extra) + "</definedNames>")
+    return rezip(data, {"xl/workbook.xml": xml.encode()})
+
+
+def with_junk_rows(data: bytes, sheet: str, rows: int, first: int = 100) -> bytes:
+    """The workbook with ``rows`` rows of junk (a number in column A) appended to a sheet from row ``first``."""
+    name = sheet_member(data, sheet)
+    xml = member(data, name)
+    junk = "".join(f'<row r="{n}"><c r="A{n}"><v>1</v></c></row>' for n in range(first, first + rows)).encode()
+    return rezip(data, {name: xml.replace(b"</sheetData>", junk + b"</sheetData>")})
+
+
+# ---------------------------------------------------------------------------------------------------
+# LibreOffice through UNO (a row really inserted into a protected sheet, and saved)
+# ---------------------------------------------------------------------------------------------------
+
+UNO_SCRIPT = Path(__file__).with_name("libreoffice_uno.py")
+
+
+def uno_python() -> str:
+    """A Python that can import LibreOffice's uno module (the system one); skips (fails under CI) otherwise."""
+    soffice()
+    for candidate in ("/usr/bin/python3", "/usr/lib/libreoffice/program/python", "python3"):
+        exe = shutil.which(candidate) or candidate
+        try:
+            done = subprocess.run([exe, "-c", "import uno"], capture_output=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return exe
+    if os.environ.get("CI") == "true":
+        pytest.fail("LibreOffice's Python bridge (python3-uno) is required under CI=true but was not found")
+    pytest.skip("LibreOffice's Python bridge (python3-uno) is not installed")
+
+
+def libreoffice_edit(
+    data: bytes, operations: list[dict[str, object]], *, timeout: int = 300
+) -> tuple[bytes, list[dict[str, object]]]:
+    """Open a workbook in headless LibreOffice, apply ``operations`` (see libreoffice_uno.py), save it as
+    .xlsx; the saved bytes and what each operation did."""
+    import json
+
+    exe = uno_python()
+    with tempfile.TemporaryDirectory(prefix="rk-uno-") as tmp:
+        folder = Path(tmp)
+        source = folder / "in.xlsx"
+        source.write_bytes(data)
+        target = folder / "out.xlsx"
+        done = subprocess.run(
+            [exe, str(UNO_SCRIPT), str(source), str(target), json.dumps(operations, ensure_ascii=False)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        results: list[dict[str, object]] = json.loads(done.stdout.strip().splitlines()[-1])
+        return target.read_bytes(), results
+
+
+def rows_inserted_above(data: bytes, shift: int, sheets: tuple[str, ...]) -> bytes:
+    """The form as openpyxl saves it after inserting ``shift`` rows at the top of ``sheets``, the defined
+    names moved as Excel moves them (openpyxl moves neither merges nor names; merges are undone first)."""
+    import io
+    import re
+
+    import openpyxl
+    from openpyxl.workbook.defined_name import DefinedName
+
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    for title in sheets:
+        ws = wb[title]
+        for merged in list(ws.merged_cells.ranges):
+            ws.unmerge_cells(str(merged))
+        ws.insert_rows(1, shift)
+    for name, defined in list(wb.defined_names.items()):
+        sheet, coord = next(iter(defined.destinations))
+        if sheet in sheets:
+            match = re.match(r"\$([A-Z]+)\$(\d+)", coord)
+            assert match
+            col, row = match.groups()
+            wb.defined_names[name] = DefinedName(name, attr_text=f"'{sheet}'!${col}${int(row) + shift}")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -10,8 +10,22 @@ numbers stored as text, a trailing 件) and strict about what is not a number ("
 every such cell is reported at once, with its sheet, cell and row and column labels. A total typed over
 its formula is kept as a declared total, which :func:`reportkit.check` compares with the computed one.
 
-Workbooks are untrusted input: the file size, the archive's member count and its expanded size are
-checked before openpyxl opens it (which parses through defusedxml), and macros are never loaded.
+Nothing is read silently wrong:
+
+- every defined name is verified against the layout (its sheet, the row label left of its cell and the
+  column header above it, compared as labels, so inserted rows do not matter); a name pointed at another
+  cell, defined twice or pointing at one cell with another name refuses the form, listing each mismatch;
+- a number typed into another cell of a value's merged span (the merge undone) is read with a note;
+  different numbers in one span are a problem;
+- a formula's stored result is checked against its arguments when the formula is simple (SUM, + and −):
+  a stale result, a formula that cannot be checked, or one referring to another workbook gets a note;
+- :attr:`~reportkit.loaded.Loaded.places` gives the cell where each value really stands.
+
+Workbooks are untrusted input. The file size, the archive's member count and expanded size are checked
+first (:func:`reportkit.safezip.inspect_archive`); then the XML is read directly
+(:mod:`reportkit.ooxml.xlsx_cells`), one streamed pass per sheet that stops past the last named row, keeping
+only the cells and shared strings the layout needs; named cells beyond row :data:`MAX_FORM_ROW` are refused.
+openpyxl only builds forms (:func:`fill_form`, the template builder); macros are never run or loaded.
 """
 
 from __future__ import annotations
@@ -29,9 +43,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from attrs import evolve
+from attrs import evolve, frozen
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell as OpenpyxlCell
 
 from reportkit.errors import FormError, Problem, RenderError
 from reportkit.formats import gov2021 as fmt
@@ -53,6 +67,17 @@ from reportkit.model import (
     ReportInfo,
     ReviewLitigation,
 )
+from reportkit.ooxml.xlsx_cells import (
+    Area,
+    Cell,
+    CellValue,
+    DefinedName,
+    ErrorValue,
+    XlsxPackage,
+    cell_name,
+    split_cell,
+)
+from reportkit.ooxml.xlsx_formulas import NO_RESULT, NOT_READ, NotVerifiable, Verified, evaluate, external_references
 from reportkit.safezip import ArchiveLimits, inspect_archive
 from reportkit.values import ValueProblem, parse_amount, parse_count, parse_date
 from reportkit.xlsx_layout import (
@@ -67,14 +92,19 @@ from reportkit.xlsx_layout import (
     FieldCell,
     FieldKind,
     build_form,
+    column_texts_at,
     excel_length,
     field_cells,
+    label_text,
+    row_texts_at,
     workbook_bytes,
 )
 
 __all__ = [
     "FORM_TEMPLATE_NAME",
     "MAX_FORM_BYTES",
+    "MAX_FORM_COLUMN",
+    "MAX_FORM_ROW",
     "blank_form",
     "fill_form",
     "form_cell",
@@ -93,9 +123,16 @@ MAX_FORM_BYTES: Final = 20 * 1024 * 1024
 MAX_EXPANDED_BYTES: Final = 100 * 1024 * 1024
 MAX_MEMBERS: Final = 2000
 
+#: Named cells further down (or right) than this are refused: a form has some tens of rows, and reading
+#: stops after the last named row, so this bounds the work a crafted file can ask for.
+MAX_FORM_ROW: Final = 10_000
+MAX_FORM_COLUMN: Final = 200
+
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
+_EXCEL_EPOCH_1904: Final = dt.datetime(1904, 1, 1)
 #: Characters XML 1.0 cannot hold (a workbook cannot store them).
 _ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ESCAPE_LIKE: Final = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -202,7 +239,8 @@ def fill_form(report: AnnualReport) -> bytes:
         if isinstance(value, Decimal):
             value = int(value) if value == value.to_integral_value() else float(value)
         if isinstance(value, str):
-            value = _ILLEGAL_XML.sub("", value)
+            # Excel reads "_x0041_" as an escaped character (ST_Xstring); escape the underscore so it stays text.
+            value = _ESCAPE_LIKE.sub("_x005F_", _ILLEGAL_XML.sub("", value))
         cell.value = None if value == "" else value
         if isinstance(value, str):
             cell.data_type = "s"  # a text beginning with "=" is text, not a formula
@@ -211,11 +249,11 @@ def fill_form(report: AnnualReport) -> bytes:
     return buffer.getvalue()
 
 
-def _named_cell(wb: Workbook, name: str) -> Cell | None:
+def _named_cell(wb: Workbook, name: str) -> OpenpyxlCell | None:
     try:
         defined = wb.defined_names[name]
         sheet, coord = next(iter(defined.destinations))
-        cell: Cell = wb[sheet][coord.replace("$", "")]
+        cell: OpenpyxlCell = wb[sheet][coord.replace("$", "")]
         return cell
     except (KeyError, StopIteration, ValueError, TypeError, AttributeError):
         return None
@@ -254,8 +292,8 @@ def form_cell(field: str) -> str | None:
 
 
 def _check_archive(data: bytes, source: str) -> None:
-    """Refuse what is not a workbook, or is unsafe to parse (see :mod:`reportkit.safezip`), before openpyxl
-    sees it."""
+    """Refuse what is not a workbook, or is unsafe to parse (see :mod:`reportkit.safezip`), before any XML
+    parser sees it."""
     limits = ArchiveLimits(
         max_file_bytes=MAX_FORM_BYTES, max_members=MAX_MEMBERS, max_expanded_bytes=MAX_EXPANDED_BYTES
     )
@@ -266,19 +304,10 @@ def _check_archive(data: bytes, source: str) -> None:
         raise FormError("文件不是 Excel 工作簿（缺少 xl/workbook.xml），请选择 .xlsx 填报表", source=source)
 
 
-def _open_workbook(data: bytes, source: str, *, data_only: bool = False) -> Workbook:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(data), data_only=data_only, keep_vba=False, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds (KeyError, ValueError, XML errors, defusedxml)
-        raise FormError(f"无法作为 Excel 工作簿读取（{type(exc).__name__}: {exc}）", source=source) from None
-
-
-def _check_identity(wb: Workbook, source: str) -> None:
-    props = {prop.name: str(prop.value) for prop in wb.custom_doc_props}
+def _check_identity(package: XlsxPackage, source: str) -> None:
+    props = package.properties
     kind = props.get(PROP_KIND)
-    has_names = any(name.startswith(NAME_PREFIX) for name in wb.defined_names)
+    has_names = bool(package.names)
     if kind is None and not has_names:
         raise FormError(
             "这不是 reportkit 的填报表（找不到填报表标识）；请用 reportkit init --xlsx 生成填报表，填写后再读取",
@@ -306,85 +335,459 @@ def _check_identity(wb: Workbook, source: str) -> None:
         )
 
 
-class _Reader:
-    """Reads every named cell of one workbook, collecting problems and notes."""
+def _is_form_name(name: str) -> bool:
+    return name.casefold().startswith(NAME_PREFIX)
 
-    def __init__(self, wb: Workbook, data: bytes, source: str) -> None:
-        self.wb = wb
-        self.data = data
+
+_TARGET: Final = re.compile(r"(?:'((?:[^']|'')+)'|([^'!:\[\],\s]+))!\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
+_RANGE_TARGET: Final = re.compile(r".+!\$?[A-Za-z]{1,3}\$?[0-9]{1,7}:\$?[A-Za-z]{1,3}\$?[0-9]{1,7}")
+
+
+def _target(text: str) -> tuple[str, int, int] | str:
+    """The (sheet, row, column) a defined name points at, or why it does not point at one cell."""
+    text = text.strip().removeprefix("=")
+    if "#REF!" in text.upper():
+        return "引用已失效（#REF!），所指的单元格或工作表可能已被删除"
+    if text.startswith("[") or "]" in text.partition("!")[0]:
+        return f"指向其他工作簿（{text[:80]}）"
+    match = _TARGET.fullmatch(text)
+    if match is None:
+        if _RANGE_TARGET.fullmatch(text):
+            return f"应指向一个单元格，而不是区域 {text[:80]}"
+        return f"不是一个单元格的引用（{text[:80] or '空'}）"
+    sheet = match.group(1).replace("''", "'") if match.group(1) is not None else match.group(2)
+    place = split_cell(f"{match.group(3).upper()}{match.group(4)}")
+    if place is None:
+        return f"不是一个单元格的引用（{text[:80]}）"
+    return sheet, place[0], place[1]
+
+
+def _labels(field: FieldCell) -> str:
+    if not field.column_label:
+        return f"“{field.row_label}”" if field.row_label else ""
+    parts = []
+    if field.row_label:
+        parts.append(f"行“{field.row_label}”")
+    if field.column_label:
+        parts.append(f"列“{field.column_label}”")
+    return "，".join(parts)
+
+
+def _show(value: CellValue) -> str:
+    """A stored value as a message quotes it."""
+    if value is None:
+        return "（空）"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    if isinstance(value, str):
+        return f"“{value[:40]}{'…' if len(value) > 40 else ''}”"
+    return str(value)
+
+
+def _number_of(value: float) -> int | float:
+    return int(value) if value.is_integer() and abs(value) < 1e16 else value
+
+
+def _agrees(stored: CellValue, computed: float) -> bool:
+    if isinstance(stored, bool) or not isinstance(stored, int | float):
+        return False
+    return abs(float(stored) - computed) <= 1e-9 * max(1.0, abs(computed))
+
+
+def _is_empty(cell: Cell | None) -> bool:
+    if cell is None:
+        return True
+    if cell.is_formula:
+        return False
+    return cell.value is None or (isinstance(cell.value, str) and not cell.value.strip())
+
+
+@frozen
+class _Located:
+    """Where a field's defined name points in the filled workbook."""
+
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{cell_name(self.row, self.col)}"
+
+
+class _Picked:
+    """The cell a field's value is read from (the named cell, or another cell of its original merged span)."""
+
+    __slots__ = ("cell", "sheet", "where")
+
+    def __init__(self, sheet: str, where: str, cell: Cell | None) -> None:
+        self.sheet = sheet
+        self.where = where
+        self.cell = cell
+
+
+class _Failed:
+    """A value that could not be read (a problem says why)."""
+
+
+_FAILED: Final = _Failed()
+
+
+class _Reader:
+    """Reads every named cell of one workbook: locates and verifies the names, reads the cells, and
+    collects problems, notes and the place of every value."""
+
+    def __init__(self, package: XlsxPackage, source: str) -> None:
+        self.package = package
         self.source = source
+        self.fields = {cell.field: cell for cell in field_cells(FORM_KIND)}
         self.problems: list[Problem] = []
         self.notes: list[Problem] = []
         self.blank: list[str] = []
-        self._cached: Workbook | None = None
+        self.places: dict[str, str] = {}
+        self.located: dict[str, _Located] = {}
+        self.areas: dict[str, Area] = {}
+        self.cells: dict[str, dict[tuple[int, int], Cell]] = {}
+        self._picked: dict[str, _Picked | None] = {}
+        self._date_styles: frozenset[int] | None = None
 
-    def locate(self, field: FieldCell) -> tuple[str, str, Cell] | None:
-        """The sheet, cell reference and cell of a field in this workbook (by its defined name)."""
-        try:
-            defined = self.wb.defined_names[field.name]
-            destinations = list(defined.destinations)
-            sheet, coord = destinations[0]
-            coord = coord.replace("$", "")
-            cell: Cell = self.wb[sheet][coord]
-        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
-            self.problems.append(
-                Problem(
-                    field.where, f"找不到名称 {field.name}（{self._labels(field)}）；填报表的结构已被破坏，请重新生成"
+    # -- the names, and where they point -------------------------------------------------------------
+
+    def locate(self) -> None:
+        """Find every field's defined name, refuse duplicates, references that are not one cell, and
+        cells implausibly far down; then read the cells and verify each name by its labels."""
+        package = self.package
+        definitions: dict[str, list[DefinedName]] = {}
+        for defined in package.names:
+            definitions.setdefault(defined.name.casefold(), []).append(defined)
+        problems: list[Problem] = []
+        far: list[Problem] = []
+        for field in self.fields.values():
+            found = definitions.get(field.name.casefold(), [])
+            if not found:
+                missing = f"找不到名称 {field.name}（{_labels(field)}）；填报表的结构已被破坏，请重新生成"
+                problems.append(Problem(field.where, missing))
+                continue
+            if len(found) > 1:
+                scopes = "、".join(self._scope(defined) for defined in found)
+                problems.append(
+                    Problem(
+                        field.where,
+                        f"名称 {field.name} 定义了 {len(found)} 次（{scopes}），无法确定读取哪一个；"
+                        "请在“公式 → 名称管理器”中删除多余的定义，或重新生成填报表",
+                    )
                 )
+                continue
+            target = _target(found[0].text)
+            if isinstance(target, str):
+                problems.append(Problem(field.where, f"名称 {field.name}（{_labels(field)}）{target}"))
+                continue
+            sheet_name, row, col = target
+            sheet = package.sheet(sheet_name)
+            if sheet is None or not sheet.part:
+                problems.append(
+                    Problem(field.where, f"名称 {field.name}（{_labels(field)}）指向的工作表“{sheet_name}”不存在")
+                )
+                continue
+            located = _Located(sheet.name, row, col)
+            if row > MAX_FORM_ROW or col > MAX_FORM_COLUMN:
+                far.append(Problem(located.where, f"名称 {field.name}（{_labels(field)}）"))
+                continue
+            self.located[field.field] = located
+        if far:
+            raise FormError(
+                f"填报表中有 {len(far)} 个单元格名称指向第 {MAX_FORM_ROW} 行以下或第 {MAX_FORM_COLUMN} 列以右，"
+                "不像是填报表（可能插入了大量的行）；请删除多余的行，或用 reportkit init --xlsx 重新生成填报表",
+                source=self.source,
+                problems=far,
             )
-            return None
-        if isinstance(cell, tuple):  # a range, not one cell
-            self.problems.append(Problem(f"{sheet}!{coord}", f"名称 {field.name} 应指向一个单元格"))
-            return None
-        return sheet, coord, cell
+        by_cell: dict[_Located, list[FieldCell]] = {}
+        for key, located in self.located.items():
+            by_cell.setdefault(located, []).append(self.fields[key])
+        for located, fields in by_cell.items():
+            if len(fields) > 1:
+                names = "、".join(field.name for field in fields)
+                problems.append(Problem(located.where, f"{len(fields)} 个名称（{names}）指向同一个单元格"))
+        self._read_cells()
+        problems.extend(self._verify())
+        if problems:
+            raise FormError(
+                f"填报表的单元格名称有 {len(problems)} 处与填报表版本 {FORM_VERSION} 不符（名称被改指、重复定义，"
+                "或表格结构被改动），读取会张冠李戴，已拒绝；请按下列提示改正（公式 → 名称管理器），"
+                "或用 reportkit init --xlsx 重新生成填报表并转填数据",
+                source=self.source,
+                problems=problems,
+            )
 
-    @staticmethod
-    def _labels(field: FieldCell) -> str:
-        if not field.column_label:
-            return f"“{field.row_label}”" if field.row_label else ""
-        parts = []
-        if field.row_label:
-            parts.append(f"行“{field.row_label}”")
-        if field.column_label:
-            parts.append(f"列“{field.column_label}”")
-        return "，".join(parts)
+    def _scope(self, defined: DefinedName) -> str:
+        if defined.local_sheet is None:
+            return "工作簿级"
+        sheets = self.package.sheets
+        name = sheets[defined.local_sheet].name if defined.local_sheet < len(sheets) else str(defined.local_sheet)
+        return f"工作表“{name}”级"
+
+    def _read_cells(self) -> None:
+        groups: dict[str, list[tuple[FieldCell, _Located]]] = {}
+        for key, located in self.located.items():
+            groups.setdefault(located.sheet, []).append((self.fields[key], located))
+        for sheet, members in groups.items():
+            columns: set[int] = set()
+            for field, at in members:
+                columns.add(at.col)
+                columns.update(at.col + offset for offset, _ in field.column_texts if at.col + offset >= 1)
+            self.areas[sheet] = Area(
+                max_row=max(at.row for _, at in members),
+                columns=frozenset(columns),
+                rows=frozenset(at.row for _, at in members),
+                max_col=max(at.col + field.span - 1 for field, at in members),
+                full_text=frozenset((at.row, at.col + k) for field, at in members for k in range(field.span)),
+            )
+        self.cells = self.package.read(self.areas)
+
+    def _verify(self) -> list[Problem]:
+        """Each name against the layout: its sheet, its row label and its column header labels."""
+        problems: list[Problem] = []
+        named: dict[str, set[tuple[int, int]]] = {}
+        for located in self.located.values():
+            named.setdefault(located.sheet, set()).add((located.row, located.col))
+        texts = {
+            sheet: {
+                place: label_text(cell.value)
+                for place, cell in cells.items()
+                if isinstance(cell.value, str) and not cell.is_formula and cell.value.strip()
+            }
+            for sheet, cells in self.cells.items()
+        }
+        for key, at in self.located.items():
+            field = self.fields[key]
+            if at.sheet.casefold() != field.sheet.casefold():
+                moved = f"名称 {field.name}（{_labels(field)}）应在工作表“{field.sheet}”，实际指向“{at.sheet}”"
+                problems.append(Problem(at.where, moved))
+                continue
+            sheet_texts, sheet_named = texts[at.sheet], named[at.sheet]
+            row_found = row_texts_at(sheet_texts, sheet_named, at.row, at.col)
+            expected_columns = tuple(text for _, text in field.column_texts)
+            offsets = [offset for offset, _ in field.column_texts]
+            column_found = column_texts_at(sheet_texts, sheet_named, at.row, at.col, offsets)
+            if row_found == field.row_texts and column_found == expected_columns:
+                continue
+            expected = _describe_labels(field.row_texts, expected_columns)
+            found = _describe_labels(row_found, tuple(text for text in column_found if text))
+            problems.append(
+                Problem(at.where, f"名称 {field.name} 所指单元格旁的标签不符：应为{expected}，实际为{found}")
+            )
+        return problems
+
+    # -- the cell of a value -----------------------------------------------------------------------
+
+    def pick(self, field: FieldCell) -> _Picked | None:
+        """The cell a field is read from; a number typed into another cell of its original merged span
+        (the merge undone) is read from there with a note; different values in one span are a problem."""
+        if field.field in self._picked:
+            return self._picked[field.field]
+        at = self.located[field.field]
+        cells = self.cells[at.sheet]
+        anchor = cells.get((at.row, at.col))
+        picked: _Picked | None = _Picked(at.sheet, at.where, anchor)
+        if field.span > 1:
+            filled: list[Cell] = []
+            for k in range(field.span):
+                cell = cells.get((at.row, at.col + k))
+                if cell is not None and not _is_empty(cell):
+                    filled.append(cell)
+            span = f"{cell_name(at.row, at.col)}:{cell_name(at.row, at.col + field.span - 1)}"
+            if len({(cell.formula, repr(cell.value)) for cell in filled}) > 1:
+                listing = "、".join(f"{cell.ref} 为 {_show(cell.value)}" for cell in filled)
+                self.problem(
+                    f"{at.sheet}!{span}",
+                    field,
+                    f"原合并单元格 {span} 中填了不同的内容（{listing}），无法确定哪一个是本项的数值；"
+                    f"请只在 {cell_name(at.row, at.col)} 填写",
+                )
+                picked = None
+            elif filled and filled[0] is not anchor:
+                cell = filled[0]
+                where = f"{at.sheet}!{cell.ref}"
+                self.notes.append(
+                    Problem(
+                        where,
+                        f"{_labels(field)}：数值填在 {cell.ref}，而不在 {cell_name(at.row, at.col)}"
+                        f"（原合并单元格 {span} 已被拆分）；已按 {cell.ref} 读取，请核对",
+                    )
+                )
+                picked = _Picked(at.sheet, where, cell)
+        self._picked[field.field] = picked
+        if picked is not None:
+            self.places[field.field] = picked.where
+        else:
+            self.places[field.field] = at.where
+        return picked
+
+    def where(self, field: FieldCell) -> str:
+        """The real cell of a field (after any rows inserted), for messages."""
+        picked = self.pick(field)
+        return picked.where if picked is not None else self.located[field.field].where
 
     def problem(self, where: str, field: FieldCell, message: str) -> None:
-        labels = self._labels(field)
+        labels = _labels(field)
         self.problems.append(Problem(where, f"{labels}：{message}" if labels else message))
 
-    def raw(self, field: FieldCell) -> tuple[str, Any, bool] | None:
-        """(where, value, is_formula) of a field's cell."""
-        located = self.locate(field)
-        if located is None:
-            return None
-        sheet, coord, cell = located
-        value = cell.value
-        formula = cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s")
-        if not isinstance(value, str | int | float | Decimal | dt.date | dt.datetime | dt.time | bool | None):
-            formula = True  # ArrayFormula and the like
-        return f"{sheet}!{coord}", value, formula
+    def note(self, where: str, field: FieldCell, message: str) -> None:
+        labels = _labels(field)
+        self.notes.append(Problem(where, f"{labels}：{message}" if labels else message))
 
-    def cached(self, where: str) -> Any:
-        """The value Excel stored for a formula cell (the workbook is loaded a second time, once)."""
-        if self._cached is None:
-            self._cached = _open_workbook(self.data, self.source, data_only=True)
-        sheet, _, coord = where.rpartition("!")
-        return self._cached[sheet][coord].value
+    # -- formulas ----------------------------------------------------------------------------------
+
+    def _lookup(self, here: str) -> Callable[[str | None, int, int], object]:
+        def lookup(sheet_name: str | None, row: int, col: int) -> object:
+            entry = self.package.sheet(sheet_name) if sheet_name is not None else self.package.sheet(here)
+            if entry is None or entry.name not in self.areas:
+                return NOT_READ
+            area = self.areas[entry.name]
+            if row > area.max_row or not area.keeps(row, col):
+                return NOT_READ
+            cell = self.cells[entry.name].get((row, col))
+            if cell is None:
+                return None
+            if cell.is_formula and cell.value is None:
+                return NO_RESULT
+            return cell.value
+
+        return lookup
+
+    def _external(self, formula: str) -> str:
+        """The other workbooks a formula refers to, as a note names them ('' when none)."""
+        found = external_references(formula)
+        if not found:
+            return ""
+        books = []
+        for ref in found:
+            match = re.match(r"'?\[(\d+)\]", ref)
+            if match and 1 <= int(match.group(1)) <= len(self.package.external_workbooks):
+                target = self.package.external_workbooks[int(match.group(1)) - 1]
+                books.append(f"{ref}，即 {target}" if target else ref)
+            else:
+                books.append(ref)
+        return "；".join(books[:3]) + ("等" if len(books) > 3 else "")
+
+    def formula_result(self, field: FieldCell, picked: _Picked, cell: Cell) -> CellValue | _Failed:
+        """The value of an input cell holding a formula: its stored result, checked against its arguments
+        where the formula is simple enough; _FAILED (with a problem) when there is no usable result."""
+        where = picked.where
+        shown = "=" + cell.formula if cell.formula else "（内容缺失的共享公式）"
+        if cell.value is None:
+            self.problem(where, field, f"单元格中是公式（{shown[:60]}）且没有计算结果；请直接填写数值")
+            return _FAILED
+        if isinstance(cell.value, ErrorValue):
+            self.problem(where, field, f"公式 {shown[:60]} 的结果是错误值 {cell.value}；请改正公式，或直接填写数值")
+            return _FAILED
+        external = self._external(cell.formula or "")
+        if external:
+            self.note(
+                where,
+                field,
+                f"公式 {shown[:60]} 引用了其他工作簿（{external}），结果无法核对，可能已经过时；"
+                f"已按文件中保存的结果 {_show(cell.value)} 读取，请核对",
+            )
+            return cell.value
+        result = self._evaluate(picked, cell)
+        if isinstance(result, Verified):
+            if _agrees(cell.value, result.value):
+                return cell.value
+            computed = _number_of(result.value)
+            self.note(
+                where,
+                field,
+                f"公式 {shown[:60]} 按其参数应为 {computed}，文件中保存的结果却是 {_show(cell.value)}"
+                f"（保存前没有重新计算）；已按 {computed} 读取，请在 Excel 中重新计算后核对",
+            )
+            return computed
+        self.note(
+            where,
+            field,
+            f"公式 {shown[:60]} 无法核对（{result.reason}）；已按文件中保存的结果 {_show(cell.value)} 读取，请核对",
+        )
+        return cell.value
+
+    def _evaluate(self, picked: _Picked, cell: Cell) -> Verified | NotVerifiable:
+        if not cell.formula:
+            return NotVerifiable("共享公式缺少其主公式")
+        if cell.formula_kind:
+            return NotVerifiable("数组公式或模拟运算表")
+        return evaluate(cell.formula, self._lookup(picked.sheet))
+
+    def check_total(self, field: FieldCell, picked: _Picked, cell: Cell) -> None:
+        """A total's formula: its stored result is not used (totals are computed), but a stale or
+        unverifiable one is said, since the printed form shows it."""
+        shown = "=" + cell.formula if cell.formula else "（内容缺失的共享公式）"
+        recomputed = "reportkit 按各项数值重新计算总计，请核对打印出的表格"
+        external = self._external(cell.formula or "")
+        if external:
+            self.note(picked.where, field, f"总计公式 {shown[:60]} 引用了其他工作簿（{external}）；{recomputed}")
+            return
+        if cell.value is None:
+            return  # saved by a program that does not calculate (openpyxl): nothing stored to check
+        if isinstance(cell.value, ErrorValue):
+            self.note(picked.where, field, f"总计公式 {shown[:60]} 的结果是错误值 {cell.value}；{recomputed}")
+            return
+        result = self._evaluate(picked, cell)
+        if isinstance(result, Verified):
+            if not _agrees(cell.value, result.value):
+                self.note(
+                    picked.where,
+                    field,
+                    f"总计公式 {shown[:60]} 保存的结果是 {_show(cell.value)}，按其参数应为 "
+                    f"{_number_of(result.value)}（保存前没有重新计算）；{recomputed}",
+                )
+            return
+        self.note(picked.where, field, f"总计公式 {shown[:60]} 无法核对（{result.reason}）；{recomputed}")
+
+    # -- values ------------------------------------------------------------------------------------
+
+    def stored(self, field: FieldCell) -> tuple[str, CellValue] | None:
+        """(where, value) of a field: the typed value, or a formula's checked result; None after a problem."""
+        picked = self.pick(field)
+        if picked is None:
+            return None
+        cell = picked.cell
+        if cell is None:
+            return picked.where, None
+        if cell.truncated or (isinstance(cell.value, str) and excel_length(cell.value) > EXCEL_CELL_CHARS):
+            self.problem(picked.where, field, f"内容超过 Excel 单元格的上限（{EXCEL_CELL_CHARS} 个字符）")
+            return None
+        if cell.is_formula:
+            value = self.formula_result(field, picked, cell)
+            if isinstance(value, _Failed):
+                return None
+            return picked.where, value
+        if isinstance(cell.value, ErrorValue):
+            self.problem(picked.where, field, f"单元格中是错误值 {cell.value}；请直接填写数值")
+            return None
+        return picked.where, cell.value
+
+    def is_blank(self, field: FieldCell) -> bool:
+        picked = self.pick(field)
+        return picked is not None and _is_empty(picked.cell)
 
     def number(self, field: FieldCell, parse: Callable[[object], Any]) -> Any:
         """An input number; blank gives None (the caller decides), a problem gives None too."""
-        found = self.raw(field)
+        found = self.stored(field)
         if found is None:
             return None
-        where, value, formula = found
-        if formula:
-            value = self.cached(where)
-            if value is None:
-                self.problem(where, field, "单元格中是公式且没有计算结果；请直接填写数值")
-                return None
+        where, value = found
         if value is None or (isinstance(value, str) and not value.strip()):
             self.blank.append(where)
+            return None
+        shown_date = self._as_date(field, value)
+        if shown_date is not None:
+            self.problem(
+                where,
+                field,
+                f"单元格是日期格式（显示为 {shown_date.date().isoformat()}），这里应填数值；"
+                "请把单元格格式改为“常规”或“数值”后重新填写",
+            )
             return None
         try:
             return parse(value)
@@ -392,65 +795,85 @@ class _Reader:
             self.problem(where, field, str(exc))
             return None
 
-    def is_blank(self, field: FieldCell) -> bool:
-        """Whether a field's cell is empty (a missing name counts as not blank: it is a problem)."""
-        try:
-            defined = self.wb.defined_names[field.name]
-            sheet, coord = next(iter(defined.destinations))
-            value = self.wb[sheet][coord.replace("$", "")].value
-        except (KeyError, StopIteration, ValueError, TypeError, AttributeError):
-            return False
-        return value is None or (isinstance(value, str) and not value.strip())
-
     def count(self, field: FieldCell) -> int:
         value = self.number(field, parse_count)
         return 0 if value is None else int(value)
 
     def declared(self, field: FieldCell) -> int | None:
         """A total cell: its formula means computed (None); a number typed over it is a declared total."""
-        found = self.raw(field)
-        if found is None:
+        picked = self.pick(field)
+        if picked is None:
             return None
-        where, value, formula = found
-        if formula:
+        cell = picked.cell
+        if cell is not None and cell.is_formula:
+            self.check_total(field, picked, cell)
             return None
-        if value is None or (isinstance(value, str) and not value.strip()):
-            self.notes.append(Problem(where, f"{self._labels(field)}：总计单元格的公式已被删除，按自动计算处理"))
+        if _is_empty(cell):
+            self.notes.append(Problem(picked.where, f"{_labels(field)}：总计单元格的公式已被删除，按自动计算处理"))
+            return None
+        assert cell is not None
+        if isinstance(cell.value, ErrorValue):
+            self.problem(picked.where, field, f"单元格中是错误值 {cell.value}；请恢复总计公式，或填写数值")
             return None
         try:
-            return parse_count(value)
+            return parse_count(cell.value)
         except ValueProblem as exc:
-            self.problem(where, field, str(exc))
+            self.problem(picked.where, field, str(exc))
             return None
 
+    def _is_date_style(self, cell: Cell | None) -> bool:
+        if cell is None or not cell.style:
+            return False
+        if self._date_styles is None:
+            styles = {
+                kept.style
+                for cells in self.cells.values()
+                for kept in cells.values()
+                if kept.style and isinstance(kept.value, int | float)
+            }
+            self._date_styles = self.package.date_styles(styles | {cell.style})
+        return cell.style in self._date_styles
+
+    def _as_date(self, field: FieldCell, value: CellValue) -> dt.datetime | None:
+        """The date a number shows as, when its cell has a date format (None otherwise)."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 2958466:
+            return None
+        picked = self.pick(field)
+        if picked is None or not self._is_date_style(picked.cell):
+            return None
+        return self._serial_date(float(value))
+
+    def _serial_date(self, value: float) -> dt.datetime:
+        epoch = _EXCEL_EPOCH_1904 if self.package.date1904 else _EXCEL_EPOCH
+        return epoch + dt.timedelta(days=value)
+
     def text(self, field: FieldCell) -> str:
-        found = self.raw(field)
+        found = self.stored(field)
         if found is None:
             return ""
-        where, value, formula = found
-        if formula and not isinstance(value, str):
-            value = self.cached(where)
+        _, value = found
         if value is None:
             return ""
-        if isinstance(value, float) and value.is_integer():
+        shown_date = self._as_date(field, value)
+        if shown_date is not None:
+            value = shown_date
+        elif isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, dt.datetime | dt.date):
-            value = value.isoformat()
+            return value.isoformat()
         return str(value).replace("\r\n", "\n").replace("\r", "\n")
 
     def date(self, field: FieldCell) -> dt.date | None:
-        found = self.raw(field)
+        found = self.stored(field)
         if found is None:
             return None
-        where, value, formula = found
-        if formula:
-            value = self.cached(where)
+        where, value = found
         if value is None or (isinstance(value, str) and not value.strip()):
             if field.required:
                 self.problem(where, field, "必须填写")
             return None
         if isinstance(value, int | float) and not isinstance(value, bool) and 20000 <= value <= 80000:
-            value = _EXCEL_EPOCH + dt.timedelta(days=float(value))
+            value = self._serial_date(float(value))
         try:
             return parse_date(value)
         except ValueProblem as exc:
@@ -458,35 +881,55 @@ class _Reader:
             return None
 
 
-def read_form_with_notes(path: str | os.PathLike[str]) -> tuple[AnnualReport, list[Problem]]:
-    """A report from a filled input form, and the notes on it (the blank cells read as 0 …).
+def _describe_labels(row: tuple[str, ...], columns: tuple[str, ...]) -> str:
+    parts = []
+    if row:
+        parts.append(f"行“{' '.join(row)}”")
+    if columns:
+        parts.append(f"列“{' '.join(columns)}”")
+    return "，".join(parts) if parts else "（没有标签）"
 
-    Raises :class:`FormError` listing every problem at once: cells that are not numbers, a workbook that
-    is not a form, a form of another version, a corrupt or oversized file."""
-    source = str(path)
+
+def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
     file = Path(path)
     try:
         size = file.stat().st_size
         if size > MAX_FORM_BYTES:
             raise FormError(f"文件过大（{size} 字节，上限 {MAX_FORM_BYTES} 字节），不像是一份填报表", source=source)
-        data = file.read_bytes()
+        return file.read_bytes()
     except FileNotFoundError:
         raise FormError("文件不存在，请检查路径", source=source) from None
     except IsADirectoryError:
         raise FormError("这是一个文件夹，不是填报表", source=source) from None
     except OSError as exc:
         raise FormError(f"无法读取文件：{exc.strerror}", source=source) from None
-    _check_archive(data, source)
-    wb = _open_workbook(data, source)
-    _check_identity(wb, source)
-    return _read(wb, data, source)
 
 
 def read(path: str | os.PathLike[str]) -> Loaded:
-    """A filled form as a :class:`~reportkit.loaded.Loaded`: the report, its notes and the cell of every value."""
-    report, notes = read_form_with_notes(path)
-    places = {field.field: field.where for field in field_cells(FORM_KIND)}
-    return Loaded(report, str(path), tuple(notes), places)
+    """A filled form as a :class:`~reportkit.loaded.Loaded`: the report, its notes, and the cell where each
+    value really stands (after any rows the office inserted), so findings name the real cell.
+
+    Raises :class:`FormError` listing every problem at once: cells that are not numbers, defined names that
+    no longer point at their cells, a workbook that is not a form, a form of another version, a corrupt or
+    oversized file."""
+    source = str(path)
+    data = _read_bytes(path, source)
+    _check_archive(data, source)
+    with XlsxPackage(data, source=source, error=FormError, keep_name=_is_form_name) as package:
+        _check_identity(package, source)
+        reader = _Reader(package, source)
+        reader.locate()
+        report, notes = _read(reader, source)
+    places = {key: reader.places[key] for key in reader.fields if key in reader.places}  # in layout order
+    return Loaded(report, source, tuple(notes), places)
+
+
+def read_form_with_notes(path: str | os.PathLike[str]) -> tuple[AnnualReport, list[Problem]]:
+    """A report from a filled input form, and the notes on it (the blank cells read as 0 …).
+
+    Raises :class:`FormError` listing every problem at once (see :func:`read`)."""
+    loaded = read(path)
+    return loaded.report, list(loaded.notes)
 
 
 def read_form(path: str | os.PathLike[str]) -> AnnualReport:
@@ -497,32 +940,32 @@ def read_form(path: str | os.PathLike[str]) -> AnnualReport:
     return report
 
 
-def _read(wb: Workbook, data: bytes, source: str) -> tuple[AnnualReport, list[Problem]]:
-    reader = _Reader(wb, data, source)
-    fields = {cell.field: cell for cell in field_cells(FORM_KIND)}
+def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
+    fields = reader.fields
 
     # Basic information
     name = reader.text(fields["agency.name"]).strip()
     if not name:
-        reader.problem(fields["agency.name"].where, fields["agency.name"], "必须填写")
+        reader.problem(reader.where(fields["agency.name"]), fields["agency.name"], "必须填写")
     title_name = reader.text(fields["agency.title_name"]).strip() or None
     kind: AgencyKind | None = None
-    kind_text = reader.text(fields["agency.kind"]).strip()
+    kind_field = fields["agency.kind"]
+    kind_text = reader.text(kind_field).strip()
     if not kind_text:
-        reader.problem(fields["agency.kind"].where, fields["agency.kind"], "必须填写（人民政府、部门、乡镇或街道）")
+        reader.problem(reader.where(kind_field), kind_field, "必须填写（人民政府、部门、乡镇或街道）")
     else:
         try:
             kind = AgencyKind.parse(kind_text)
         except ValueError as exc:
-            reader.problem(fields["agency.kind"].where, fields["agency.kind"], str(exc))
+            reader.problem(reader.where(kind_field), kind_field, str(exc))
     year_field = fields["report.year"]
     year: int | None = None
     if reader.is_blank(year_field):
-        reader.problem(year_field.where, year_field, "必须填写")
+        reader.problem(reader.where(year_field), year_field, "必须填写")
     else:
         year = reader.number(year_field, parse_count)
     if year is not None and not 1990 <= year <= 2200:
-        reader.problem(year_field.where, year_field, f"年份 {year} 不合理，应为四位数年份，如 2021")
+        reader.problem(reader.where(year_field), year_field, f"年份 {year} 不合理，应为四位数年份，如 2021")
         year = None
     signed_on = reader.date(fields["report.signed_on"])
     published_on = reader.date(fields["report.published_on"])

@@ -20,16 +20,16 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence, Set
 from functools import lru_cache
 from typing import Final
 
-from attrs import frozen
+from attrs import evolve, frozen
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -54,7 +54,11 @@ __all__ = [
     "Sheets",
     "build_form",
     "build_tables",
+    "column_texts_at",
     "field_cells",
+    "header_row",
+    "label_text",
+    "row_texts_at",
     "workbook_bytes",
 ]
 
@@ -110,7 +114,13 @@ class FieldKind(enum.Enum):
 @frozen
 class FieldCell:
     """One named value cell: its model path, where it is on the built layout, what it holds and the
-    row and column labels a person reads next to it (for messages)."""
+    row and column labels a person reads next to it (for messages).
+
+    On the form, ``span`` is the number of columns its merged cell covers, and the labels around it are
+    recorded as a reader finds them, so a reader can verify that a defined name still points at this cell:
+    ``row_texts`` are the texts left of it in its row (:func:`row_texts_at`); ``column_texts`` the header
+    labels above it, lowest first, each with its column relative to the cell's (:func:`column_texts_at`;
+    empty when the cell has no header of its own, as on 基本信息)."""
 
     field: str
     sheet: str
@@ -120,6 +130,9 @@ class FieldCell:
     required: bool = False
     row_label: str = ""
     column_label: str = ""
+    span: int = 1
+    row_texts: tuple[str, ...] = ()
+    column_texts: tuple[tuple[int, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -130,6 +143,15 @@ class FieldCell:
     def where(self) -> str:
         """``三、依申请公开!D12``."""
         return f"{self.sheet}!{self.coord}"
+
+    @property
+    def row(self) -> int:
+        return int(re.sub(r"[A-Z]+", "", self.coord))
+
+    @property
+    def col(self) -> int:
+        index: int = column_index_from_string(re.sub(r"[0-9]+", "", self.coord))
+        return index
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -149,7 +171,8 @@ F_DRAFT = Font(name=TITLE_FONT, size=12, bold=True, color="C00000")
 A_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 A_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 A_TEXT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-A_NUMBER = Alignment(horizontal="center", vertical="center")
+#: Numbers shrink to fit rather than show ``####`` or ``1E+09`` (a count of ten digits in a 9-wide column).
+A_NUMBER = Alignment(horizontal="center", vertical="center", shrink_to_fit=True)
 FILL_INPUT = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
 FILL_TOTAL = PatternFill(fill_type="solid", start_color="E7E6E6", end_color="E7E6E6")
 FILL_BAD = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
@@ -249,6 +272,7 @@ class _Sheet:
                 field.required,
                 field.row_label,
                 field.column_label,
+                span=cols,
             )
         )
 
@@ -599,12 +623,20 @@ def _form_sheet_setup(s: _Sheet, landscape: bool, title_rows: tuple[int, int] | 
 
 
 def _protect(ws: Worksheet) -> None:
-    """Sheet protection without a password: it guides, it does not secure."""
+    """Sheet protection without a password: it guides, it does not secure.
+
+    In the file format each flag says what protection *forbids* (``insertRows="1"``: no inserting rows), so
+    False allows it. As the guide says: inserting rows and formatting rows and columns are allowed;
+    deleting rows or columns, inserting columns and changing locked cells are not."""
     ws.protection.sheet = True
+    ws.protection.insertRows = False
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
     ws.protection.selectLockedCells = False
     ws.protection.selectUnlockedCells = False
+    ws.protection.insertColumns = True
+    ws.protection.deleteRows = True
+    ws.protection.deleteColumns = True
 
 
 #: Labels the guide and notes refer to, taken from the format module.
@@ -624,7 +656,8 @@ GUIDE_LINES: Final[tuple[str, ...]] = (
     "不满足的列会显示为红色，表下方的“勾稽关系校验”行也会提示相差多少。",
     "五、总计由公式自动计算，一般不要改动；若在总计单元格中直接填了数字，读取时会把它作为“填报的总计”与计算结果核对。",
     "六、文字部分按小标题分别填写，段落之间空一行（单元格内换行：Alt+Enter；WPS 同）。",
-    "七、可以插入行、调整行高列宽；请不要删除或改动表格标签，也不要删除工作表。程序按单元格名称读取，不依赖行列位置。",
+    "七、可以插入行、调整行高列宽；不能删除行或列。请不要改动表格标签和工作表名称，也不要删除工作表。"
+    "程序按单元格名称读取（不依赖行列位置），并核对每个名称旁的行列标签。",
     "八、读取命令：reportkit check 本文件.xlsx（校验）；reportkit render 本文件.xlsx（生成 Word/Excel 报告）。",
 )
 
@@ -798,7 +831,103 @@ def build_form() -> tuple[Workbook, list[FieldCell]]:
     for cell in fields:
         _name(wb, cell)
     wb.active = 0
-    return wb, fields
+    return wb, _with_labels(wb, fields)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The labels around each named cell of the form (what a reader verifies a defined name by)
+# ---------------------------------------------------------------------------------------------------
+
+Texts = Mapping[tuple[int, int], str]
+
+
+def label_text(text: str) -> str:
+    """A label as compared: runs of white space (a line break a person added) count as one space."""
+    return " ".join(text.split())
+
+
+def row_texts_at(texts: Texts, named: Set[tuple[int, int]], row: int, col: int) -> tuple[str, ...]:
+    """The texts left of (``row``, ``col``) in its row, skipping named cells: the cell's row label.
+
+    ``texts`` holds the label text of every cell that holds text (not a formula), by (row, column)."""
+    return tuple(texts[(row, k)] for k in range(1, col) if (row, k) in texts and (row, k) not in named)
+
+
+def header_row(texts: Texts, named: Set[tuple[int, int]], row: int, col: int) -> int | None:
+    """The row of the first text above (``row``, ``col``) in its column, skipping named cells and blanks:
+    where the cell's own column header stands, wherever rows were inserted."""
+    for above in range(row - 1, 0, -1):
+        if (above, col) in texts and (above, col) not in named:
+            return above
+    return None
+
+
+def column_texts_at(
+    texts: Texts, named: Set[tuple[int, int]], row: int, col: int, offsets: Sequence[int]
+) -> tuple[str, ...]:
+    """The header labels above (``row``, ``col``) as a reader finds them: the first text above it in its
+    column (:func:`header_row`), then for each further header, the first text above the previous one in
+    the column ``col + offset`` (a header merged across columns has its text at its left edge). Blank and
+    named cells are skipped, so rows inserted anywhere, even between header rows, change nothing; a
+    header not found gives "". ``offsets`` are the headers' columns relative to ``col``, the first 0."""
+    found: list[str] = []
+    above = header_row(texts, named, row, col)
+    for offset in offsets:
+        if above is None:
+            found.append("")
+            continue
+        if found:
+            column = col + offset
+            above = next(
+                (r for r in range(above - 1, 0, -1) if (r, column) in texts and (r, column) not in named), None
+            )
+            found.append(texts[(above, column)] if above is not None else "")
+        else:
+            found.append(texts[(above, col)])
+    return tuple(found)
+
+
+def _with_labels(wb: Workbook, fields: list[FieldCell]) -> list[FieldCell]:
+    """The fields with the labels a reader finds around them on the blank form (``row_texts``,
+    ``column_texts``); the header labels come from the merged cells covering the column above."""
+    out: list[FieldCell] = []
+    for sheet in dict.fromkeys(field.sheet for field in fields):
+        ws = wb[sheet]
+        texts = {
+            (cell.row, cell.column): label_text(cell.value)
+            for line in ws.iter_rows()
+            for cell in line
+            if isinstance(cell.value, str) and cell.data_type != "f" and cell.value.strip()
+        }
+        cover: dict[tuple[int, int], tuple[int, int]] = {}
+        for merged in ws.merged_cells.ranges:
+            for r in range(merged.min_row, merged.max_row + 1):
+                for c in range(merged.min_col, merged.max_col + 1):
+                    cover[(r, c)] = (merged.min_row, merged.min_col)
+        sheet_fields = [field for field in fields if field.sheet == sheet]
+        named = {(field.row, field.col) for field in sheet_fields}
+        for field in sheet_fields:
+            row, col = field.row, field.col
+            above = row - 1
+            while above >= 1 and (above, col) in named:
+                above -= 1
+            chain: list[tuple[int, int]] = []
+            while above >= 1 and (above, col) not in named:
+                anchor = cover.get((above, col), (above, col))
+                if anchor not in texts:
+                    break
+                if anchor not in chain:
+                    chain.append(anchor)
+                above -= 1
+            column_texts: tuple[tuple[int, str], ...] = ()
+            if chain and chain[0][1] == col:
+                column_texts = tuple((c - col, texts[(r, c)]) for r, c in chain)
+                offsets = [offset for offset, _ in column_texts]
+                if column_texts_at(texts, named, row, col, offsets) != tuple(t for _, t in column_texts):
+                    raise AssertionError(f"{field.where}: a reader would not find the headers")  # pragma: no cover
+            out.append(evolve(field, row_texts=row_texts_at(texts, named, row, col), column_texts=column_texts))
+    order = {field.field: i for i, field in enumerate(fields)}
+    return sorted(out, key=lambda field: order[field.field])
 
 
 @lru_cache(maxsize=2)
