@@ -13,6 +13,7 @@ merge, and a template made for another format version.
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib.resources
 import io
@@ -265,6 +266,7 @@ def check_official_tables(document: Any, format_id: str) -> list[Problem]:
             continue
         number, table = located
         grid = _grid(table)
+        spans = collections.Counter(id(tc) for row in grid for tc in row)  # grid positions of each cell
         where = f"{heading}（第{number}个表格）"
         for cell in cells:
             rows, cols = cell.row + cell.rows, cell.column + cell.columns
@@ -288,12 +290,7 @@ def check_official_tables(document: Any, format_id: str) -> list[Problem]:
                 )
                 continue
             merged = all(grid[r][c] is owner for r in range(cell.row, rows) for c in range(cell.column, cols))
-            outside = any(
-                grid[r][c] is owner
-                for r in range(len(grid))
-                for c in range(len(grid[r]))
-                if not (cell.row <= r < rows and cell.column <= c < cols)
-            )
+            outside = spans[id(owner)] != cell.rows * cell.columns  # linear: a huge table costs no more
             if not merged or outside:
                 problems.append(
                     Problem(

@@ -34,10 +34,10 @@ import time
 import types
 from collections.abc import Callable, Iterable, Mapping
 from types import FrameType
-from typing import Any
+from typing import Any, cast
 
 from jinja2 import StrictUndefined, nodes, pass_context, pass_environment
-from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.compiler import CodeGenerator, Frame, operators, optimizeconst
 from jinja2.exceptions import SecurityError
 from jinja2.filters import FILTERS as JINJA_FILTERS
 from jinja2.filters import make_attrgetter
@@ -76,9 +76,9 @@ MAX_OUTPUT = 20_000_000
 MAX_GROUPS = 10_000
 #: Steps of one render: template lines run (untrusted templates), plus one per value produced and one per
 #: thousand characters or items in it.
-MAX_STEPS = 2_000_000
+MAX_STEPS = 500_000
 #: CPU time (of the rendering thread) of one render.
-MAX_CPU_SECONDS = 20.0
+MAX_CPU_SECONDS = 10.0
 
 #: The file name Jinja gives the code compiled from a template string (the tracer traces only those frames).
 TEMPLATE_FILENAME = "<template>"
@@ -147,6 +147,11 @@ def _check_text(value: Any, what: str = "内容") -> None:
 def _check_count(value: Any, what: str, limit: int = MAX_STRING) -> None:
     if isinstance(value, int) and value > limit:
         raise TemplateLimitError(f"{what}过大（{value}，上限 {limit}）")
+
+
+def _weight(value: Any) -> int:
+    """Steps for scanning ``value`` once."""
+    return 1 + len(value) // 1000 if isinstance(value, str | list | tuple | dict) else 1
 
 
 def produced(value: Any) -> Any:
@@ -671,8 +676,15 @@ FILTERS: dict[str, _FilterCheck | None] = {
     "slice": _groups("slices", 0),
     "sum": None,
 }
-#: Tests that turn their value into text.
-_TEXT_TESTS: dict[str, _FilterCheck | None] = {"lower": _text, "upper": _text}
+def _weigh(context: Context, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Checked:
+    """Tests compare or scan their value and arguments (``x is in(s)``): steps by their size."""
+    _spend(_weight(value) + sum(_weight(arg) for arg in args))
+    return value, args, kwargs
+
+
+def _text_test(context: Context, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Checked:
+    _check_text(value)  # ``is lower`` and ``is upper`` turn their value into text
+    return _weigh(context, value, args, kwargs)
 
 
 def _call_original(original: Callable[..., Any], context: Context, value: Any, *args: Any, **kwargs: Any) -> Any:
@@ -733,6 +745,21 @@ class _CodeGenerator(CodeGenerator):
                 self.write("None")
             else:
                 self.visit(part, frame)
+        self.write(")")
+
+    @optimizeconst
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        self.write("(environment.weighed(")
+        self.visit(node.expr, frame)
+        self.write(")")
+        for op in node.ops:
+            self.visit(op, frame)
+        self.write(")")
+
+    def visit_Operand(self, node: nodes.Operand, frame: Frame) -> None:
+        # ``x in s`` and ``s == t`` scan their operands: charged by size (a loop of scans would run for hours)
+        self.write(f" {operators[node.op]} environment.weighed(")
+        self.visit(node.expr, frame)
         self.write(")")
 
     def visit_EvalContextModifier(self, node: nodes.EvalContextModifier, frame: Frame) -> None:
@@ -805,6 +832,11 @@ class GuardedSandbox(SandboxedEnvironment):
         result = markup_join(operands) if eval_ctx.autoescape else str_join(operands)
         return produced(result)  # type: ignore[no-any-return]
 
+    def weighed(self, value: Any) -> Any:
+        """``value``, an operand of a comparison or ``in``, after spending steps by its size."""
+        _spend(_weight(value))
+        return value
+
     def slice_of(self, value: Any, start: Any, stop: Any, step: Any) -> Any:
         """``value[start:stop:step]`` (a copy)."""
         return produced(value[start:stop:step])
@@ -816,6 +848,7 @@ def environment() -> GuardedSandbox:
     env.globals.clear()  # no range, lipsum, cycler, joiner, dict, namespace: nothing to walk from
     originals: dict[str, Callable[..., Any]] = {**JINJA_FILTERS, "sum": _sum}
     env.filters = {name: _guarded(name, originals[name], check) for name, check in FILTERS.items()}
-    tests: dict[str, Callable[..., Any]] = dict(JINJA_TESTS)
-    env.tests = {**tests, **{name: _guarded(name, tests[name], check) for name, check in _TEXT_TESTS.items()}}
+    tests = cast("dict[str, Callable[..., Any]]", dict(JINJA_TESTS))
+    checks = {"lower": _text_test, "upper": _text_test}
+    env.tests = {name: _guarded(name, test, checks.get(name, _weigh)) for name, test in tests.items()}
     return env
