@@ -244,12 +244,14 @@ def _cell_text(tc: Any) -> str:
 
 
 def _find_table(tables: list[Any], cells: list[_Expected]) -> tuple[int, Any] | None:
-    """The table holding the most of the expected labels (the first label is its signature)."""
+    """The table holding the most of the expected labels, if it holds at least half of them (a table that
+    shares a few common labels such as “其他” with a deleted one is not that table)."""
     best: tuple[int, int, Any] | None = None
+    wanted = {_norm(cell.label) for cell in cells}
     for number, table in enumerate(tables, start=1):
         texts = {_norm(_cell_text(tc)) for tr in table._tbl.tr_lst for tc in tr.tc_lst}
-        score = sum(1 for cell in cells if _norm(cell.label) in texts)
-        if score and (best is None or score > best[0]):
+        score = len(wanted & texts)
+        if 2 * score >= len(wanted) and (best is None or score > best[0]):
             best = (score, number, table)
     return (best[1], best[2]) if best else None
 

@@ -676,6 +676,8 @@ FILTERS: dict[str, _FilterCheck | None] = {
     "slice": _groups("slices", 0),
     "sum": None,
 }
+
+
 def _weigh(context: Context, value: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _Checked:
     """Tests compare or scan their value and arguments (``x is in(s)``): steps by their size."""
     _spend(_weight(value) + sum(_weight(arg) for arg in args))
