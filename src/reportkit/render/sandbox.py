@@ -32,7 +32,7 @@ import re
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, ItemsView, KeysView, Mapping, ValuesView
 from types import FrameType
 from typing import Any, cast
 
@@ -119,7 +119,7 @@ def virtual_size(value: Any, limit: int = MAX_STRING) -> int:
             total += 2 + 4 * len(item)
             stack.extend(item.keys())
             stack.extend(item.values())
-        elif isinstance(item, list | tuple | set | frozenset | types.MappingProxyType):
+        elif isinstance(item, list | tuple | set | frozenset | KeysView | ValuesView | ItemsView):
             total += 2 + 2 * len(item)
             stack.extend(item)
         elif isinstance(item, Undefined):
@@ -146,7 +146,8 @@ def _check_text(value: Any, what: str = "内容") -> None:
 
 def _check_count(value: Any, what: str, limit: int = MAX_STRING) -> None:
     if isinstance(value, int) and value > limit:
-        raise TemplateLimitError(f"{what}过大（{value}，上限 {limit}）")
+        shown = value if value.bit_length() < 64 else f"约 2 的 {value.bit_length()} 次方"  # str() of 2**99999 fails
+        raise TemplateLimitError(f"{what}过大（{shown}，上限 {limit}）")
 
 
 def _weight(value: Any) -> int:
