@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import threading
+import tracemalloc
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ from reportkit.render import docx as docx_render
 from reportkit.render import sandbox
 from reportkit.render.docx import compile_docx_template, render_docx
 from reportkit.render.sandbox import RenderGuard
+from reportkit.templates import check_docx_template
 from template_attacks import ATTACK_SECONDS, ATTACKS, PARAGRAPH_ATTACKS, write_attack
 
 RUNNER = Path(__file__).with_name("template_attacks.py")
@@ -239,6 +241,29 @@ def test_the_output_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 def test_what_a_render_builds_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "MAX_BUILT", 10_000)
     assert "累计构造" in _refusal(tmp_path, "{% for p in 'x' * 100 %}{{ agency|center(500) }}{% endfor %}")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{{ agency }}" * (docx_render.MAX_TEMPLATE_TAGS + 1), "模板语句过多"),
+        ("{{ " + " ~ ".join(["agency"] * (docx_render.MAX_TEMPLATE_CODE // 9)) + " }}", "模板语句过长"),
+        ("{{ x" * (docx_render.MAX_TEMPLATE_TAGS + 1), "模板语句过多"),
+    ],
+    ids=["many tags", "a long expression", "unclosed tags"],
+)
+def test_templates_too_large_to_compile_are_refused_first(tmp_path: Path, text: str, message: str) -> None:
+    """Compiling and checking cost about a millisecond per tag: 100,000 tags took half a minute and a gigabyte."""
+    path = _template(tmp_path, text)
+    tracemalloc.start()
+    try:
+        with pytest.raises(TemplateError, match=message):
+            render_docx(full_report(), path)
+        assert check_docx_template(path)[0].message.find(message) >= 0
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20, peak
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -654,6 +654,60 @@ def _check_opens(data: bytes, source: str) -> None:
         raise TemplateError("word/document.xml 不是 Word 正文（根元素不是 w:document）", source=source)
 
 
+#: The most template tags (``{{``, ``{%``, ``{#``) and characters of Jinja code in one template: compiling and
+#: checking cost about a millisecond per tag, and the shipped template has a few hundred (10,000 characters).
+MAX_TEMPLATE_TAGS = 5_000
+MAX_TEMPLATE_CODE = 100_000
+
+
+class _CodeSize:
+    """How much Jinja code a template holds, refused past the limits before it costs minutes to compile."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.openings = 0  #: in the stored parts (before docxtpl's preprocessing, whose cost grows with them)
+        self.tags = 0  #: in the compiled parts
+        self.code = 0
+
+    def count_tags(self, original: bytes) -> None:
+        self.openings += original.count(b"{{") + original.count(b"{%") + original.count(b"{#")
+        self._check()
+
+    def _check(self) -> None:
+        if max(self.openings, self.tags) > MAX_TEMPLATE_TAGS:
+            raise TemplateError(
+                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；"
+                "请以内置模板为底稿修改",
+                source=self.source,
+            )
+        if self.code > MAX_TEMPLATE_CODE:
+            raise TemplateError(
+                f"模板语句过长（共超过 {MAX_TEMPLATE_CODE} 个字符），不像是年度报告的模板；请以内置模板为底稿修改",
+                source=self.source,
+            )
+
+    def measure(self, part_source: str) -> None:
+        """Add the tags and the characters inside them of a compiled part (linear: each search moves on)."""
+        following = {opening: part_source.find(opening) for opening in _CLOSINGS}
+        position = 0
+        while True:
+            for opening, found in following.items():
+                if 0 <= found < position:
+                    following[opening] = part_source.find(opening, position)
+            starts = [found for found in following.values() if found >= 0]
+            if not starts:
+                break
+            start = min(starts)
+            end = part_source.find(_CLOSINGS[part_source[start : start + 2]], start + 2)
+            position = len(part_source) if end < 0 else end + 2
+            self.code += position - start
+            self.tags += 1
+        self._check()
+
+
+_CLOSINGS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
 def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: bool = False) -> CompiledDocxTemplate:
     """Prepare a Word template: every problem (not a Word file, broken Jinja) raises :class:`TemplateError`
     listing each broken place. ``trusted`` only for the shipped templates (see :func:`load_docx_template`)."""
@@ -670,6 +724,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: b
     patcher = _Patcher()
     parts: list[TemplatePart] = []
     problems: list[Problem] = []
+    code = _CodeSize(source)
     for name in names:
         is_core = name == "docProps/core.xml"
         if not (_TEMPLATE_PART.fullmatch(name) or is_core):
@@ -677,6 +732,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: b
         original = package.read(name)
         if is_core and b"{{" not in original and b"{%" not in original:
             continue
+        code.count_tags(original)
         try:
             root = etree.fromstring(original, parser=_parser())
         except etree.XMLSyntaxError as exc:
@@ -687,6 +743,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: b
         xml = etree.tostring(root, encoding="unicode")
         xml = re.sub(r"<w:p([ >/])", r"\n<w:p\1", xml)
         part_source = _literal_braces(patcher.patch(xml))
+        code.measure(part_source)
         try:
             template = _ENV.from_string(part_source)
         except Exception as exc:  # TemplateSyntaxError; RecursionError or SyntaxError for absurd nesting

@@ -32,7 +32,7 @@ import re
 import sys
 import time
 import types
-from collections.abc import Callable, Iterable, ItemsView, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
 from types import FrameType
 from typing import Any, cast
 
