@@ -238,6 +238,11 @@ def test_the_output_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert problem.where.startswith("正文第"), problem
 
 
+def test_cpu_time_is_the_last_resort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "MAX_CPU_SECONDS", 0.0)
+    assert "运行时间过长" in _refusal(tmp_path, "{% for a in 'x' * 1000 %}{{ a }}{% endfor %}")
+
+
 def test_what_a_render_builds_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sandbox, "MAX_BUILT", 10_000)
     assert "累计构造" in _refusal(tmp_path, "{% for p in 'x' * 100 %}{{ agency|center(500) }}{% endfor %}")

@@ -10,6 +10,9 @@ holds every untouched part, byte for byte.
 Safety: the Jinja environment is sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`), unknown
 variables are errors (:class:`jinja2.StrictUndefined`), every value is escaped, and the ``safe`` filter
 is removed, so text from a figures file is always data: ``{{ 7*7 }}``, ``<w:p>`` and ``&`` appear as typed.
+What a template can build is bounded (:mod:`reportkit.render.sandbox`: allow-listed filters and methods,
+size caps, a per-render budget, traced for custom templates). A custom template must also keep the contract
+``reportkit template check`` verifies; its verdict is computed once, when the template is loaded.
 Template errors are reported with their place in the document (paragraph or table cell, and its text),
 never only as an XML line number.
 """
