@@ -472,8 +472,9 @@ def test_error_in_table_cell_named_by_cell(tmp_path: Path) -> None:
     )
     with pytest.raises(TemplateError) as caught:
         render_docx(full_report(), custom)
-    (problem,) = caught.value.problems
+    problem, missing = caught.value.problems  # the unknown placeholder first, then the one it replaced
     assert problem.where.startswith("正文第2个表格第4行第5列"), problem.where
+    assert "applications.new.business" in missing.message
 
 
 def test_safe_filter_removed(tmp_path: Path) -> None:

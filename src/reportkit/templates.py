@@ -13,6 +13,7 @@ merge, and a template made for another format version.
 
 from __future__ import annotations
 
+import collections
 import functools
 import importlib.resources
 import io
@@ -36,6 +37,7 @@ __all__ = [
     "TemplateInfo",
     "check_docx_template",
     "check_official_tables",
+    "contract_problems",
     "find_template",
     "list_templates",
     "read_template_properties",
@@ -242,12 +244,14 @@ def _cell_text(tc: Any) -> str:
 
 
 def _find_table(tables: list[Any], cells: list[_Expected]) -> tuple[int, Any] | None:
-    """The table holding the most of the expected labels (the first label is its signature)."""
+    """The table holding the most of the expected labels, if it holds at least half of them (a table that
+    shares a few common labels such as “其他” with a deleted one is not that table)."""
     best: tuple[int, int, Any] | None = None
+    wanted = {_norm(cell.label) for cell in cells}
     for number, table in enumerate(tables, start=1):
         texts = {_norm(_cell_text(tc)) for tr in table._tbl.tr_lst for tc in tr.tc_lst}
-        score = sum(1 for cell in cells if _norm(cell.label) in texts)
-        if score and (best is None or score > best[0]):
+        score = len(wanted & texts)
+        if 2 * score >= len(wanted) and (best is None or score > best[0]):
             best = (score, number, table)
     return (best[1], best[2]) if best else None
 
@@ -264,6 +268,7 @@ def check_official_tables(document: Any, format_id: str) -> list[Problem]:
             continue
         number, table = located
         grid = _grid(table)
+        spans = collections.Counter(id(tc) for row in grid for tc in row)  # grid positions of each cell
         where = f"{heading}（第{number}个表格）"
         for cell in cells:
             rows, cols = cell.row + cell.rows, cell.column + cell.columns
@@ -287,12 +292,7 @@ def check_official_tables(document: Any, format_id: str) -> list[Problem]:
                 )
                 continue
             merged = all(grid[r][c] is owner for r in range(cell.row, rows) for c in range(cell.column, cols))
-            outside = any(
-                grid[r][c] is owner
-                for r in range(len(grid))
-                for c in range(len(grid[r]))
-                if not (cell.row <= r < rows and cell.column <= c < cols)
-            )
+            outside = spans[id(owner)] != cell.rows * cell.columns  # linear: a huge table costs no more
             if not merged or outside:
                 problems.append(
                     Problem(
@@ -364,14 +364,141 @@ def _resolve(schema: dict[str, Any], chain: tuple[str, ...]) -> bool:
     return True
 
 
+# ---------------------------------------------------------------------------------------------------
+# The contract of a Word template
+# ---------------------------------------------------------------------------------------------------
+
+#: How much a problem weighs: a person reads the decisive one first.
+_NOT_A_TEMPLATE, _OFFICIAL_TABLE, _BROKEN_TAG, _UNKNOWN, _MISSING = range(5)
+#: Placeholders of the sign-off, grouped like the placeholders of a table.
+_SIGNOFF = ("落款", ("agency", "signed_on"))
+
+
+def _format_problems(declared: str | None, format_id: str | None) -> list[Problem]:
+    """A template that does not name a format reportkit knows (or not the one wanted)."""
+    if not declared:
+        return [
+            Problem(
+                "文档属性",
+                f"模板没有注明所服务的报告格式（自定义属性 {FORMAT_PROPERTY}）；请以内置模板为底稿修改，勿新建文档",
+            )
+        ]
+    if declared not in FORMATS:
+        known = "、".join(FORMATS)
+        return [Problem("文档属性", f"模板服务的报告格式“{declared}”本版本不支持；支持的格式：{known}")]
+    if format_id is not None and declared != format_id:
+        return [Problem("文档属性", f"模板服务的报告格式为“{declared}”，而需要的是“{format_id}”；请换用对应格式的模板")]
+    return []
+
+
+def _table_problems(data: bytes, declared: str, source: str) -> list[tuple[int, Problem]]:
+    from docx import Document
+
+    try:
+        document = Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many types for a broken package
+        return [(_NOT_A_TEMPLATE, Problem(source, f"Word 文档无法打开：{exc}"))]
+    return [(_OFFICIAL_TABLE, problem) for problem in check_official_tables(document, declared)]
+
+
+def _placeholder_problems(compiled: Any, declared: str) -> list[tuple[int, Problem]]:
+    """Unknown placeholders by their place; missing ones grouped by table (one line when a table lost several)."""
+    from reportkit.render import docx as docx_render
+
+    ranked: list[tuple[int, Problem]] = []
+    schema = docx_render.context_schema()
+    described = docx_render.placeholder_descriptions()
+    used: set[str] = set()
+    for part in compiled.parts:
+        try:
+            ast = docx_render._ENV.parse(part.source)
+            uses = list(_uses(ast, _stored_names(ast)))
+        except RecursionError:
+            ranked.append((_BROKEN_TAG, Problem(part.label, "模板语句嵌套过深，无法分析")))
+            continue
+        for chain, lineno in uses:
+            dotted = ".".join(chain)
+            if any(name.startswith("_") for name in chain):
+                message = f"模板访问了不允许访问的内容，已被安全沙箱阻止：“{dotted}”"
+                ranked.append((_UNKNOWN, Problem(docx_render.describe_place(part, lineno), message)))
+            elif not _resolve(schema, chain):
+                ranked.append((_UNKNOWN, Problem(docx_render.describe_place(part, lineno), f"未知的占位符“{dotted}”")))
+            else:
+                used.update(p for p in described if p == dotted or p.startswith(dotted + "."))
+    for alternatives in docx_render.REQUIRED_ALTERNATIVES:
+        if not used.intersection(alternatives):
+            shown = "或".join(f"“{a}”" for a in alternatives)
+            ranked.append((_MISSING, Problem("模板", f"缺少必需的占位符{shown}（{described[alternatives[0]]}）")))
+    required = [p for p in described if p not in docx_render.OPTIONAL_PLACEHOLDERS]
+    groups = [
+        (f"“{heading}”表格", [p for p in required if p.startswith(f"{key}.")])
+        for key, (heading, _) in official_tables(declared).items()
+    ]
+    groups.append((_SIGNOFF[0], [p for p in required if p in _SIGNOFF[1]]))
+    grouped: set[str] = set()
+    for label, members in groups:
+        lost = [p for p in members if p not in used]
+        if len(lost) < 2:
+            continue
+        if len(lost) == len(members):
+            summary = f"全部 {len(lost)} 个占位符都不在了（表格或段落已被删除）；请从内置模板复制回来"
+        else:
+            summary = f"缺少 {len(lost)} 个占位符（共 {len(members)} 个），逐个列在后面"
+        ranked.append((_MISSING, Problem(label, summary)))
+        ranked.extend((_MISSING, _missing(label, p, described[p])) for p in lost)
+        grouped.update(lost)
+    ranked.extend((_MISSING, _missing("模板", p, described[p])) for p in required if p not in used | grouped)
+    return ranked
+
+
+def _missing(where: str, placeholder: str, meaning: str) -> Problem:
+    return Problem(where, f"缺少必需的占位符“{placeholder}”（{meaning}）")
+
+
+def _trial_render_problems(compiled: Any, seen: set[str]) -> list[tuple[int, Problem]]:
+    """Render a sample report with the guards of a custom template: errors that only show at run time
+    (a loop that never ends, a string too long, 1/0), except at places already named."""
+    from reportkit.render import docx as docx_render
+
+    try:
+        compiled.render(docx_render.sample_context())
+    except TemplateError as exc:
+        found = list(exc.problems) or [Problem(compiled.source, "")]
+        return [
+            (_BROKEN_TAG, Problem(problem.where, f"试生成示例报告时出错（{exc.summary}）：{problem.message}"))
+            for problem in found
+            if problem.where not in seen
+        ]
+    return []
+
+
+def _ordered(ranked: list[tuple[int, Problem]]) -> list[Problem]:
+    return [problem for _, problem in sorted(ranked, key=lambda item: item[0])]
+
+
+def contract_problems(data: bytes, compiled: Any, format_id: str | None = None) -> list[Problem]:
+    """What keeps a compiled Word template from serving its format, the decisive problem first: the format
+    it names, its official tables, broken tags and errors of a trial render (a sample report, with the
+    guards of a custom template), unknown placeholders, missing placeholders (grouped by table).
+    ``data`` is the template file (for its tables).
+
+    Rendering with a custom template refuses a template with any of these (computed once per process)."""
+    declared = compiled.format_id
+    front = _format_problems(declared, format_id)
+    if front:
+        return front
+    ranked = _table_problems(data, declared, compiled.source) + _placeholder_problems(compiled, declared)
+    ranked += _trial_render_problems(compiled, {problem.where for _, problem in ranked})
+    return _ordered(ranked)
+
+
 def check_docx_template(path: str | os.PathLike[str], format_id: str | None = None) -> list[Problem]:
-    """What is wrong with a Word template (an empty list when it can serve).
+    """What is wrong with a Word template (an empty list when it can serve), the decisive problem first
+    (see :func:`contract_problems`); this is what ``reportkit template check`` prints.
 
     ``format_id`` is the format the template must serve (by default: the one it names, which must be
     a format reportkit knows).
     """
-    from docx import Document
-
     from reportkit.render import docx as docx_render
 
     source = str(path)
@@ -389,48 +516,13 @@ def check_docx_template(path: str | os.PathLike[str], format_id: str | None = No
     except zipfile.BadZipFile:
         return [Problem(source, "不是有效的 Word（.docx）文件")]
     declared = properties.get(FORMAT_PROPERTY)
-    if not declared:
-        return [
-            Problem(
-                "文档属性",
-                f"模板没有注明所服务的报告格式（自定义属性 {FORMAT_PROPERTY}）；请以内置模板为底稿修改，勿新建文档",
-            )
-        ]
-    if declared not in FORMATS:
-        known = "、".join(FORMATS)
-        return [Problem("文档属性", f"模板服务的报告格式“{declared}”本版本不支持；支持的格式：{known}")]
-    if format_id is not None and declared != format_id:
-        return [Problem("文档属性", f"模板服务的报告格式为“{declared}”，而需要的是“{format_id}”；请换用对应格式的模板")]
+    front = _format_problems(declared, format_id)
+    if front or declared is None:
+        return front
     try:
         compiled = docx_render.compile_docx_template(data, source=source)
     except TemplateError as exc:
-        return list(exc.problems) or [Problem(source, exc.summary)]
-
-    problems: list[Problem] = []
-    schema = docx_render.context_schema()
-    described = docx_render.placeholder_descriptions()
-    used: set[str] = set()
-    for part in compiled.parts:
-        ast = docx_render._ENV.parse(part.source)
-        local = _stored_names(ast)
-        for chain, lineno in _uses(ast, local):
-            dotted = ".".join(chain)
-            if not _resolve(schema, chain):
-                problems.append(Problem(docx_render.describe_place(part, lineno), f"未知的占位符“{dotted}”"))
-                continue
-            used.update(p for p in described if p == dotted or p.startswith(dotted + "."))
-    for alternatives in docx_render.REQUIRED_ALTERNATIVES:
-        if not used.intersection(alternatives):
-            shown = "或".join(f"“{a}”" for a in alternatives)
-            problems.append(Problem("模板", f"缺少必需的占位符{shown}（{described[alternatives[0]]}）"))
-    for placeholder, meaning in described.items():
-        if placeholder in docx_render.OPTIONAL_PLACEHOLDERS or placeholder in used:
-            continue
-        problems.append(Problem("模板", f"缺少必需的占位符“{placeholder}”（{meaning}）"))
-    try:
-        document = Document(io.BytesIO(data))
-    except Exception as exc:  # python-docx raises many types for a broken package
-        problems.append(Problem(source, f"Word 文档无法打开：{exc}"))
-        return problems
-    problems.extend(check_official_tables(document, declared))
-    return problems
+        if not exc.problems:  # not a Word document at all
+            return [Problem(source, exc.summary)]
+        return _ordered([(_BROKEN_TAG, problem) for problem in exc.problems] + _table_problems(data, declared, source))
+    return contract_problems(data, compiled)

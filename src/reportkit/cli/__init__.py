@@ -209,9 +209,12 @@ def cmd_template_check(args: argparse.Namespace, out: TextIO) -> int:
     if not problems:
         out.write(f"{args.path}：模板完好，可以使用。\n")
         return EXIT_OK
-    out.write(f"{args.path}：发现 {len(problems)} 处问题：\n")
-    for problem in problems:
-        out.write(f"  - {problem}\n")
+    # Ordered by weight (check_docx_template): the first one is what to fix first.
+    out.write(f"{args.path}：模板不能使用，发现 {len(problems)} 处问题。最主要的问题：\n  {problems[0]}\n")
+    if len(problems) > 1:
+        out.write("全部问题（由重到轻）：\n")
+        for problem in problems:
+            out.write(f"  - {problem}\n")
     return EXIT_FINDINGS
 
 

@@ -10,12 +10,16 @@ holds every untouched part, byte for byte.
 Safety: the Jinja environment is sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`), unknown
 variables are errors (:class:`jinja2.StrictUndefined`), every value is escaped, and the ``safe`` filter
 is removed, so text from a figures file is always data: ``{{ 7*7 }}``, ``<w:p>`` and ``&`` appear as typed.
+What a template can build is bounded (:mod:`reportkit.render.sandbox`: allow-listed filters and methods,
+size caps, a per-render budget, traced for custom templates). A custom template must also keep the contract
+``reportkit template check`` verifies; its verdict is computed once, when the template is loaded.
 Template errors are reported with their place in the document (paragraph or table cell, and its text),
 never only as an XML line number.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -29,15 +33,15 @@ from pathlib import Path
 from typing import Any
 
 from attrs import frozen
-from jinja2 import StrictUndefined, Template
+from jinja2 import Template
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree  # type: ignore[import-untyped]
 
 from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.model import AnnualReport
+from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
 from reportkit.safezip import inspect_archive
 from reportkit.values import format_amount, format_date
 
@@ -276,6 +280,25 @@ def context_schema() -> dict[str, Any]:
     return build_context(sample, draft=True)
 
 
+def sample_context() -> dict[str, Any]:
+    """The context of a sample report (two paragraphs in every text), for a trial render of a template."""
+    import datetime as dt
+
+    from reportkit.model import Agency, AgencyKind, InformationFees, OtherMatters, Overview, Problems, ReportInfo
+
+    text = "示例段落。\n\n示例段落。"
+    texts = {sub.key: text for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY)}
+    overview = Overview(intro=text, **texts)
+    sample = AnnualReport(
+        Agency("示例机关", AgencyKind.DEPARTMENT),
+        ReportInfo(fmt.FIRST_YEAR, dt.date(fmt.FIRST_YEAR + 1, 1, 20), preamble=text),
+        overview=overview,
+        problems=Problems(text),
+        other=OtherMatters(text, InformationFees()),
+    )
+    return build_context(sample, draft=True, error_count=1)
+
+
 def placeholder_descriptions() -> dict[str, str]:
     """Every placeholder path a Word template can use, with where it belongs in the report (Chinese)."""
     described: dict[str, str] = {
@@ -326,36 +349,10 @@ def placeholder_descriptions() -> dict[str, str]:
 # ---------------------------------------------------------------------------------------------------
 
 
-#: The longest string or list a template may build with ``*``, and the largest number (in bits) with ``**``.
-MAX_REPEAT = 1_000_000
-MAX_POWER_BITS = 100_000
+#: The longest string or list a template may build (with ``*`` or any other way).
+MAX_REPEAT = MAX_STRING
 
-
-class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, plus limits on ``*`` and ``**``: ``{{ agency * 10**9 }}`` or ``{{ 9**(9**9) }}`` would
-    otherwise take gigabytes or minutes (intercepted operators are also never folded at compile time)."""
-
-    intercepted_binops = frozenset({"*", "**"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > MAX_REPEAT:
-                    raise SecurityError(f"重复生成的内容过长（超过 {MAX_REPEAT} 个字符或元素）")
-        elif isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_POWER_BITS:
-            raise SecurityError("幂运算的结果过大")
-        return super().call_binop(context, operator, left, right)
-
-
-def _environment() -> SandboxedEnvironment:
-    """The Jinja environment of every Word template: sandboxed, strict, escaping, no globals."""
-    env = _Sandbox(autoescape=True, undefined=StrictUndefined, keep_trailing_newline=True)
-    env.globals.clear()  # no range, lipsum, cycler, joiner, dict, namespace: nothing to walk from
-    env.filters.pop("safe", None)  # data must never become markup
-    return env
-
-
-_ENV = _environment()
+_ENV = environment()  # sandboxed, bounded, strict, escaping, no globals (render/sandbox.py)
 
 
 class _Patcher:
@@ -405,42 +402,58 @@ def _snippet(text: str, limit: int = 40) -> str:
 
 def _paragraph_place(original: bytes, index: int) -> str:
     """Where the ``index``-th paragraph of a part stands: 第N段 or 第T个表格第R行第C列."""
+    places = _paragraph_places(original)
+    return places[index] if 0 <= index < len(places) else ""
+
+
+@functools.lru_cache(maxsize=8)
+def _paragraph_places(original: bytes) -> tuple[str, ...]:
+    """The place of every paragraph of a part, in one pass (a template with thousands of broken placeholders
+    is named in linear time)."""
     try:
         root = etree.fromstring(original, parser=_parser())
     except etree.XMLSyntaxError:
-        return ""
-    all_paragraphs = list(root.iter(f"{_W}p"))
-    if not 0 <= index < len(all_paragraphs):
-        return ""
-    para = all_paragraphs[index]
-    cell = next((a for a in para.iterancestors(f"{_W}tc")), None)
-    if cell is None:
-        body_paragraphs = [p for p in all_paragraphs if next(p.iterancestors(f"{_W}tc"), None) is None]
-        return f"第{body_paragraphs.index(para) + 1}段"
-    row = cell.getparent()
-    table = row.getparent() if row is not None else None
-    if row is None or table is None:
-        return ""
-    outer = table
-    for ancestor in table.iterancestors(f"{_W}tbl"):
-        outer = ancestor
-    tables = [t for t in root.iter(f"{_W}tbl") if next(t.iterancestors(f"{_W}tbl"), None) is None]
-    table_no = tables.index(outer) + 1 if outer in tables else 0
-    rows = table.findall(f"{_W}tr")
-    column = 1
-    for tc in row.findall(f"{_W}tc"):
-        if tc is cell:
-            break
-        span = tc.find(f"{_W}tcPr/{_W}gridSpan")
-        column += int(span.get(f"{_W}val", "1")) if span is not None else 1
-    return f"第{table_no}个表格第{rows.index(row) + 1}行第{column}列"
+        return ()
+    tables = {t: n for n, t in enumerate(root.xpath("//w:tbl[not(ancestor::w:tbl)]", namespaces={"w": W_NS}), 1)}
+    row_numbers: dict[Any, dict[Any, int]] = {}
+    places: list[str] = []
+    body = 0
+    for para in root.iter(f"{_W}p"):
+        cell = next(para.iterancestors(f"{_W}tc"), None)
+        row = cell.getparent() if cell is not None else None
+        table = row.getparent() if row is not None else None
+        if cell is None:
+            body += 1
+            places.append(f"第{body}段")
+            continue
+        if row is None or table is None:
+            places.append("")
+            continue
+        outer = table
+        for ancestor in table.iterancestors(f"{_W}tbl"):
+            outer = ancestor
+        if table not in row_numbers:
+            row_numbers[table] = {tr: r for r, tr in enumerate(table.findall(f"{_W}tr"), 1)}
+        column = 1
+        for tc in row.findall(f"{_W}tc"):
+            if tc is cell:
+                break
+            span = tc.find(f"{_W}tcPr/{_W}gridSpan")
+            column += int(span.get(f"{_W}val", "1")) if span is not None else 1
+        places.append(f"第{tables.get(outer, 0)}个表格第{row_numbers[table].get(row, 0)}行第{column}列")
+    return tuple(places)
+
+
+@functools.lru_cache(maxsize=8)
+def _source_lines(source: str) -> list[str]:
+    return source.splitlines()
 
 
 def describe_place(part: TemplatePart, lineno: int | None) -> str:
     """A person's description of a line of a compiled part: 正文第12段（“…”）."""
     if lineno is None:
         return part.label
-    lines = part.source.splitlines()
+    lines = _source_lines(part.source)
     snippet = _snippet(lines[lineno - 1]) if 0 < lineno <= len(lines) else ""
     place = _paragraph_place(part.original, lineno - 2) if part.kind != "core" else ""
     text = f"{part.label}{place}"
@@ -450,7 +463,11 @@ def describe_place(part: TemplatePart, lineno: int | None) -> str:
 def _error_message(exc: BaseException) -> str:
     message = getattr(exc, "message", None) or str(exc)
     if isinstance(exc, TemplateSyntaxError):
+        if message.startswith("No filter named"):
+            message += f"（模板可用的过滤器：{'、'.join(sorted(FILTERS))}）"
         return f"模板语法错误：{message}"
+    if isinstance(exc, TemplateLimitError):
+        return f"模板超出了安全沙箱的限制：{message}；请简化该处的模板语句"
     if isinstance(exc, SecurityError):
         return f"模板访问了不允许访问的内容，已被安全沙箱阻止：{message}"
     if isinstance(exc, UndefinedError):
@@ -504,11 +521,23 @@ def _inject_signoff_indents(root: etree._Element) -> None:
 class CompiledDocxTemplate:
     """A Word template prepared for fast rendering: compiled parts plus a zip of the untouched parts."""
 
-    def __init__(self, source: str, parts: tuple[TemplatePart, ...], base_zip: bytes, properties: dict[str, str]):
+    def __init__(
+        self,
+        source: str,
+        parts: tuple[TemplatePart, ...],
+        base_zip: bytes,
+        properties: dict[str, str],
+        *,
+        trusted: bool = False,
+    ):
         self.source = source
         self.parts = parts
         self.base_zip = base_zip
         self.properties = properties
+        #: A shipped template: rendered without the step tracer (its code is ours), contract checked by a test.
+        self.trusted = trusted
+        #: What ``reportkit template check`` finds wrong with it, once per process (None: not checked).
+        self.contract: tuple[Problem, ...] | None = None
 
     @property
     def format_id(self) -> str | None:
@@ -525,9 +554,10 @@ class CompiledDocxTemplate:
     def render(self, context: Mapping[str, Any]) -> bytes:
         """The bytes of the rendered ``.docx``."""
         rendered: list[tuple[str, bytes]] = []
+        guard = RenderGuard(traced=not self.trusted)  # one budget for the whole document
         for part in self.parts:
             try:
-                xml = part.template.render(context)
+                xml = guard.render(part.template, context)
             except Exception as exc:  # the template's code is untrusted: 1/0, 2.5**9999, endless macro recursion …
                 problem = template_problem(part, exc)
                 raise TemplateError("模板无法生成文档", source=self.source, problems=[problem]) from None
@@ -628,9 +658,63 @@ def _check_opens(data: bytes, source: str) -> None:
         raise TemplateError("word/document.xml 不是 Word 正文（根元素不是 w:document）", source=source)
 
 
-def compile_docx_template(data: bytes, *, source: str = "<template>") -> CompiledDocxTemplate:
+#: The most template tags (``{{``, ``{%``, ``{#``) and characters of Jinja code in one template: compiling and
+#: checking cost about a millisecond per tag, and the shipped template has a few hundred (10,000 characters).
+MAX_TEMPLATE_TAGS = 5_000
+MAX_TEMPLATE_CODE = 100_000
+
+
+class _CodeSize:
+    """How much Jinja code a template holds, refused past the limits before it costs minutes to compile."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.openings = 0  #: in the stored parts (before docxtpl's preprocessing, whose cost grows with them)
+        self.tags = 0  #: in the compiled parts
+        self.code = 0
+
+    def count_tags(self, original: bytes) -> None:
+        self.openings += original.count(b"{{") + original.count(b"{%") + original.count(b"{#")
+        self._check()
+
+    def _check(self) -> None:
+        if max(self.openings, self.tags) > MAX_TEMPLATE_TAGS:
+            raise TemplateError(
+                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；"
+                "请以内置模板为底稿修改",
+                source=self.source,
+            )
+        if self.code > MAX_TEMPLATE_CODE:
+            raise TemplateError(
+                f"模板语句过长（共超过 {MAX_TEMPLATE_CODE} 个字符），不像是年度报告的模板；请以内置模板为底稿修改",
+                source=self.source,
+            )
+
+    def measure(self, part_source: str) -> None:
+        """Add the tags and the characters inside them of a compiled part (linear: each search moves on)."""
+        following = {opening: part_source.find(opening) for opening in _CLOSINGS}
+        position = 0
+        while True:
+            for opening, found in following.items():
+                if 0 <= found < position:
+                    following[opening] = part_source.find(opening, position)
+            starts = [found for found in following.values() if found >= 0]
+            if not starts:
+                break
+            start = min(starts)
+            end = part_source.find(_CLOSINGS[part_source[start : start + 2]], start + 2)
+            position = len(part_source) if end < 0 else end + 2
+            self.code += position - start
+            self.tags += 1
+        self._check()
+
+
+_CLOSINGS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: bool = False) -> CompiledDocxTemplate:
     """Prepare a Word template: every problem (not a Word file, broken Jinja) raises :class:`TemplateError`
-    listing each broken place."""
+    listing each broken place. ``trusted`` only for the shipped templates (see :func:`load_docx_template`)."""
     # Before lxml sees it: no DOCTYPE/ENTITY declarations, no zip bombs (custom templates are untrusted).
     inspect_archive(data, error=TemplateError, name=source, what="Word 模板（.docx）")
     try:
@@ -644,6 +728,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
     patcher = _Patcher()
     parts: list[TemplatePart] = []
     problems: list[Problem] = []
+    code = _CodeSize(source)
     for name in names:
         is_core = name == "docProps/core.xml"
         if not (_TEMPLATE_PART.fullmatch(name) or is_core):
@@ -651,6 +736,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         original = package.read(name)
         if is_core and b"{{" not in original and b"{%" not in original:
             continue
+        code.count_tags(original)
         try:
             root = etree.fromstring(original, parser=_parser())
         except etree.XMLSyntaxError as exc:
@@ -661,6 +747,7 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         xml = etree.tostring(root, encoding="unicode")
         xml = re.sub(r"<w:p([ >/])", r"\n<w:p\1", xml)
         part_source = _literal_braces(patcher.patch(xml))
+        code.measure(part_source)
         try:
             template = _ENV.from_string(part_source)
         except Exception as exc:  # TemplateSyntaxError; RecursionError or SyntaxError for absurd nesting
@@ -677,15 +764,26 @@ def compile_docx_template(data: bytes, *, source: str = "<template>") -> Compile
         for info in package.infolist():
             if info.filename not in rendered:
                 base.writestr(_zip_info(info.filename), package.read(info))
-    return CompiledDocxTemplate(source, tuple(parts), buffer.getvalue(), read_properties(package))
+    properties = read_properties(package)
+    return CompiledDocxTemplate(source, tuple(parts), buffer.getvalue(), properties, trusted=trusted)
 
 
 _CACHE: dict[str, tuple[tuple[int, int], CompiledDocxTemplate]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
+def _is_shipped(path: Path) -> bool:
+    from reportkit.templates import templates_dir
+
+    return path.resolve().is_relative_to(templates_dir().resolve())
+
+
 def load_docx_template(path: str | os.PathLike[str]) -> CompiledDocxTemplate:
-    """The compiled template at ``path``, from the per-process cache while the file is unchanged."""
+    """The compiled template at ``path``, from the per-process cache while the file is unchanged.
+
+    A custom template (any file outside the shipped templates) also gets its contract verdict
+    (:attr:`CompiledDocxTemplate.contract`, what ``reportkit template check`` reports), computed once here.
+    """
     target = Path(path)
     try:
         stat = target.stat()
@@ -701,7 +799,12 @@ def load_docx_template(path: str | os.PathLike[str]) -> CompiledDocxTemplate:
         data = target.read_bytes()
     except OSError:
         raise TemplateError("模板文件无法读取", source=str(target)) from None
-    compiled = compile_docx_template(data, source=str(target))
+    trusted = _is_shipped(target)
+    compiled = compile_docx_template(data, source=str(target), trusted=trusted)
+    if not trusted:
+        from reportkit.templates import contract_problems
+
+        compiled.contract = tuple(contract_problems(data, compiled))
     with _CACHE_LOCK:
         _CACHE[key] = (stamp, compiled)
     return compiled
@@ -725,7 +828,21 @@ def _template_for(report: AnnualReport, template: str | os.PathLike[str] | None)
             f"模板服务的报告格式为“{compiled.format_id}”，而报告的格式为“{report.format}”；请使用与报告格式一致的模板",
             source=compiled.source,
         )
+    _refuse_broken_contract(compiled)
     return compiled
+
+
+def _refuse_broken_contract(compiled: CompiledDocxTemplate) -> None:
+    """A custom template that lost an official table, the sign-off or required placeholders would render a
+    report without them: refuse it (and any other problem ``template check`` finds), decisive problem first."""
+    if compiled.contract:
+        count = len(compiled.contract)
+        raise TemplateError(
+            f"模板有 {count} 处问题，不能使用；最主要的是：{compiled.contract[0]}。"
+            "请按下列各处修改模板，或以内置模板为底稿重做（reportkit template check 可复查）",
+            source=compiled.source,
+            problems=compiled.contract,
+        )
 
 
 def render_docx(report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False) -> bytes:
