@@ -91,6 +91,9 @@ BODY_LINE = 579  #: exact line pitch in twips (28.95 pt): 22 lines in the 225 mm
 TITLE_LINE = 700  #: 35 pt
 PAGE_NUMBER_INDENT = 280  #: 一字 at 4号 (14 pt)
 CELL_MARGIN = 57  #: 1 mm left and right inside table cells
+#: 1 mm above and below the text of every table cell (Word's default is none): published reports leave air
+#: between text and rules, and FandolFang, whose glyphs sit low in their line, would touch the lower border.
+CELL_MARGIN_VERTICAL = 57
 
 # Column widths in twips; each table fills the 版心 exactly (8844 twips = 156 mm).
 PROACTIVE_WIDTHS = (2844, 2000, 2000, 2000)
@@ -433,8 +436,13 @@ def _new_table(doc: DocumentObject, rows: int, widths: Sequence[int]) -> Table:
         "w:tblLook",
     )
     margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(CELL_MARGIN), qn("w:type"): "dxa"}))
+    for side, margin in (
+        ("top", CELL_MARGIN_VERTICAL),
+        ("left", CELL_MARGIN),
+        ("bottom", CELL_MARGIN_VERTICAL),
+        ("right", CELL_MARGIN),
+    ):  # CT_TblCellMar order
+        margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(margin), qn("w:type"): "dxa"}))
     tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Twips(width)
