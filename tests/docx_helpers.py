@@ -118,3 +118,42 @@ def modified_template(target: Path, replacements: dict[str, str], *, member: str
             out.writestr(info, content)
     target.write_bytes(buffer.getvalue())
     return target
+
+
+def long_counts_report() -> AnnualReport:
+    """A report that passes ``check`` with the largest counts allowed (10^9): ten-digit numbers in every
+    column of table 三 (the new applications, the 总计 column, the （七）总计 row) and in table 四."""
+    most = 10**9
+    apps = Applications()
+    disclosed = [most - 10 + c for c in range(1, 7)]  # 999999991 … 999999996
+    apps = apps.with_row("new", ApplicantCounts.of([most] * 6))
+    apps = apps.with_row("disclosed", ApplicantCounts.of(disclosed))
+    apps = apps.with_row("carried_forward", ApplicantCounts.of([most - d for d in disclosed]))
+    review = CaseOutcomes(most, most - 1, most - 2, most - 3)
+    return full_report(
+        applications=apps,
+        review_litigation=ReviewLitigation(review=review, litigation_direct=review, litigation_after_review=review),
+    )
+
+
+def docx_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {info.filename: package.read(info) for info in package.infolist()}
+
+
+def restyled_template(target: Path, document: dict[str, str], styles: dict[str, str]) -> Path:
+    """A copy of the shipped Word template with text of ``word/document.xml`` and ``word/styles.xml`` replaced
+    (``old -> new``, each must occur), as an office that restyles the template in Word would."""
+    members = docx_members(TEMPLATE.read_bytes())
+    for member, replacements in (("word/document.xml", document), ("word/styles.xml", styles)):
+        text = members[member].decode("utf-8")
+        for old, new in replacements.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        members[member] = text.encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, content in members.items():
+            out.writestr(name, content)
+    target.write_bytes(buffer.getvalue())
+    return target
