@@ -157,3 +157,40 @@ def restyled_template(target: Path, document: dict[str, str], styles: dict[str, 
             out.writestr(name, content)
     target.write_bytes(buffer.getvalue())
     return target
+
+
+NAME_STYLE_HEAD = '<w:name w:val="落款机关"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>'
+
+
+def restyled_signoff(tmp_path: Path) -> Path:
+    """The shipped template as an office might restyle it: other style ids for the sign-off styles (the names
+    stay), no keepNext on the blank line nor in the name's style, and a 28 pt line."""
+    return restyled_template(
+        tmp_path / "restyled.docx",
+        document={
+            '<w:pStyle w:val="落款机关"/>': '<w:pStyle w:val="a5"/>',
+            '<w:pStyle w:val="成文日期"/>': '<w:pStyle w:val="a6"/>',
+            "<w:p><w:pPr><w:keepNext/></w:pPr></w:p><w:p><w:pPr><w:pStyle": "<w:p/><w:p><w:pPr><w:pStyle",
+        },
+        styles={
+            f'w:styleId="落款机关">{NAME_STYLE_HEAD}<w:keepNext/>': f'w:styleId="a5">{NAME_STYLE_HEAD}',
+            'w:styleId="成文日期"': 'w:styleId="a6"',
+            'w:line="579"': 'w:line="560"',
+        },
+    )
+
+
+def restyled_narrow(tmp_path: Path) -> Path:
+    """The shipped template with narrower table-四 columns (489/490 twips instead of 589/590), 小四 number text
+    (表格文字 at 12 pt) and another id for the style 表格文字."""
+    return restyled_template(
+        tmp_path / "narrow.docx",
+        document={'w:w="589"': 'w:w="489"', 'w:w="590"': 'w:w="490"', 'w:val="表格文字"/>': 'w:val="a7"/>'},
+        styles={
+            'w:styleId="表格文字"><w:name w:val="表格文字"/>': 'w:styleId="a7"><w:name w:val="表格文字"/>',
+            '<w:basedOn w:val="表格文字"/>': '<w:basedOn w:val="a7"/>',
+            '<w:spacing w:val="0"/><w:sz w:val="21"/></w:rPr></w:style><w:style w:type="paragraph" '
+            'w:customStyle="1" w:styleId="表格文字靠左">': '<w:spacing w:val="0"/><w:sz w:val="24"/></w:rPr></w:style>'
+            '<w:style w:type="paragraph" w:customStyle="1" w:styleId="表格文字靠左">',
+        },
+    )

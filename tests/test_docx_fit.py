@@ -11,7 +11,15 @@ import attrs
 import pytest
 from docx.oxml.ns import qn
 
-from docx_helpers import TEMPLATE, full_report, long_counts_report, open_docx, part_xml, restyled_template
+from docx_helpers import (
+    TEMPLATE,
+    full_report,
+    long_counts_report,
+    open_docx,
+    part_xml,
+    restyled_narrow,
+    restyled_signoff,
+)
 from reportkit.formats import gov2021 as fmt
 from reportkit.model import AnnualReport, ApplicantCounts, Applications, CaseOutcomes, OtherMatters, ReviewLitigation
 from reportkit.render import docx_fit
@@ -67,27 +75,6 @@ def test_signoff_paragraphs_untouched_when_their_style_keeps() -> None:
     # the name's style keeps it with the date: no direct keepNext added, the date does not keep
     assert re.search(r'<w:pStyle w:val="落款机关"/><w:ind w:right="\d+"/>', xml)
     assert re.search(r'<w:pStyle w:val="成文日期"/><w:ind w:right="\d+"/>', xml)
-
-
-NAME_STYLE_HEAD = '<w:name w:val="落款机关"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>'
-
-
-def restyled_signoff(tmp_path: Path) -> Path:
-    """The shipped template as an office might restyle it: other style ids for the sign-off styles (the names
-    stay), no keepNext on the blank line nor in the name's style, and a 28 pt line."""
-    return restyled_template(
-        tmp_path / "restyled.docx",
-        document={
-            '<w:pStyle w:val="落款机关"/>': '<w:pStyle w:val="a5"/>',
-            '<w:pStyle w:val="成文日期"/>': '<w:pStyle w:val="a6"/>',
-            "<w:p><w:pPr><w:keepNext/></w:pPr></w:p><w:p><w:pPr><w:pStyle": "<w:p/><w:p><w:pPr><w:pStyle",
-        },
-        styles={
-            f'w:styleId="落款机关">{NAME_STYLE_HEAD}<w:keepNext/>': f'w:styleId="a5">{NAME_STYLE_HEAD}',
-            'w:styleId="成文日期"': 'w:styleId="a6"',
-            'w:line="579"': 'w:line="560"',
-        },
-    )
 
 
 def test_restyled_copy_found_by_style_name(tmp_path: Path) -> None:
@@ -216,17 +203,7 @@ def test_long_numbers_fit_their_cells() -> None:
 
 def test_restyled_widths_and_sizes(tmp_path: Path) -> None:
     """A copy with narrower table-四 columns, 小四 number text and other style ids fits by its own measures."""
-    path = restyled_template(
-        tmp_path / "narrow.docx",
-        document={'w:w="589"': 'w:w="489"', 'w:w="590"': 'w:w="490"', 'w:val="表格文字"/>': 'w:val="a7"/>'},
-        styles={
-            'w:styleId="表格文字"><w:name w:val="表格文字"/>': 'w:styleId="a7"><w:name w:val="表格文字"/>',
-            '<w:basedOn w:val="表格文字"/>': '<w:basedOn w:val="a7"/>',
-            '<w:spacing w:val="0"/><w:sz w:val="21"/></w:rPr></w:style><w:style w:type="paragraph" '
-            'w:customStyle="1" w:styleId="表格文字靠左">': '<w:spacing w:val="0"/><w:sz w:val="24"/></w:rPr></w:style>'
-            '<w:style w:type="paragraph" w:customStyle="1" w:styleId="表格文字靠左">',
-        },
-    )
+    path = restyled_narrow(tmp_path)
     cells = number_cells(render_docx(long_counts_report(), path))
     four = [(text, size, width) for table, text, size, width in cells if table == 2]
     assert {width for _text, _size, width in four} == {489 - 114, 490 - 114}
@@ -291,3 +268,42 @@ def test_fitted_rows_written_back_in_place() -> None:
     changed = [a for a, b in zip(rows(fragmentwise), rows(xml), strict=True) if a != b]
     assert changed and all(re.search(r"[0-9]{6,}", row) for row in changed)
     assert re.sub(r"<w:tr[ >].*?</w:tr>", "", fragmentwise) == re.sub(r"<w:tr[ >].*?</w:tr>", "", xml)
+
+
+# ---------------------------------------------------------------------------------------------------
+# For LibreOffice
+# ---------------------------------------------------------------------------------------------------
+
+
+def long_paragraph(lines: int) -> str:
+    return "长" * (26 + 28 * (lines - 1))
+
+
+@pytest.mark.parametrize(("lines", "relaxed"), [(1, False), (17, False), (18, True), (40, True)])
+def test_libreoffice_copy_relaxes_only_a_chain_taller_than_a_page(lines: int, relaxed: bool) -> None:
+    """Heading (1 line) + last paragraph + blank, name and date (3 lines) against 22 lines, one spare."""
+    report = full_report(other=OtherMatters(long_paragraph(lines), None))
+    data = render_docx(report)
+    assert keep_next_texts(data)[0] == long_paragraph(lines)  # the .docx keeps it, as Word splits it
+    prepared = docx_fit.for_libreoffice(data)
+    if not relaxed:
+        assert prepared == data
+        return
+    xml = part_xml(prepared)
+    assert xml.count('<w:keepNext w:val="0"/>') == 1
+    paragraph = re.search(r"<w:p>(?:(?!<w:p>).)*?长长长", xml).group(0)  # type: ignore[union-attr]
+    assert '<w:keepNext w:val="0"/>' in paragraph
+    assert part_xml(prepared, "word/styles.xml") == part_xml(data, "word/styles.xml")
+    assert open_docx(prepared).paragraphs  # still a Word document
+
+
+def test_libreoffice_copy_of_a_restyled_template(tmp_path: Path) -> None:
+    path = restyled_signoff(tmp_path)
+    data = render_docx(full_report(other=OtherMatters(long_paragraph(30), None)), path)
+    assert '<w:keepNext w:val="0"/>' in part_xml(docx_fit.for_libreoffice(data))
+
+
+def test_libreoffice_copy_leaves_other_files_alone() -> None:
+    assert docx_fit.for_libreoffice(b"not a zip") == b"not a zip"
+    short = render_docx(full_report())
+    assert docx_fit.for_libreoffice(short) == short

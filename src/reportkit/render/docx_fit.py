@@ -35,7 +35,7 @@ from lxml import etree  # type: ignore[import-untyped]
 if TYPE_CHECKING:
     from reportkit.render.docx import CompiledDocxTemplate
 
-__all__ = ["fit_rendered_part"]
+__all__ = ["fit_rendered_part", "for_libreoffice"]
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -231,6 +231,11 @@ class _Style:
     indents: etree._Element | None = field(eq=False)  #: ``w:pPr/w:ind``
     margins: tuple[int | None, int | None]  #: table styles: left and right cell margins
     keep_next: bool | None  #: paragraph styles: ``w:keepNext`` on or off, None when the style does not say
+    line: etree._Element | None = field(eq=False)  #: ``w:pPr/w:spacing`` when it sets the line spacing
+
+
+def _line_spacing(spacing: etree._Element | None) -> etree._Element | None:
+    return spacing if spacing is not None and spacing.get(f"{_W}line") is not None else None
 
 
 def _run_props(rpr: etree._Element | None) -> tuple[int | None, int | None]:
@@ -264,6 +269,7 @@ class StyleSheet:
     default_table: str | None
     default_size: int
     default_spacing: int
+    default_line: etree._Element | None = None  #: the document defaults' ``w:spacing``, when it sets the line
 
     @classmethod
     def from_package(cls, package: bytes) -> StyleSheet:
@@ -295,6 +301,7 @@ class StyleSheet:
                 style.find(f"{_W}pPr/{_W}ind"),
                 _margins(style.find(f"{_W}tblPr/{_W}tblCellMar")),
                 _on_off(style.find(f"{_W}pPr/{_W}keepNext")),
+                _line_spacing(style.find(f"{_W}pPr/{_W}spacing")),
             )
         size, spacing = _run_props(root.find(f"{_W}docDefaults/{_W}rPrDefault/{_W}rPr"))
         return cls(
@@ -304,6 +311,7 @@ class StyleSheet:
             defaults.get("table"),
             size if size is not None else DEFAULT_SIZE,
             spacing if spacing is not None else 0,
+            _line_spacing(root.find(f"{_W}docDefaults/{_W}pPrDefault/{_W}pPr/{_W}spacing")),
         )
 
     def paragraph_ids(self, *names: str) -> set[str]:
@@ -347,6 +355,10 @@ class StyleSheet:
 
     def indents(self, paragraph: etree._Element) -> int:
         """Left plus right indent and a positive first-line indent of a paragraph, in twips."""
+        return sum(max(0, value) for value in self.indent_parts(paragraph))
+
+    def indent_parts(self, paragraph: etree._Element) -> tuple[int, int, int]:
+        """The left, right and first-line indents of a paragraph (twips; a hanging indent counts as none)."""
         elements = [paragraph.find(f"{_W}pPr/{_W}ind")]
         elements += [style.indents for style in self._chain(self._paragraph_style(paragraph))]
         values: dict[str, int] = {}
@@ -363,7 +375,21 @@ class StyleSheet:
                         break
             if "first" not in values and _int(element, "hanging") is not None:
                 values["first"] = 0
-        return max(0, values.get("left", 0)) + max(0, values.get("right", 0)) + max(0, values.get("first", 0))
+        return values.get("left", 0), values.get("right", 0), values.get("first", 0)
+
+    def line_pitch(self, paragraph: etree._Element) -> int | None:
+        """The exact (or at-least) line spacing of a paragraph in twips; None for proportional spacing."""
+        spacing = paragraph.find(f"{_W}pPr/{_W}spacing")
+        candidates = [spacing] if spacing is not None and spacing.get(f"{_W}line") is not None else []
+        candidates += [style.line for style in self._chain(self._paragraph_style(paragraph)) if style.line is not None]
+        candidates += [self.default_line] if self.default_line is not None else []
+        for element in candidates:
+            if element.get(f"{_W}line") is None:
+                continue
+            if element.get(f"{_W}lineRule", "auto") == "auto":
+                return None
+            return _int(element, "line")
+        return None
 
     def keeps_with_next(self, style_id: str | None) -> bool:
         """Whether a paragraph of this style (the default paragraph style when None) keeps with the next."""
@@ -804,3 +830,141 @@ def _apply(xml: str, edits: list[tuple[int, int, str]]) -> str:
         done = end
     pieces.append(xml[done:])
     return "".join(pieces)
+
+
+# ---------------------------------------------------------------------------------------------------
+# LibreOffice
+# ---------------------------------------------------------------------------------------------------
+
+#: Lines of room a keep chain must leave on its page before LibreOffice gets it (line estimates can be one short).
+CHAIN_MARGIN = 1
+
+
+def _paragraph_lines(paragraph: etree._Element, styles: StyleSheet, text_width: int) -> int:
+    """How many lines a body paragraph takes (estimated: full-width characters one em, half-width half)."""
+    from reportkit.render.docx import text_width as printed_width
+
+    text = "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
+    if not text.strip():
+        return 1
+    run = next((r for r in paragraph.iter(f"{_W}r") if r.find(f"{_W}t") is not None), None)
+    size, spacing = styles.run_format(run, paragraph, None) if run is not None else (styles.default_size, 0)
+    width = printed_width(text, size * 10, spacing)
+    left, right, first = styles.indent_parts(paragraph)
+    line = max(1, text_width - max(0, left) - max(0, right))
+    first_line = max(1, line - max(0, first))
+    if width <= first_line:
+        return 1
+    return 1 + -(-(width - first_line) // line)
+
+
+def _keeps(paragraph: etree._Element, styles: StyleSheet) -> bool:
+    keep = _on_off(paragraph.find(f"{_W}pPr/{_W}keepNext"))
+    if keep is not None:
+        return keep
+    style = paragraph.find(f"{_W}pPr/{_W}pStyle")
+    return styles.keeps_with_next(style.get(f"{_W}val") if style is not None else None)
+
+
+def _page_lines(body: etree._Element, styles: StyleSheet) -> tuple[int, int] | None:
+    """Body lines per page and the width of a line (twips), from the last section and the Normal line pitch."""
+    section = body.find(f"{_W}sectPr")
+    size = section.find(f"{_W}pgSz") if section is not None else None
+    margins = section.find(f"{_W}pgMar") if section is not None else None
+    values = [_int(size, "w"), _int(size, "h")] + [_int(margins, side) for side in ("top", "bottom", "left", "right")]
+    if any(value is None for value in values):
+        return None
+    width, height, top, bottom, left, right = (value or 0 for value in values)
+    sample = etree.Element(f"{_W}p")  # a paragraph of the default style
+    pitch = styles.line_pitch(sample)
+    if not pitch or pitch <= 0:
+        return None
+    return (height - abs(top) - abs(bottom)) // pitch, width - left - right
+
+
+def relax_long_keep(document_xml: bytes, styles: StyleSheet) -> bytes | None:
+    """``document.xml`` for LibreOffice: keepNext off on the last body paragraph when that paragraph, the
+    paragraphs kept with it and the sign-off are taller than a page (None when nothing changes).
+
+    LibreOffice never splits a paragraph that keeps with the next (sw/source/core/text/widorp.cxx: keep-with-next
+    counts as keep-together), so such a chain moves to a new page whole; when it does not fit there, the sign-off
+    breaks apart anyway (the date alone on the last page) and the heading before it may be left alone. Word keeps
+    only the paragraph's last lines with the sign-off, so the ``.docx`` keeps its keepNext.
+    """
+    from reportkit.render.docx import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME
+
+    try:
+        root = etree.fromstring(document_xml, parser=_parser())
+    except etree.XMLSyntaxError:
+        return None
+    body = root.find(f"{_W}body")
+    page = _page_lines(body, styles) if body is not None else None
+    ids = styles.paragraph_ids(STYLE_SIGNOFF_NAME, STYLE_SIGNOFF_DATE)
+    if body is None or page is None or not ids:
+        return None
+    lines_per_page, text_width = page
+    children = list(body)
+
+    def is_signoff(element: etree._Element) -> bool:
+        style = element.find(f"{_W}pPr/{_W}pStyle")
+        return element.tag == f"{_W}p" and style is not None and style.get(f"{_W}val") in ids
+
+    last = max((i for i, child in enumerate(children) if is_signoff(child)), default=-1)
+    if last < 0:
+        return None
+    index = last
+    while index > 0 and is_signoff(children[index - 1]):
+        index -= 1
+    signoff = sum(_paragraph_lines(p, styles, text_width) for p in children[index : last + 1])
+    index -= 1
+    while index >= 0 and children[index].tag == f"{_W}p" and not "".join(children[index].itertext()).strip():
+        signoff += 1  # a blank line
+        index -= 1
+    if index < 0 or children[index].tag != f"{_W}p" or not _keeps(children[index], styles):
+        return None
+    paragraph = children[index]
+    chain = _paragraph_lines(paragraph, styles, text_width) + signoff
+    before = index - 1
+    while before >= 0 and children[before].tag == f"{_W}p" and _keeps(children[before], styles):
+        chain += _paragraph_lines(children[before], styles, text_width)
+        before -= 1
+    if chain <= lines_per_page - CHAIN_MARGIN:
+        return None
+    ppr = paragraph.find(f"{_W}pPr")
+    if ppr is None:
+        ppr = etree.Element(f"{_W}pPr")
+        paragraph.insert(0, ppr)
+    keep = ppr.find(f"{_W}keepNext")
+    if keep is None:
+        keep = etree.Element(f"{_W}keepNext")
+        style = ppr.find(f"{_W}pStyle")
+        if style is not None:
+            style.addnext(keep)
+        else:
+            ppr.insert(0, keep)
+    keep.set(f"{_W}val", "0")
+    result: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return result
+
+
+def for_libreoffice(docx: bytes) -> bytes:
+    """A rendered ``.docx`` as LibreOffice should lay it out (see :func:`relax_long_keep`); unchanged when
+    nothing applies or the package cannot be read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            infos = package.infolist()
+            members = {info.filename: package.read(info) for info in infos}
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError):
+        return docx
+    document = members.get("word/document.xml")
+    if document is None:
+        return docx
+    relaxed = relax_long_keep(document, StyleSheet.from_package(docx))
+    if relaxed is None:
+        return docx
+    members["word/document.xml"] = relaxed
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in infos:
+            package.writestr(info, members[info.filename])
+    return buffer.getvalue()

@@ -78,6 +78,10 @@ def convert_to_pdf(data: bytes, suffix: str, *, timeout: float = 180) -> bytes:
     if soffice is None:
         raise RenderError(INSTALL_HINT)
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
+    if suffix == ".docx":
+        from reportkit.render.docx_fit import for_libreoffice
+
+        data = for_libreoffice(data)  # a keep-with-next LibreOffice would lay out badly is relaxed
     with tempfile.TemporaryDirectory(prefix="reportkit-pdf-") as tmp:
         folder = Path(tmp)
         source = folder / f"report{suffix}"
@@ -87,6 +91,8 @@ def convert_to_pdf(data: bytes, suffix: str, *, timeout: float = 180) -> bytes:
         outdir.mkdir()
         env = dict(os.environ)
         env["FONTCONFIG_FILE"] = str(font_config_path())
+        # fonts a user installed under ~/.local/share/fonts stay visible after HOME moves
+        env.setdefault("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))
         env["HOME"] = str(folder)  # LibreOffice may write caches under HOME
         env.setdefault("SAL_USE_VCLPLUGIN", "svp")
         command = [
