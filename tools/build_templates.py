@@ -538,7 +538,13 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key
             _write(table.cell(header_rows + r, label_columns + c), f"{{{{ {prefix}.{key} }}}}", STYLE_TABLE)
-    _finish_table(table, widths, header_rows, keep_rows=header_rows + 1 if layout.rows else header_rows)
+    # The header stays with the rows up to the first inner group (（三）不予公开), which keeps itself whole: the
+    # part of 三、本年度办理结果 on the table's first page is then tall enough for its vertical label.
+    keep_rows = header_rows
+    if layout.rows:
+        inner = [p.index for p in span_grid(layout.rows) if isinstance(p.node, Group) and p.depth > 0]
+        keep_rows += min(inner) if inner else 1
+    _finish_table(table, widths, header_rows, keep_rows=keep_rows)
     if layout.rows:  # keep each inner group (（三）不予公开 …) on one page: cantSplit alone does not
         rows = table._tbl.tr_lst
         for placed in span_grid(layout.rows):
