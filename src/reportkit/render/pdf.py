@@ -24,8 +24,9 @@ __all__ = ["INSTALL_HINT", "convert_to_pdf", "find_soffice", "font_config_path",
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。请安装：\n"
-    "  sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk\n"
-    "（其他系统请安装 LibreOffice 和中文字体，并确保 soffice 在 PATH 中，或以环境变量 REPORTKIT_SOFFICE 指定其路径）"
+    "  sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp\n"
+    "（仿宋字体 FandolFang 的安装见 README；其他系统请安装 LibreOffice 和中文字体，并确保 soffice 在 PATH 中，"
+    "或以环境变量 REPORTKIT_SOFFICE 指定其路径）"
 )
 
 _CANDIDATES = (
