@@ -257,6 +257,11 @@ def test_fitted_rows_written_back_in_place() -> None:
     part = next(p for p in template.parts if p.name == "word/document.xml")
     xml = _post_render(part.template.render(context))
     styles = docx_fit.StyleSheet.from_package(template.base_zip)
+    numbers = list(docx_fit._long_number(4).finditer(xml))
+    rows = docx_fit._rows_to_fit(xml, numbers)
+    assert rows is not None  # found in the text, no parse of the whole part
+    # 二's fee row (96171.6 fits), 三's rows 一, （一）, （七）总计 and 四's numbers
+    assert [len(table_rows) for table_rows in rows.values()] == [1, 3, 1]
     fragmentwise = docx_fit.shrink_long_numbers(xml, styles, 4)
     whole = docx_fit._shrink_in_tree(xml, styles, 4)
     assert fragmentwise != xml and "xmlns" not in fragmentwise.split("<w:body>", 1)[1]

@@ -270,6 +270,8 @@ class StyleSheet:
     default_size: int
     default_spacing: int
     default_line: etree._Element | None = None  #: the document defaults' ``w:spacing``, when it sets the line
+    formats: dict[tuple[str | None, ...], tuple[int, int]] = field(factory=dict, eq=False)
+    indent_cache: dict[tuple[object, ...], tuple[int, int, int]] = field(factory=dict, eq=False)
 
     @classmethod
     def from_package(cls, package: bytes) -> StyleSheet:
@@ -337,21 +339,35 @@ class StyleSheet:
         """Font size (half-points) and character spacing (twips) of a run: direct, character style,
         paragraph style, table style, document defaults."""
         direct_size, direct_spacing = _run_props(run.find(f"{_W}rPr"))
+        if direct_size is not None and direct_spacing is not None:
+            return max(1, direct_size), direct_spacing
         char_style = run.find(f"{_W}rPr/{_W}rStyle")
-        sources: list[Iterator[_Style]] = []
-        if char_style is not None:
-            sources.append(self._chain(char_style.get(f"{_W}val")))
-        sources.append(self._chain(self._paragraph_style(paragraph)))
-        sources.append(self._chain(table_style))
-        size, spacing = direct_size, direct_spacing
-        for chain in sources:
-            for style in chain:
+        size, spacing = self._styled_format(
+            char_style.get(f"{_W}val") if char_style is not None else None,
+            self._paragraph_style(paragraph),
+            table_style,
+        )
+        size = direct_size if direct_size is not None else size
+        spacing = direct_spacing if direct_spacing is not None else spacing
+        return max(1, size), spacing
+
+    def _styled_format(self, char_style: str | None, paragraph_style: str | None, table: str | None) -> tuple[int, int]:
+        key = (char_style, paragraph_style, table)
+        found = self.formats.get(key)
+        if found is not None:
+            return found
+        size: int | None = None
+        spacing: int | None = None
+        for style_id in key:
+            for style in self._chain(style_id):
                 size = style.size if size is None else size
                 spacing = style.spacing if spacing is None else spacing
-        return (
-            max(1, size if size is not None else self.default_size),
+        result = (
+            size if size is not None else self.default_size,
             spacing if spacing is not None else self.default_spacing,
         )
+        self.formats[key] = result  # a cache of the style chains (the sheet itself never changes)
+        return result
 
     def indents(self, paragraph: etree._Element) -> int:
         """Left plus right indent and a positive first-line indent of a paragraph, in twips."""
@@ -359,8 +375,17 @@ class StyleSheet:
 
     def indent_parts(self, paragraph: etree._Element) -> tuple[int, int, int]:
         """The left, right and first-line indents of a paragraph (twips; a hanging indent counts as none)."""
-        elements = [paragraph.find(f"{_W}pPr/{_W}ind")]
-        elements += [style.indents for style in self._chain(self._paragraph_style(paragraph))]
+        direct = paragraph.find(f"{_W}pPr/{_W}ind")
+        style_id = self._paragraph_style(paragraph)
+        key = ("ind", style_id, *(sorted(direct.attrib.items()) if direct is not None else ()))
+        found = self.indent_cache.get(key)
+        if found is None:
+            found = self._indent_parts([direct, *(style.indents for style in self._chain(style_id))])
+            self.indent_cache[key] = found
+        return found
+
+    @staticmethod
+    def _indent_parts(elements: list[etree._Element | None]) -> tuple[int, int, int]:
         values: dict[str, int] = {}
         for element in elements:
             if element is None:
@@ -424,6 +449,8 @@ class _Table:
     grid: list[int]
     margins: tuple[int, int]  #: left and right cell margins of the table
     style: str | None
+    #: the grid column where each cell of a row starts, by row (filled as rows are measured)
+    columns: dict[etree._Element, dict[etree._Element, int]] = field(factory=dict, eq=False)
 
     @classmethod
     def of(cls, table: etree._Element, styles: StyleSheet) -> _Table:
@@ -488,12 +515,17 @@ def _cell_at(tc: etree._Element, tables: dict[etree._Element, _Table], styles: S
         return None
     if element not in tables:
         tables[element] = _Table.of(element, styles)
-    column = _first_column(row)
-    for sibling in row.findall(f"{_W}tc"):
-        if sibling is tc:
-            return _cell(tc, column, tables[element])
-        column += _span(sibling)
-    return None
+    table = tables[element]
+    columns = table.columns.get(row)
+    if columns is None:
+        columns = {}
+        column = _first_column(row)
+        for sibling in row.findall(f"{_W}tc"):
+            columns[sibling] = column
+            column += _span(sibling)
+        table.columns[row] = columns
+    start = columns.get(tc)
+    return _cell(tc, start, table) if start is not None else None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -576,12 +608,13 @@ def _shrink_cells(tcs: Iterator[etree._Element], styles: StyleSheet) -> bool:
     return bool(shrunk)
 
 
-def _number_cells(root: etree._Element, longer_than: int) -> Iterator[etree._Element]:
-    """The table cells holding a ``w:t`` that is a number of more than ``longer_than`` characters."""
+def _number_cells(root: etree._Element, longer_than: int, only: set[str] | None = None) -> Iterator[etree._Element]:
+    """The table cells holding a ``w:t`` that is a number of more than ``longer_than`` characters (and one of
+    ``only`` when given)."""
     seen: set[etree._Element] = set()
     for text in root.iter(f"{_W}t"):
         value = (text.text or "").strip()
-        if len(value) > longer_than and _NUMBER.fullmatch(value):
+        if len(value) > longer_than and (value in only if only is not None else _NUMBER.fullmatch(value)):
             tc = next(text.iterancestors(f"{_W}tc"), None)
             if tc is not None and tc not in seen:
                 seen.add(tc)
@@ -617,7 +650,7 @@ _NAMESPACE_DECLARATION = re.compile(r'\s+xmlns(?::[\w.-]+)?="[^"]*"')
 def _last_open(pattern: re.Pattern[str], xml: str, start: int, end: int) -> int:
     """The position of the last match of ``pattern`` (a tag name and what may follow it) in ``xml[start:end]``."""
     name = pattern.pattern.split("[", 1)[0]
-    index = xml.rfind(name, start, end)
+    index = xml.rfind(name, start, end)  # the nearest one may be a longer name (<w:tcPr for <w:tc): go on back
     while index >= 0 and not pattern.match(xml, index):
         index = xml.rfind(name, start, index)
     return index
@@ -627,12 +660,17 @@ def _rows_to_fit(xml: str, numbers: list[re.Match[str]]) -> dict[int, dict[int, 
     """Table start -> row start -> row end of every table row holding a long number (None: a structure
     that only a parse of the whole part gets right, such as a nested table)."""
     tables: dict[int, dict[int, int]] = {}
-    for match in numbers:
+    row, end, table = -1, -1, -1
+    for match in numbers:  # in document order: several numbers of a row are found once
+        if row < match.start() < end:
+            continue
         row = _last_open(_ROW_OPEN, xml, 0, match.start())
         if row < 0 or xml.find("</w:tr>", row, match.start()) >= 0:
+            row, end = -1, -1
             continue  # not inside a table row
         end = xml.find("</w:tr>", match.end())
-        table = _last_open(_TABLE_OPEN, xml, 0, row)
+        if table < 0 or not table < row or xml.find("</w:tbl>", table, row) >= 0:  # not the last row's table
+            table = _last_open(_TABLE_OPEN, xml, 0, row)
         if end < 0 or table < 0:
             return None
         end += len("</w:tr>")
@@ -655,6 +693,7 @@ def shrink_long_numbers(
     if numbers is None:
         numbers = list(_long_number(longer_than).finditer(xml))
     rows = _rows_to_fit(xml, numbers)
+    wanted = {match.group(1) for match in numbers}  # the numbers that may not fit, not those that do
     root_open = _ROOT_OPEN.search(xml)
     if rows is None or root_open is None:
         return _shrink_in_tree(xml, styles, longer_than)
@@ -671,7 +710,7 @@ def shrink_long_numbers(
             root = etree.fromstring((fragment + closing).encode("utf-8"), parser=_parser())
         except etree.XMLSyntaxError:
             return _shrink_in_tree(xml, styles, longer_than)
-        if not _shrink_cells(_number_cells(root, longer_than), styles):
+        if not _shrink_cells(_number_cells(root, longer_than, wanted), styles):
             continue
         parsed_rows = root[0].findall(f"{_W}tr")
         for (start, end), row in zip(table_rows.items(), parsed_rows, strict=True):
