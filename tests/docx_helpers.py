@@ -118,3 +118,79 @@ def modified_template(target: Path, replacements: dict[str, str], *, member: str
             out.writestr(info, content)
     target.write_bytes(buffer.getvalue())
     return target
+
+
+def long_counts_report() -> AnnualReport:
+    """A report that passes ``check`` with the largest counts allowed (10^9): ten-digit numbers in every
+    column of table 三 (the new applications, the 总计 column, the （七）总计 row) and in table 四."""
+    most = 10**9
+    apps = Applications()
+    disclosed = [most - 10 + c for c in range(1, 7)]  # 999999991 … 999999996
+    apps = apps.with_row("new", ApplicantCounts.of([most] * 6))
+    apps = apps.with_row("disclosed", ApplicantCounts.of(disclosed))
+    apps = apps.with_row("carried_forward", ApplicantCounts.of([most - d for d in disclosed]))
+    review = CaseOutcomes(most, most - 1, most - 2, most - 3)
+    return full_report(
+        applications=apps,
+        review_litigation=ReviewLitigation(review=review, litigation_direct=review, litigation_after_review=review),
+    )
+
+
+def docx_members(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {info.filename: package.read(info) for info in package.infolist()}
+
+
+def restyled_template(target: Path, document: dict[str, str], styles: dict[str, str]) -> Path:
+    """A copy of the shipped Word template with text of ``word/document.xml`` and ``word/styles.xml`` replaced
+    (``old -> new``, each must occur), as an office that restyles the template in Word would."""
+    members = docx_members(TEMPLATE.read_bytes())
+    for member, replacements in (("word/document.xml", document), ("word/styles.xml", styles)):
+        text = members[member].decode("utf-8")
+        for old, new in replacements.items():
+            assert old in text, old
+            text = text.replace(old, new)
+        members[member] = text.encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+        for name, content in members.items():
+            out.writestr(name, content)
+    target.write_bytes(buffer.getvalue())
+    return target
+
+
+NAME_STYLE_HEAD = '<w:name w:val="落款机关"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>'
+
+
+def restyled_signoff(tmp_path: Path) -> Path:
+    """The shipped template as an office might restyle it: other style ids for the sign-off styles (the names
+    stay), no keepNext on the blank line nor in the name's style, and a 28 pt line."""
+    return restyled_template(
+        tmp_path / "restyled.docx",
+        document={
+            '<w:pStyle w:val="落款机关"/>': '<w:pStyle w:val="a5"/>',
+            '<w:pStyle w:val="成文日期"/>': '<w:pStyle w:val="a6"/>',
+            "<w:p><w:pPr><w:keepNext/></w:pPr></w:p><w:p><w:pPr><w:pStyle": "<w:p/><w:p><w:pPr><w:pStyle",
+        },
+        styles={
+            f'w:styleId="落款机关">{NAME_STYLE_HEAD}<w:keepNext/>': f'w:styleId="a5">{NAME_STYLE_HEAD}',
+            'w:styleId="成文日期"': 'w:styleId="a6"',
+            'w:line="579"': 'w:line="560"',
+        },
+    )
+
+
+def restyled_narrow(tmp_path: Path) -> Path:
+    """The shipped template with narrower table-四 columns (489/490 twips instead of 589/590), 小四 number text
+    (表格文字 at 12 pt) and another id for the style 表格文字."""
+    return restyled_template(
+        tmp_path / "narrow.docx",
+        document={'w:w="589"': 'w:w="489"', 'w:w="590"': 'w:w="490"', 'w:val="表格文字"/>': 'w:val="a7"/>'},
+        styles={
+            'w:styleId="表格文字"><w:name w:val="表格文字"/>': 'w:styleId="a7"><w:name w:val="表格文字"/>',
+            '<w:basedOn w:val="表格文字"/>': '<w:basedOn w:val="a7"/>',
+            '<w:spacing w:val="0"/><w:sz w:val="21"/></w:rPr></w:style><w:style w:type="paragraph" '
+            'w:customStyle="1" w:styleId="表格文字靠左">': '<w:spacing w:val="0"/><w:sz w:val="24"/></w:rPr></w:style>'
+            '<w:style w:type="paragraph" w:customStyle="1" w:styleId="表格文字靠左">',
+        },
+    )

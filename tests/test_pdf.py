@@ -95,7 +95,9 @@ def test_missing_libreoffice_says_what_to_install(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(pdf, "find_soffice", lambda: None)
     with pytest.raises(RenderError) as caught:
         pdf.convert_to_pdf(b"x", ".docx")
-    assert "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk" in str(caught.value)
+    packages = "libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp"
+    assert f"apt-get install {packages}" in str(caught.value)
+    assert "FandolFang" in str(caught.value)
 
 
 def test_find_soffice_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -235,6 +235,10 @@ def test_every_number_in_its_cell(document, report) -> None:  # type: ignore[no-
     assert two.cell(row - 1, 1).text == "96171.6"
 
 
+def etree_name(element) -> str:  # type: ignore[no-untyped-def]
+    return str(element.tag).rsplit("}", 1)[-1]
+
+
 def test_table_geometry(document) -> None:  # type: ignore[no-untyped-def]
     for number, table in enumerate(document.tables):
         tbl = table._tbl
@@ -242,6 +246,14 @@ def test_table_geometry(document) -> None:  # type: ignore[no-untyped-def]
         assert sum(widths) == 8844
         assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
         assert tbl.tblPr.find(qn("w:tblW")).get(qn("w:w")) == "8844"
+        # 1 mm of air on every side of the cell text (FandolFang sits low: without it, it touches the rule)
+        margins = tbl.tblPr.find(qn("w:tblCellMar"))
+        assert [(etree_name(m), m.get(qn("w:w"))) for m in margins] == [
+            ("top", "57"),
+            ("left", "57"),
+            ("bottom", "57"),
+            ("right", "57"),
+        ]
         header_rows = (0, 3, 3)[number]
         for index, tr in enumerate(tbl.tr_lst):
             props = tr.trPr

@@ -94,6 +94,9 @@ BODY_LINE = 579  #: exact line pitch in twips (28.95 pt): 22 lines in the 225 mm
 TITLE_LINE = 700  #: 35 pt
 PAGE_NUMBER_INDENT = 280  #: 一字 at 4号 (14 pt)
 CELL_MARGIN = 57  #: 1 mm left and right inside table cells
+#: 1 mm above and below the text of every table cell (Word's default is none): published reports leave air
+#: between text and rules, and FandolFang, whose glyphs sit low in their line, would touch the lower border.
+CELL_MARGIN_VERTICAL = 57
 
 # Column widths in twips (PROACTIVE_WIDTHS, APPLICATION_LABEL_WIDTHS: render/gongwen.py); each table fills the
 # 版心 exactly (8844 twips = 156 mm).
@@ -435,8 +438,13 @@ def _new_table(doc: DocumentObject, rows: int, widths: Sequence[int]) -> Table:
         "w:tblLook",
     )
     margins = OxmlElement("w:tblCellMar")
-    for side in ("left", "right"):
-        margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(CELL_MARGIN), qn("w:type"): "dxa"}))
+    for side, margin in (
+        ("top", CELL_MARGIN_VERTICAL),
+        ("left", CELL_MARGIN),
+        ("bottom", CELL_MARGIN_VERTICAL),
+        ("right", CELL_MARGIN),
+    ):  # CT_TblCellMar order
+        margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(margin), qn("w:type"): "dxa"}))
     tbl_pr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
     for column, width in zip(table.columns, widths, strict=True):
         column.width = Twips(width)
@@ -532,7 +540,13 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key
             _write(table.cell(header_rows + r, label_columns + c), f"{{{{ {prefix}.{key} }}}}", STYLE_TABLE)
-    _finish_table(table, widths, header_rows, keep_rows=header_rows + 1 if layout.rows else header_rows)
+    # The header stays with the rows up to the first inner group (（三）不予公开), which keeps itself whole: the
+    # part of 三、本年度办理结果 on the table's first page is then tall enough for its vertical label.
+    keep_rows = header_rows
+    if layout.rows:
+        inner = [p.index for p in span_grid(layout.rows) if isinstance(p.node, Group) and p.depth > 0]
+        keep_rows += min(inner) if inner else 1
+    _finish_table(table, widths, header_rows, keep_rows=keep_rows)
     if layout.rows:  # keep each inner group (（三）不予公开 …) on one page: cantSplit alone does not
         rows = table._tbl.tr_lst
         for placed in span_grid(layout.rows):

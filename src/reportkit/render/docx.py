@@ -41,6 +41,7 @@ from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.model import AnnualReport
+from reportkit.render.docx_fit import fit_rendered_part
 from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
 from reportkit.safezip import inspect_archive
 from reportkit.values import format_amount, format_date
@@ -573,6 +574,7 @@ class CompiledDocxTemplate:
                     source=self.source,
                     problems=[Problem(part.label, f"XML 无法解析：{exc}")],
                 ) from None
+            xml = fit_rendered_part(self, part.name, xml, context)
             if part.kind != "core" or not xml.startswith("<?xml"):
                 xml = _XML_DECLARATION + xml
             rendered.append((part.name, xml.encode("utf-8")))

@@ -24,8 +24,9 @@ __all__ = ["INSTALL_HINT", "convert_to_pdf", "find_soffice", "font_config_path",
 
 INSTALL_HINT = (
     "未找到 LibreOffice（soffice），无法生成 PDF。请安装：\n"
-    "  sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk\n"
-    "（其他系统请安装 LibreOffice 和中文字体，并确保 soffice 在 PATH 中，或以环境变量 REPORTKIT_SOFFICE 指定其路径）"
+    "  sudo apt-get install libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk fonts-arphic-gkai00mp\n"
+    "（仿宋字体 FandolFang 的安装见 README；其他系统请安装 LibreOffice 和中文字体，并确保 soffice 在 PATH 中，"
+    "或以环境变量 REPORTKIT_SOFFICE 指定其路径）"
 )
 
 _CANDIDATES = (
@@ -78,6 +79,10 @@ def convert_to_pdf(data: bytes, suffix: str, *, timeout: float = 180) -> bytes:
     if soffice is None:
         raise RenderError(INSTALL_HINT)
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
+    if suffix == ".docx":
+        from reportkit.render.docx_fit import for_libreoffice
+
+        data = for_libreoffice(data)  # a keep-with-next LibreOffice would lay out badly is relaxed
     with tempfile.TemporaryDirectory(prefix="reportkit-pdf-") as tmp:
         folder = Path(tmp)
         source = folder / f"report{suffix}"
@@ -87,6 +92,8 @@ def convert_to_pdf(data: bytes, suffix: str, *, timeout: float = 180) -> bytes:
         outdir.mkdir()
         env = dict(os.environ)
         env["FONTCONFIG_FILE"] = str(font_config_path())
+        # fonts a user installed under ~/.local/share/fonts stay visible after HOME moves
+        env.setdefault("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))
         env["HOME"] = str(folder)  # LibreOffice may write caches under HOME
         env.setdefault("SAL_USE_VCLPLUGIN", "svp")
         command = [
