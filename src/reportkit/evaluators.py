@@ -35,6 +35,7 @@ import math
 import re
 import unicodedata
 import zlib
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
@@ -385,7 +386,8 @@ class _Figure:
 
     ``patterns`` each have a ``num`` group (the stated count); ``zero`` patterns state that there was none;
     ``part_words`` in the clause make the figure a part (其中网上…, 逾期办结…), not the whole, so it is not
-    compared; ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`).
+    compared; ``needs`` must be in the sentence (办结 alone may be of complaints, not applications);
+    ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`).
     """
 
     key: str
@@ -395,6 +397,7 @@ class _Figure:
     patterns: tuple[re.Pattern[str], ...]
     zero: tuple[re.Pattern[str], ...] = ()
     part_words: re.Pattern[str] | None = None
+    needs: re.Pattern[str] | None = None
     also: Callable[[AnnualReport], tuple[int | None, ...]] = lambda report: ()
 
 
@@ -483,6 +486,7 @@ def _figures(year: int) -> tuple[_Figure, ...]:
                 c(rf"{_LEAD}{_QTY_BEFORE}(?:申请)?(?:已|均已|全部|均)?(?:按时|按期|依法)?{_CLOSE}"),
             ),
             part_words=c(r"逾期|超期|延期|延长|尚未|未办结"),
+            needs=c("申请"),
         ),
         _Figure(
             "review_litigation.review.total",
@@ -581,6 +585,8 @@ def _claims(text: str, year: int) -> Iterator[tuple[_Claim, tuple[int, int]]]:
         outside = text[lo:start] + "\0" + text[end:hi]
         if _OTHER_PERIOD.search(outside) or (figure.part_words and figure.part_words.search(outside)):
             continue
+        if figure.needs and not figure.needs.search(text, sentence[0], sentence[1]):
+            continue
         if _other_years(text, sentence[0], hi, (start, end), year):
             continue
         yield _Claim(figure, value, unit, start, end), sentence
@@ -597,7 +603,8 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
       applications as received.
     - 上年（度）结转 N 件, <last year>年结转 N 件, N 件为上年结转: row 二、上年结转, 总计.
     - 结转下（一）年度 N 件, 结转至 <next year>年 N 件, N 件结转下年度: row 四、结转下年度继续办理, 总计.
-    - 办结 N 件, N 件已办结: row （七）总计, 总计 (every application handled this year).
+    - 办结 N 件, N 件已办结, in a sentence about 申请 (a hotline's 办结 is not): row （七）总计, 总计 (every
+      application handled this year).
     - 行政复议 N 件/起, N 起（因政府信息公开引发的）行政复议, 未发生行政复议 (= 0): table 四 行政复议 总计.
     - 行政诉讼 N 件/起 (and the same forms): table 四 未经复议直接起诉 总计 + 复议后起诉 总计 (format-2021.md §4).
     - 现行有效（行政）规范性文件 N 件, 规范性文件现行有效 N 件: table 二 第二十条第（一）项 行政规范性文件 现行有效件数.
@@ -861,8 +868,10 @@ def previous_text_similar(report: AnnualReport, previous: AnnualReport | None) -
 COMMON_MIN_AGENCIES = 20
 COMMON_SHARE = 0.01
 #: Hashes kept per section (its smallest shingle hashes), and how many of them index it.
-SKETCH_SIZE = 24
+SKETCH_SIZE = 32
 ANCHORS = 8
+#: Share of their sketches two texts at least share before they are compared exactly (see _field_pairs).
+SKETCH_AGREEMENT = 0.4
 #: A hash in more sketches than this is too common to find pairs by (it would pair everybody).
 ANCHOR_CAP_MIN = 50
 #: At most this many other agencies are named in one finding.
@@ -876,61 +885,62 @@ class PeerInputError(ReportkitError):
 @frozen
 class _Doc:
     report: int  #: index into the batch
-    size: int  #: number of shingles
-    anchors: tuple[int, ...]
-
-
-def _common_sentences(reports: Sequence[tuple[str, AnnualReport]], field: str, limit: int) -> frozenset[str]:
-    counts: Counter[str] = Counter()
-    for _, report in reports:
-        counts.update(set(_comparable_sentences(_section_text(report, field))))
-    return frozenset(sentence for sentence, count in counts.items() if count > limit)
+    shingles: array[int]  #: 4 bytes a shingle: a whole batch's field fits in memory
+    sketch: frozenset[int]  #: its SKETCH_SIZE smallest shingle hashes
 
 
 def _field_pairs(
-    reports: Sequence[tuple[str, AnnualReport]], field: str, common: frozenset[str], anchor_cap: int
+    reports: Sequence[tuple[str, AnnualReport]], field: str, limit: int, anchor_cap: int
 ) -> Iterator[tuple[int, int, float]]:
     """Pairs of reports whose ``field`` texts are at least :data:`PEER_THRESHOLD` alike, with the similarity.
 
-    Each text is sketched by its :data:`SKETCH_SIZE` smallest shingle hashes; :data:`ANCHORS` of them that
-    are not too common index it. Two texts with Jaccard similarity J share one of their anchors unless none
-    of the smallest hashes of their union is in both, which happens with probability about (1 - J) ** 8
-    (below 3e-6 at 0.8). Only texts sharing an anchor are compared, exactly, on their shingles.
+    Sentences in more than ``limit`` reports are a common template and left out. Each remaining text is
+    sketched by its :data:`SKETCH_SIZE` smallest shingle hashes; the :data:`ANCHORS` smallest of them that are
+    in at most ``anchor_cap`` sketches index it. Two texts with Jaccard similarity J share an anchor unless
+    none of the smallest hashes of their union is in both, which happens with probability about
+    (1 - J) ** 8 (below 3e-6 at 0.8). Texts sharing an anchor whose sketches share fewer than
+    :data:`SKETCH_AGREEMENT` of their hashes are not alike (at J = 0.8 they share at least
+    Binomial(32, 0.8) of them, below 13 with probability about 1e-6); the others are compared exactly.
     """
-    sketches: list[tuple[int, int, list[int]]] = []
-    for index, (_, report) in enumerate(reports):
-        text = comparable_text(_section_text(report, field), common)
+    sentences = [list(_comparable_sentences(_section_text(report, field))) for _, report in reports]
+    counts: Counter[str] = Counter(s for each in sentences for s in set(each))
+    common = {sentence for sentence, count in counts.items() if count > limit}
+    del counts
+    docs: list[_Doc] = []
+    ordered_sketches: list[list[int]] = []
+    for index, each in enumerate(sentences):
+        text = "".join(s for s in each if s not in common)[:MAX_COMPARE_CHARS]
         if len(text) < MIN_COMPARE_CHARS:
             continue
         hashed = shingles(text)
-        sketches.append((index, len(hashed), heapq.nsmallest(SKETCH_SIZE, hashed)))
-    frequency: Counter[int] = Counter(h for _, _, sketch in sketches for h in sketch)
+        # sorting a short set in C beats a heap; long texts take the heap
+        smallest = (
+            sorted(hashed)[:SKETCH_SIZE] if len(hashed) < 16 * SKETCH_SIZE else heapq.nsmallest(SKETCH_SIZE, hashed)
+        )
+        docs.append(_Doc(index, array("I", hashed), frozenset(smallest)))
+        ordered_sketches.append(smallest)
+    del sentences
+    frequency: Counter[int] = Counter(h for sketch in ordered_sketches for h in sketch)
     buckets: defaultdict[int, list[int]] = defaultdict(list)
-    docs: list[_Doc] = []
-    for position, (index, size, sketch) in enumerate(sketches):
-        anchors = tuple(h for h in sketch if frequency[h] <= anchor_cap)[:ANCHORS]
-        docs.append(_Doc(index, size, anchors))
-        for h in anchors:
+    for position, sketch in enumerate(ordered_sketches):
+        for h in [h for h in sketch if frequency[h] <= anchor_cap][:ANCHORS]:
             buckets[h].append(position)
-    del sketches, frequency
+    del ordered_sketches, frequency
     candidates: set[tuple[int, int]] = set()
     for members in buckets.values():
         candidates.update(itertools.combinations(members, 2))
     del buckets
-
-    @functools.lru_cache(maxsize=4096)
-    def shingles_of(position: int) -> frozenset[int]:
-        report = reports[docs[position].report][1]
-        return frozenset(shingles(comparable_text(_section_text(report, field), common)))
-
-    for a, b in sorted(candidates):
+    sketches = [doc.sketch for doc in docs]
+    needed = [math.ceil(SKETCH_AGREEMENT * len(sketch)) for sketch in sketches]
+    for a, b in candidates:
+        if len(sketches[a] & sketches[b]) < min(needed[a], needed[b]):
+            continue
         left, right = docs[a], docs[b]
-        if min(left.size, right.size) < PEER_THRESHOLD * max(left.size, right.size):
+        if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(len(left.shingles), len(right.shingles)):
             continue  # Jaccard is at most the ratio of the sizes
-        first, second = reports[left.report][1], reports[right.report][1]
-        if first.agency.name == second.agency.name:
+        if reports[left.report][1].agency.name == reports[right.report][1].agency.name:
             continue  # the same agency (another year's file): previous.* territory
-        x, y = shingles_of(a), shingles_of(b)
+        x, y = set(left.shingles), set(right.shingles)
         shared = len(x & y)
         jaccard = shared / (len(x) + len(y) - shared)
         if jaccard >= PEER_THRESHOLD:
@@ -965,9 +975,8 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
     anchor_cap = max(ANCHOR_CAP_MIN, 2 * limit)
     locations = {section.field: section for section in text_sections(reports[0][1])}
     for field in TEXT_FIELDS:
-        common = _common_sentences(reports, field, limit)
         alike: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
-        for a, b, jaccard in _field_pairs(reports, field, common, anchor_cap):
+        for a, b, jaccard in _field_pairs(reports, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
         section = locations[field]
