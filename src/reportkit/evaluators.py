@@ -317,8 +317,10 @@ _CONJ = r"(?:、|和|及|与|或)"
 _BOUNDARY = r"(?=$|[\s，。；,.;:：！？!?）)])"
 
 #: Words that make a clause speak of another period or of a comparison: its figures are not this year's.
+#: 上年结转 is this year's table (（含上年结转3件）).
 _OTHER_PERIOD = re.compile(
-    r"同比|环比|相比|对比|比上|比去|较上|较去|较前|上年|去年|上一年|前一年|以来|历年|近[一二三四五六七八九十\d]+年"
+    r"同比|环比|相比|对比|比上|比去|较上|较去|较前|(?:上年|上一年)(?!度?的?结转)|去年|前一年|以来|历年"
+    r"|近[一二三四五六七八九十\d]+年"
 )
 
 
