@@ -766,3 +766,12 @@ def test_peers_of_one_or_none() -> None:
 def test_the_same_source_twice_is_refused() -> None:
     with pytest.raises(PeerInputError, match=r"同一来源出现了两次：a\.toml"):
         peer_findings([("a.toml", example()), ("a.toml", county("finance"))])
+
+
+def test_a_long_sentence_is_quoted_around_the_figure() -> None:
+    filler = "，".join(["持续深化政务公开工作"] * 30)
+    (finding,) = mismatches(pingtan(), filler + "，共收到政府信息公开申请150件，" + filler + "。")
+    quote = finding.message.split("：“")[1].split("”；")[0]
+    assert "收到政府信息公开申请150件" in quote
+    assert quote.startswith("…") and quote.endswith("…")
+    assert len(quote) <= 122

@@ -182,6 +182,7 @@ class _Sentences:
     def __init__(self, text: str) -> None:
         self.text = text
         self.ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
 
     def sentence(self, pos: int) -> tuple[int, int]:
         # after the end mark before ``pos``, up to the first one at or after it
@@ -189,6 +190,14 @@ class _Sentences:
         start = self.ends[i - 1] + 1 if i > 0 else 0
         end = self.ends[i] if i < len(self.ends) else len(self.text)
         return start, end
+
+    def clause(self, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
+        """The clause (between commas, semicolons or colons) that holds ``text[start:end]``."""
+        i = bisect.bisect_left(self.clause_ends, start)
+        lo = max(sentence[0], self.clause_ends[i - 1] + 1) if i > 0 else sentence[0]
+        j = bisect.bisect_left(self.clause_ends, end)
+        hi = min(sentence[1], self.clause_ends[j]) if j < len(self.clause_ends) else sentence[1]
+        return lo, hi
 
     def all(self) -> Iterator[tuple[int, int]]:
         start = 0
@@ -198,20 +207,16 @@ class _Sentences:
             start = end + 1
 
 
-def _clause(text: str, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
-    """The clause (between commas, semicolons or colons) that holds ``text[start:end]``."""
+def _quote(text: str, sentence: tuple[int, int], focus: int | None = None, limit: int = 120) -> str:
+    """The sentence for a message; a long one is cut to ``limit`` characters around ``focus``."""
     lo, hi = sentence
-    before = [m.end() for m in _CLAUSE_END.finditer(text, lo, start)]
-    after = _CLAUSE_END.search(text, end, hi)
-    return (before[-1] if before else lo), (after.start() if after else hi)
-
-
-def _quote(text: str, sentence: tuple[int, int], limit: int = 120) -> str:
-    """The sentence for a message, shortened around its middle when long."""
-    quoted = " ".join(text[sentence[0] : sentence[1]].split())
-    if len(quoted) <= limit:
-        return quoted
-    return quoted[: limit - 1] + "…"
+    if hi - lo > limit:
+        middle = lo if focus is None else focus
+        start = max(lo, min(middle - limit // 2, hi - limit))
+        head = "…" if start > lo else ""
+        tail = "…" if start + limit < hi else ""
+        return head + " ".join(text[start : start + limit].split()) + tail
+    return " ".join(text[lo:hi].split())
 
 
 _CN_DIGITS = {
@@ -583,7 +588,7 @@ def _claims(text: str, year: int) -> Iterator[tuple[_Claim, tuple[int, int]]]:
                 found.append((figure, 0, "件", m.start(), m.end()))
     for figure, value, unit, start, end in found:
         sentence = sentences.sentence(start)
-        lo, hi = _clause(text, sentence, start, end)
+        lo, hi = sentences.clause(sentence, start, end)
         outside = text[lo:start] + "\0" + text[end:hi]
         if _OTHER_PERIOD.search(outside) or (figure.part_words and figure.part_words.search(outside)):
             continue
@@ -637,7 +642,8 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
                 Severity.WARNING,
                 section.location,
                 f"正文写{figure.says} {claim.stated} {claim.unit}，而{figure.place}为 {actual}"
-                f"（相差 {claim.stated - actual:+d}）：“{_quote(text, sentence)}”；请核对正文与表格，改正错的一处",
+                f"（相差 {claim.stated - actual:+d}）：“{_quote(text, sentence, claim.start)}”；"
+                "请核对正文与表格，改正错的一处",
             )
 
 
