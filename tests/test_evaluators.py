@@ -23,6 +23,8 @@ from reportkit.evaluators import (
     EVALUATOR_RULES,
     MAX_COMPARE_CHARS,
     PEER_THRESHOLD,
+    TEXT_FIELDS,
+    TEXT_LOCATIONS,
     PeerInputError,
     check_evaluators,
     chinese_number,
@@ -775,3 +777,14 @@ def test_a_long_sentence_is_quoted_around_the_figure() -> None:
     assert "收到政府信息公开申请150件" in quote
     assert quote.startswith("…") and quote.endswith("…")
     assert len(quote) <= 122
+
+
+def test_text_sections_follow_the_locations() -> None:
+    sections = text_sections(pingtan())
+    assert [s.field for s in sections] == list(TEXT_FIELDS) == [loc.field for loc in TEXT_LOCATIONS.values()]
+    assert [s.location for s in sections] == list(TEXT_LOCATIONS.values())
+    on_request = next(s for s in sections if s.field == "overview.on_request")
+    assert (on_request.text, on_request.name) == (PINGTAN_ON_REQUEST, fmt.OVERVIEW_SUBSECTIONS[1].heading)
+    report_texts = {"report.preamble", "problems.text", "other.text"}
+    overview = {f"overview.{a.name}" for a in attrs.fields(Overview)}
+    assert set(TEXT_FIELDS) == report_texts | overview  # every text of the model, nothing else

@@ -58,6 +58,8 @@ __all__ = [
     "PEER_THRESHOLD",
     "PREVIOUS_THRESHOLD",
     "SHINGLE_SIZE",
+    "TEXT_FIELDS",
+    "TEXT_LOCATIONS",
     "TextSection",
     "check_evaluators",
     "chinese_number",
@@ -123,37 +125,26 @@ def _overview_location(key: str, heading: str) -> Location:
     return Location(fmt.OVERVIEW.heading, heading, "", f"overview.{key}")
 
 
+#: Where each text of a report is, by model path, in reading order: the opening paragraphs, the lead
+#: paragraph and topics of 一、总体情况 (考核、评议和追究 included), 五 and 六. The locations are those
+#: :mod:`reportkit.rules` uses.
+TEXT_LOCATIONS: dict[str, Location] = {
+    "report.preamble": Location(_REPORT_SECTION.heading, "开篇说明", "", "report.preamble"),
+    "overview.intro": _overview_location("intro", "概述"),
+    **{
+        f"overview.{sub.key}": _overview_location(sub.key, sub.heading)
+        for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY)
+    },
+    "problems.text": Location(fmt.PROBLEMS.heading, "", "", "problems.text"),
+    "other.text": Location(fmt.OTHER.heading, "", "", "other.text"),
+}
+#: The model paths of :data:`TEXT_LOCATIONS`, in reading order.
+TEXT_FIELDS: tuple[str, ...] = tuple(TEXT_LOCATIONS)
+
+
 def text_sections(report: AnnualReport) -> list[TextSection]:
-    """Every text of ``report`` in reading order: the opening paragraphs, the lead paragraph and topics of
-    一、总体情况 (考核、评议和追究 included), 五 and 六. Locations are those :mod:`reportkit.rules` uses."""
-    overview = report.overview
-    sections = [
-        TextSection(
-            "report.preamble",
-            Location(_REPORT_SECTION.heading, "开篇说明", "", "report.preamble"),
-            report.report.preamble,
-        ),
-        TextSection("overview.intro", _overview_location("intro", "概述"), overview.intro),
-    ]
-    for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY):
-        sections.append(
-            TextSection(f"overview.{sub.key}", _overview_location(sub.key, sub.heading), getattr(overview, sub.key))
-        )
-    sections.append(
-        TextSection("problems.text", Location(fmt.PROBLEMS.heading, "", "", "problems.text"), report.problems.text)
-    )
-    sections.append(TextSection("other.text", Location(fmt.OTHER.heading, "", "", "other.text"), report.other.text))
-    return sections
-
-
-#: The model paths of :func:`text_sections`, in the same order.
-TEXT_FIELDS: tuple[str, ...] = (
-    "report.preamble",
-    "overview.intro",
-    *(f"overview.{sub.key}" for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY)),
-    "problems.text",
-    "other.text",
-)
+    """Every text of ``report`` with its location, in the order of :data:`TEXT_LOCATIONS`."""
+    return [TextSection(field, location, _section_text(report, field)) for field, location in TEXT_LOCATIONS.items()]
 
 
 def _section_text(report: AnnualReport, field: str) -> str:
@@ -981,13 +972,13 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
         return result
     limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(reports)))
     anchor_cap = max(ANCHOR_CAP_MIN, 2 * limit)
-    locations = {section.field: section for section in text_sections(reports[0][1])}
     for field in TEXT_FIELDS:
         alike: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
         for a, b, jaccard in _field_pairs(reports, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
-        section = locations[field]
+        location = TEXT_LOCATIONS[field]
+        name = location.row or location.section
         for index in sorted(alike):
             ranked = sorted(alike[index], key=lambda item: (-item[0], reports[item[1]][0]))
             named = "、".join(
@@ -999,8 +990,8 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
                 Finding(
                     "peers.text_similar",
                     Severity.WARNING,
-                    section.location,
-                    f"“{section.name}”与其他单位雷同：与{named}的该节文字相同{more}；"
+                    location,
+                    f"“{name}”与其他单位雷同：与{named}的该节文字相同{more}；"
                     f"请按本单位的实际工作撰写（{fmt.NOTICE}将内容雷同列为应当纠正的问题）",
                 )
             )

@@ -38,7 +38,7 @@ from typing import Any
 from attrs import frozen
 
 from reportkit.errors import Problem, ReportkitError
-from reportkit.evaluators import TextSection, parse_count, text_sections
+from reportkit.evaluators import TEXT_LOCATIONS, parse_count, text_sections
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, ValueType
 from reportkit.model import AnnualReport
@@ -85,33 +85,21 @@ class _SectionPath:
 
 def _section_paths() -> dict[str, _SectionPath]:
     paths: dict[str, _SectionPath] = {}
-    sections = {s.field: s for s in _sample_sections()}
-    overview_fields = tuple(f for f in sections if f.startswith("overview."))
-    paths["preamble"] = _one(sections["report.preamble"])
+    overview_fields = tuple(f for f in TEXT_LOCATIONS if f.startswith("overview."))
+    paths["preamble"] = _one("report.preamble")
     paths["overview"] = _SectionPath(
         fmt.OVERVIEW.heading, overview_fields, Location(fmt.OVERVIEW.heading, "", "", "overview")
     )
     for field in overview_fields:
-        paths[field] = _one(sections[field])
-    paths["problems"] = _one(sections["problems.text"])
-    paths["other"] = _one(sections["other.text"])
+        paths[field] = _one(field)
+    paths["problems"] = _one("problems.text")
+    paths["other"] = _one("other.text")
     return paths
 
 
-def _one(section: TextSection) -> _SectionPath:
-    return _SectionPath(section.name, (section.field,), section.location)
-
-
-def _sample_sections() -> list[TextSection]:
-    """The text sections with their locations (which do not depend on the report)."""
-    import datetime as dt
-
-    from reportkit.model import Agency, AgencyKind, ReportInfo
-
-    sample = AnnualReport(
-        Agency("", AgencyKind.DEPARTMENT), ReportInfo(fmt.FIRST_YEAR, dt.date(fmt.FIRST_YEAR + 1, 1, 1))
-    )
-    return text_sections(sample)
+def _one(field: str) -> _SectionPath:
+    location = TEXT_LOCATIONS[field]
+    return _SectionPath(location.row or location.section, (field,), location)
 
 
 @frozen
