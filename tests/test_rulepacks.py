@@ -337,3 +337,10 @@ def test_add_rules_argument(tmp_path: Path) -> None:
     assert pack_from_args(parser.parse_args(["report.toml", "--rules", str(path)])).name == "local"  # type: ignore[union-attr]
     with pytest.raises(RulePackError, match="没有名为“nope”"):
         pack_from_args(parser.parse_args(["report.toml", "--rules", "nope"]))
+
+
+def test_the_documented_pack_loads() -> None:
+    doc = (ROOT / "docs" / "evaluators.md").read_text(encoding="utf-8")
+    (block,) = [part.split("```", 1)[0] for part in doc.split("```toml\n")[1:]]
+    pack = loads_pack(block, "docs/evaluators.md")
+    assert [type(rule) for rule in pack.rules] == [MaxLength, MustMention, RequireText]
