@@ -758,6 +758,8 @@ def test_peers_skips_boilerplate_short_sections_and_the_same_agency() -> None:
     }  # the rest of the example's text is the same in both, as it should be reported
     same_agency = [("2021.toml", example()), ("2022.toml", in_year(example(), 2022))]
     assert peer_findings(same_agency) == {"2021.toml": [], "2022.toml": []}
+    spaced = attrs.evolve(example(), agency=attrs.evolve(example().agency, name="城关镇 人民政府"))
+    assert peer_findings([("a.toml", example()), ("b.toml", spaced)]) == {"a.toml": [], "b.toml": []}
 
 
 def test_peers_of_one_or_none() -> None:

@@ -881,6 +881,15 @@ class PeerInputError(ReportkitError):
     """The reports given to :func:`peer_findings` cannot be compared (the same source twice)."""
 
 
+_NAME_NOISE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def _agency_key(report: AnnualReport) -> str:
+    """The agency's name as compared across files (NFKC, no white space or invisible characters, case-folded),
+    as ``previous.other_agency`` compares it."""
+    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", report.agency.name)).casefold()
+
+
 @frozen
 class _Doc:
     report: int  #: index into the batch
@@ -937,7 +946,7 @@ def _field_pairs(
         left, right = docs[a], docs[b]
         if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(len(left.shingles), len(right.shingles)):
             continue  # Jaccard is at most the ratio of the sizes
-        if reports[left.report][1].agency.name == reports[right.report][1].agency.name:
+        if _agency_key(reports[left.report][1]) == _agency_key(reports[right.report][1]):
             continue  # the same agency (another year's file): previous.* territory
         x, y = set(left.shingles), set(right.shingles)
         shared = len(x & y)
@@ -956,7 +965,8 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
     source) and how many there are. Left out as boilerplate: empty or short sections (under
     :data:`MIN_COMPARE_CHARS` comparable characters, e.g. "无"), the statutory sentences, and sentences that
     more than ``max(COMMON_MIN_AGENCIES, COMMON_SHARE × len(reports))`` agencies wrote in that section (a
-    template common to everybody). Two files of the same agency (same ``agency.name``) are not compared.
+    template common to everybody). Two files of the same agency (the same ``agency.name`` but for white space
+    and full-width forms) are not compared.
 
     Near-linear: each section is sketched once and only sketches sharing a hash are compared (see
     :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons. Deterministic: the same
