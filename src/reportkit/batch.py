@@ -382,7 +382,7 @@ def aggregate(reports: Sequence[AnnualReport], *, name: str = "", year: int | No
     years = {r.year for r in reports}
     report_year = year if year is not None else max(years)
     fees = [r.other.information_fees for r in reports if r.other.information_fees is not None]
-    last = max(r.report.signed_on for r in reports)
+    last = max((r.report.signed_on for r in reports if r.report.signed_on is not None), default=None)
     return AnnualReport(
         agency=Agency(name or f"{len(reports)}个单位汇总", AgencyKind.GOVERNMENT),
         report=ReportInfo(report_year, last),
