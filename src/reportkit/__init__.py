@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from reportkit.errors import (
     FiguresFileError,
     FormError,
+    ModelError,
     OutputError,
     Problem,
     RenderError,
@@ -78,6 +79,7 @@ __all__ = [
     "FormError",
     "InformationFees",
     "Location",
+    "ModelError",
     "NotProcessedCounts",
     "OtherHandlingCounts",
     "OtherMatters",
