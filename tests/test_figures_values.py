@@ -7,6 +7,7 @@ no parser or renderer should choke on (huge, tiny, negative zero, lone surrogate
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from decimal import Decimal
@@ -15,6 +16,7 @@ from typing import Any
 
 import attrs
 import pytest
+from openpyxl import load_workbook
 
 import reportkit
 from reportkit import FiguresFileError, check, dumps, load, loads
@@ -270,6 +272,8 @@ def test_a_report_without_a_signing_date_renders_only_as_a_draft(tmp_path: Path)
     assert build_context(report, draft=True)["signed_on"] == SIGNED_ON_MISSING
     with pytest.raises(reportkit.RenderError):
         reportkit.render_docx(report)
+    info = load_workbook(io.BytesIO(reportkit.render_xlsx(report, draft=True)))["基本信息"]
+    assert [row[1].value for row in info.iter_rows() if row[0].value == "成文日期"] == [None]
 
 
 def test_the_example_line_uncommented_unchanged_is_an_error(tmp_path: Path) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import io
 import re
+import zipfile
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -253,3 +255,6 @@ def test_any_constructible_report_checks_and_renders_as_a_draft(report: AnnualRe
 def test_negative_zero_prints_as_zero() -> None:
     report = evolve_at(full_report(), "proactive.fees_wan_yuan", Decimal("-0.0"))
     assert build_context(report)["proactive"]["fees_wan_yuan"] == "0.0"
+    with zipfile.ZipFile(io.BytesIO(reportkit.render_xlsx(report))) as book:
+        sheets = [book.read(name).decode() for name in book.namelist() if name.startswith("xl/worksheets/")]
+    assert sheets and not any("<v>-0" in sheet for sheet in sheets)

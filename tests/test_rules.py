@@ -418,6 +418,15 @@ def test_optional_texts_may_be_empty() -> None:
     assert check(report) == []
 
 
+@pytest.mark.parametrize("name", ["", "  ", "\u3000"])
+def test_a_blank_agency_name_is_missing(name: str) -> None:
+    # It checked clean and rendered a title without an agency.
+    report = with_path(clean(), "agency.name", name)
+    finding = one(check(report), "text.missing")
+    assert finding.location == Location("发布机关", "机关名称", "", "agency.name")
+    assert "机关名称" in finding.message
+
+
 # ---------------------------------------------------------------------------------------------------
 # text.placeholder
 # ---------------------------------------------------------------------------------------------------

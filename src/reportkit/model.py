@@ -275,7 +275,7 @@ class AgencyKind(enum.Enum):
             return _KIND_ALIASES[cleaned]
         except KeyError:
             allowed = "、".join(f"{k.value}（{k.label}）" for k in cls)
-            raise ValueError(f"机关类型“{text}”无法识别，可用：{allowed}") from None
+            raise ValueError(f"机关类型 {describe(text)} 无法识别，可用：{allowed}") from None
 
 
 _KIND_LABELS = {

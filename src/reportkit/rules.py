@@ -380,7 +380,11 @@ def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
 
 @rule
 def texts_present(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """The five topics of 一、总体情况 (and 考核/评议/追究 for people's governments), 五 and 六 have text."""
+    """The agency has a name; the five topics of 一、总体情况 (and 考核/评议/追究 for people's governments), 五
+    and 六 have text."""
+    if not report.agency.name.strip():
+        loc = _section(_AGENCY_SECTION, "agency.name", "机关名称")
+        yield Finding("text.missing", Severity.ERROR, loc, "没有填写机关名称（落款所用全称），标题和落款都需要它")
     for loc, text in _required_texts(report):
         if not text.strip():
             what = loc.row or loc.section
