@@ -282,3 +282,40 @@ def test_the_example_line_uncommented_unchanged_is_an_error(tmp_path: Path) -> N
     text = path.read_text(encoding="utf-8").replace("# signed_on = YYYY-MM-DD", "signed_on = YYYY-MM-DD")
     with pytest.raises(FiguresFileError, match="TOML 语法错误"):
         loads(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "file_format"),
+    [
+        ('[report]\nyear = 1e99999999999999999999999\n', "toml"),
+        ('[proactive]\nfees_wan_yuan = -1.5e-99999999999999999999999\n', "toml"),
+        ('{"report": {"year": 1e99999999999999999999999}}', "json"),
+        ('{"proactive": {"fees_wan_yuan": 2.5E-400000000000000000000}}', "json"),
+        ("proactive: {fees_wan_yuan: 1.5e+99999999999999999999999}\n", "yaml"),
+    ],
+)
+def test_an_exponent_past_what_any_decimal_holds_names_its_key(text: str, file_format: str) -> None:
+    # decimal.InvalidOperation escaped from the parser as a traceback.
+    problems = dict(problems_of(text, file_format))
+    key = "report.year" if "year" in text else "proactive.fees_wan_yuan"
+    assert "超出可读取的范围" in problems[key]
+
+
+YAML_BASE = "agency: {name: 局, kind: department}\nreport: {year: 2021, signed_on: 2022-01-19}\n"
+
+
+@pytest.mark.parametrize(("written", "count"), [("010", 10), ("1_000", 1000), ("+5", 5)])
+def test_yaml_integers_are_decimal(written: str, count: int) -> None:
+    # YAML 1.1 read 010 as the octal 8.
+    assert loads(YAML_BASE + f"proactive: {{licensing: {written}}}\n", "yaml").proactive.licensing == count
+
+
+@pytest.mark.parametrize("written", ["0x10", "0b11", "1:30", "1:30.5", "0o17x"])
+def test_yaml_numbers_in_other_bases_are_refused_naming_the_line(written: str) -> None:
+    # 0x10 was read as 16 and 1:30 (sexagesimal) as 90.
+    text = YAML_BASE + f"proactive: {{licensing: {written}}}\n"
+    if written == "0o17x":  # not a number at all for YAML: a text, refused as a count
+        assert dict(problems_of(text, "yaml"))["proactive.licensing"].startswith("应为非负整数")
+        return
+    with pytest.raises(FiguresFileError, match=f"第 3 行.*“{written}” 不是十进制写法"):
+        loads(text, "yaml")

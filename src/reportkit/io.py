@@ -45,6 +45,7 @@ from reportkit.values import (
     parse_count,
     parse_date,
     printable,
+    read_decimal,
     text_problem,
 )
 
@@ -484,7 +485,7 @@ def _line_of(text: str, position: int) -> int:
 
 def _parse_toml(text: str, source: str) -> Any:
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=read_decimal)
     except tomllib.TOMLDecodeError as exc:
         raise FiguresFileError(f"TOML 语法错误：{exc}。请检查该行的引号、等号和方括号", source=source) from None
     except RecursionError:
@@ -521,7 +522,7 @@ def _parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(
             text,
-            parse_float=Decimal,
+            parse_float=read_decimal,
             parse_int=_json_int,
             parse_constant=_reject_constant,
             object_pairs_hook=_no_duplicates,
@@ -582,21 +583,22 @@ def _yaml_loader(yaml: Any) -> Any:
         return constructed
 
     def integer(loader: Any, node: Any) -> Any:
+        # Decimal only: YAML 1.1 reads 010 as 8, 0x10 as 16 and 1:30 as 90, which no office means.
         text = str(loader.construct_scalar(node))
         plain = text.replace("_", "")
-        if re.fullmatch(r"[-+]?[0-9]+", plain) and len(plain) > _LONG_INT_DIGITS:
-            return Decimal(plain)
-        if len(plain) > _LONG_INT_DIGITS:
-            raise yaml.constructor.ConstructorError(None, None, f"数字 {describe(text)} 的位数过多", node.start_mark)
-        return yaml.constructor.SafeConstructor.construct_yaml_int(loader, node)
+        if not re.fullmatch(r"[-+]?[0-9]+", plain):
+            message = f"数字 {describe(text)} 不是十进制写法（YAML 会把它读作别的数）；请写成普通的十进制数字"
+            raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+        return int(plain) if len(plain) <= _LONG_INT_DIGITS else Decimal(plain)
 
     def decimal(loader: Any, node: Any) -> Any:
         text = str(loader.construct_scalar(node))
         if _YAML_DECIMAL.fullmatch(text) and len(text) <= 100:
-            return Decimal(text.replace("_", ""))
-        if len(text) > 100:
-            raise yaml.constructor.ConstructorError(None, None, f"数字 {describe(text)} 的位数过多", node.start_mark)
-        return yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)  # .inf, .nan, 1:30.5
+            return read_decimal(text.replace("_", ""))
+        if re.fullmatch(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)", text):
+            return yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)  # refused where read
+        message = f"数字 {describe(text)} 不是十进制写法，或位数过多；请写成普通的十进制数字"
+        raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
 
     def timestamp(loader: Any, node: Any) -> Any:
         try:
@@ -661,7 +663,8 @@ def _parse_yaml(text: str, source: str) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark is not None else ""
-        raise FiguresFileError(f"YAML 语法错误：{where}{getattr(exc, 'problem', exc)}", source=source) from None
+        kind = "内容有误" if isinstance(exc, yaml.constructor.ConstructorError) else "语法错误"
+        raise FiguresFileError(f"YAML {kind}：{where}{getattr(exc, 'problem', exc)}", source=source) from None
     except RecursionError:
         raise FiguresFileError("YAML 嵌套过深，无法读取", source=source) from None
     except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML's own constructors cannot build

@@ -74,6 +74,22 @@ class TextRule:
     one_line: bool
 
 
+@frozen
+class NumberText:
+    """A number as a file wrote it that no Decimal can hold (``1e99999999999999999999999``): the readers of
+    values refuse it, quoting ``text``."""
+
+    text: str
+
+
+def read_decimal(text: str) -> Decimal | NumberText:
+    """A number literal of a file as an exact Decimal, or as :class:`NumberText` when it is out of any range."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: an exponent past what Decimal can represent
+        return NumberText(text)
+
+
 #: A one-line text (an agency name), as the model annotates it.
 Name = Annotated[str, TextRule(one_line=True)]
 
@@ -145,6 +161,8 @@ def describe(value: object) -> str:
         return "空值（null）"
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
+    if isinstance(value, NumberText):
+        return printable(value.text)
     return f"{type(value).__name__} 类型的值"
 
 
@@ -183,6 +201,10 @@ _AMOUNT_RE = re.compile(r"([0-9]{1,3}(,[0-9]{3})+|[0-9]+)(\.[0-9]+)?")
 _MAX_TYPED_DIGITS = 30
 
 
+def _out_of_range(value: NumberText) -> ValueProblem:
+    return ValueProblem(f"数值 {describe(value)} 超出可读取的范围，请检查是否多输了数字")
+
+
 def _not_a_count(value: object) -> ValueProblem:
     return ValueProblem(f"应为非负整数，而不是 {describe(value)}")
 
@@ -195,6 +217,8 @@ def parse_count(value: object) -> int:
     """A non-negative whole number from an int, a whole float (Excel stores numbers as floats) or text."""
     if isinstance(value, bool):
         raise _not_a_count(value)
+    if isinstance(value, NumberText):
+        raise _out_of_range(value)
     if isinstance(value, int):
         number = value
     elif isinstance(value, float):
@@ -288,6 +312,8 @@ def parse_amount(value: object, unit: Unit = Unit.WAN_YUAN, notes: list[str] | N
     written_in = unit
     if isinstance(value, bool):
         raise _not_an_amount(value, unit)
+    if isinstance(value, NumberText):
+        raise _out_of_range(value)
     if isinstance(value, int):
         if abs(value) > 10**15:
             raise _too_large_amount(value, unit)
