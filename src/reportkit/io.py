@@ -667,7 +667,7 @@ def _parse_yaml(text: str, source: str) -> Any:
         raise FiguresFileError(f"YAML {kind}：{where}{getattr(exc, 'problem', exc)}", source=source) from None
     except RecursionError:
         raise FiguresFileError("YAML 嵌套过深，无法读取", source=source) from None
-    except (ValueError, TypeError, OverflowError) as exc:  # a value PyYAML's own constructors cannot build
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a value PyYAML's own constructors cannot build
         raise FiguresFileError(f"YAML 内容无法读取：{printable(str(exc), 200)}", source=source) from None
 
 

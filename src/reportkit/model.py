@@ -235,7 +235,9 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         cls = type(self)
-        checks = _CHECKS.get(cls) or _checks_of(cls)
+        checks = _CHECKS.get(cls)
+        if checks is None:  # resolved once per class, from its annotations
+            checks = _checks_of(cls)
         for name, check in checks:
             if check(getattr(self, name)) is not None:
                 break
