@@ -32,6 +32,7 @@ from reportkit.model import (
     ReportInfo,
     ReviewLitigation,
 )
+from reportkit.values import placeholder_in
 
 __all__ = [
     "APPLICANT_KEYS",
@@ -40,6 +41,7 @@ __all__ = [
     "OUTCOME_KEYS",
     "amounts",
     "consistent_reports",
+    "names",
     "report_with_all_distinct_numbers",
     "texts",
     "tricky_texts",
@@ -58,7 +60,8 @@ GROUP_KEYS: tuple[str, ...] = tuple(g.key for g in fmt.CASE_GROUPS)
 SMALL = st.integers(min_value=0, max_value=50)
 
 #: Texts that have broken writers before: quotes, backslashes, TOML's own delimiters, control
-#: characters, template syntax, characters outside the BMP.
+#: characters, template syntax, characters outside the BMP. (Characters XML cannot hold, such as
+#: NUL or ESC, cannot be in a report at all: the model refuses them.)
 TRICKY_PIECES: tuple[str, ...] = (
     '"',
     "'",
@@ -71,9 +74,6 @@ TRICKY_PIECES: tuple[str, ...] = (
     "\n\n",
     "\r\n",
     "\t",
-    "\x00",
-    "\x01",
-    "\x1b",
     "\x7f",
     "\x85",
     "\u2028",
@@ -93,15 +93,36 @@ TRICKY_PIECES: tuple[str, ...] = (
 )
 
 
+#: Any character a text of a report may hold (everything XML can store).
+TEXT_CHARACTERS = st.characters(
+    exclude_categories=("Cs",),
+    exclude_characters="".join(map(chr, [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF])),
+)
+#: Any character a name may hold: no control characters, no line or paragraph separators.
+NAME_CHARACTERS = st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters="\ufffe\uffff")
+#: The troublemakers a one-line name may hold.
+NAME_PIECES: tuple[str, ...] = tuple(
+    piece for piece in TRICKY_PIECES if not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c == "\u2028" for c in piece)
+)
+
+
 def tricky_texts() -> st.SearchStrategy[str]:
     """Any text, with the known troublemakers mixed in."""
-    piece = st.one_of(st.sampled_from(TRICKY_PIECES), st.text(max_size=8))
+    piece = st.one_of(st.sampled_from(TRICKY_PIECES), st.text(TEXT_CHARACTERS, max_size=8))
     return st.lists(piece, max_size=6).map("".join)
 
 
 def texts() -> st.SearchStrategy[str]:
-    """A text with at least one visible character (so ``text.missing`` never fires)."""
-    return st.builds(lambda a, b: f"{a}文{b}", tricky_texts(), tricky_texts())
+    """A text with at least one visible character (so ``text.missing`` never fires) and no placeholder."""
+    text = st.builds(lambda a, b: f"{a}文{b}", tricky_texts(), tricky_texts())
+    return text.filter(lambda t: placeholder_in(t, name=False) is None)
+
+
+def names() -> st.SearchStrategy[str]:
+    """A one-line name with the troublemakers a name may hold, and no placeholder."""
+    piece = st.one_of(st.sampled_from(NAME_PIECES), st.text(NAME_CHARACTERS, max_size=8))
+    half = st.lists(piece, max_size=4).map("".join)
+    return st.builds(lambda a, b: f"{a}局{b}", half, half).filter(lambda t: placeholder_in(t, name=True) is None)
 
 
 def amounts(places: int = 2, max_units: int = 100_000) -> st.SearchStrategy[Decimal]:
@@ -178,7 +199,7 @@ def consistent_reports(draw: st.DrawFn, *, declared_totals: bool = False, year: 
     apps = draw(_applications())
     unpaid = apps.row("other_handling.unpaid_fee").total
     report = AnnualReport(
-        agency=Agency(name=draw(texts()), kind=kind, title_name=draw(st.none() | texts())),
+        agency=Agency(name=draw(names()), kind=kind, title_name=draw(st.none() | names())),
         report=draw(_dates(kind, the_year)),
         overview=Overview(
             intro=draw(st.just("") | texts()),

@@ -15,10 +15,12 @@ from hypothesis import strategies as st
 
 import reportkit
 from reportkit.errors import ReportkitError
+from reportkit.render.docx import build_context
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_TOML = (ROOT / "examples" / "longde-chengguan-2021.toml").read_bytes()
 EXAMPLE_JSON = reportkit.dumps(reportkit.loads(EXAMPLE_TOML), "json").encode("utf-8")
+EXAMPLE_YAML = reportkit.dumps(reportkit.loads(EXAMPLE_TOML), "yaml").encode("utf-8")
 EXAMPLES = int(os.environ.get("REPORTKIT_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -37,6 +39,8 @@ def _answers(data: bytes, fmt: str, tmp_path: Path) -> None:
         return
     assert isinstance(report, reportkit.AnnualReport)
     reportkit.check(report)  # rules never raise on a loaded report
+    context = build_context(report, draft=True)  # every value prints (no exponent, no -0, bounded)
+    assert "E" not in context["proactive"]["fees_wan_yuan"] and context["proactive"]["fees_wan_yuan"] != "-0"
 
 
 def _mutate(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
@@ -73,6 +77,21 @@ EDITS = st.lists(
                 b"9" * 30,
                 b"[[",
                 b'"""',
+                # Values that were read silently wrong or without bound before (issue 9)
+                "5000元".encode(),
+                "0.03万元".encode(),
+                "10²".encode(),
+                "١٢٣".encode(),
+                "⑩".encode(),
+                "３条".encode(),
+                b"1e-999999999",
+                b"1e99999999999999999999999",
+                b"-0.0",
+                b"9" * 5000,
+                b"2022-02-30",
+                b"\\ud800",
+                b"\\u0001",
+                "（机关全称）".encode(),
             ]
         ),
     ),
@@ -89,12 +108,38 @@ def test_mutated_toml(edits: list[tuple[int, int, bytes]], tmp_path_factory: Any
 
 @FUZZ
 @given(edits=EDITS)
+def test_mutated_yaml(edits: list[tuple[int, int, bytes]], tmp_path_factory: Any) -> None:
+    _answers(_mutate(EXAMPLE_YAML, edits), "yaml", tmp_path_factory.mktemp("fuzz"))
+
+
+@FUZZ
+@given(
+    levels=st.integers(1, 12),
+    width=st.integers(1, 12),
+    where=st.sampled_from(["overview: {intro: %s}", "applications: {new: %s}", "agency: %s", "proactive: %s"]),
+)
+def test_yaml_aliases_of_any_depth(levels: int, width: int, where: str, tmp_path_factory: Any) -> None:
+    lines = ["agency: {name: 局, kind: department}", "report: {year: 2021}", f"a0: &a0 [{', '.join(['1'] * width)}]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * width)}]" for i in range(1, levels)]
+    text = "\n".join(lines) + "\n" + where % f"*a{levels - 1}" + "\n"
+    _answers(text.encode(), "yaml", tmp_path_factory.mktemp("fuzz"))
+
+
+@FUZZ
+@given(edits=EDITS)
 def test_mutated_json(edits: list[tuple[int, int, bytes]], tmp_path_factory: Any) -> None:
     _answers(_mutate(EXAMPLE_JSON, edits), "json", tmp_path_factory.mktemp("fuzz"))
 
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**40)
+    | st.floats()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["5000元", "0.03万元", "3万元", "3件", "10²", "２０２２年１月１９日", "٢٠٢٢-01-19", "-0.0"]),
     lambda children: st.lists(children, max_size=6) | st.dictionaries(st.text(max_size=12), children, max_size=6),
     max_leaves=30,
 )
@@ -118,6 +163,12 @@ KEYS = st.sampled_from(
         "withheld",
         "information_fees",
         "text",
+        "fees_wan_yuan",
+        "licensing",
+        "notified_yuan",
+        "collected_yuan",
+        "published_on",
+        "title_name",
     ]
 )
 
@@ -125,7 +176,7 @@ KEYS = st.sampled_from(
 @FUZZ
 @given(doc=st.dictionaries(KEYS, JSON_VALUES | st.dictionaries(KEYS, JSON_VALUES, max_size=6), max_size=9))
 def test_random_json_documents(doc: dict[str, Any], tmp_path_factory: Any) -> None:
-    data = json.dumps(doc, ensure_ascii=False, allow_nan=True).encode("utf-8")
+    data = json.dumps(doc, ensure_ascii=False, allow_nan=True, default=str).encode("utf-8")
     _answers(data, "json", tmp_path_factory.mktemp("fuzz"))
 
 

@@ -18,7 +18,10 @@ import io
 import os
 import random
 import re
+import subprocess
+import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import attrs
@@ -206,3 +209,132 @@ def test_a_batch_of_many_agencies(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(batch.summary_csv(results).decode("utf-8-sig"))))
     assert len(rows) == count + 1
     assert rows[1][1] == "测试局00000" and rows[-1][1] == f"测试局{count - 1:05d}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Bounded values: one file must never stop a batch
+# ---------------------------------------------------------------------------------------------------
+
+#: Seconds a subprocess may take to refuse a hostile file: generous (the machine may be loaded), but a
+#: hang (1e999999999 ran at 100 % CPU forever) fails the test instead of hanging the suite.
+HANG_TIMEOUT = 120
+
+
+def _check_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-m", "reportkit", "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_TIMEOUT,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text"),
+    [
+        (".toml", re.sub(r"^licensing = \d+", "licensing = 1e999999999", EXAMPLE, flags=re.M)),
+        (".json", '{"agency": {"name": "局", "kind": "department"}, "report": {"year": 2021},'
+         ' "proactive": {"licensing": 1e999999999, "fees_wan_yuan": 1e-999999999}}'),
+    ],
+)
+def test_a_count_of_1e999999999_is_refused_at_once(tmp_path: Path, suffix: str, text: str) -> None:
+    path = tmp_path / f"figures{suffix}"
+    path.write_text(text, encoding="utf-8")
+    result = _check_in_subprocess(path)
+    assert result.returncode == 2, result.stderr
+    assert "proactive.licensing" in result.stderr and "超过合理范围" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_5000_digit_integer_is_an_error_naming_the_file_and_line_or_key(tmp_path: Path) -> None:
+    digits = "9" * 5000
+    cases = {
+        "figures.toml": (re.sub(r"^licensing = \d+", f"licensing = {digits}", EXAMPLE, flags=re.M), "第 55 行"),
+        "figures.json": ('{"agency": {"name": "局", "kind": "department"}, "report": {"year": %s}}', "report.year"),
+        "figures.yaml": (
+            f"agency: {{name: 局, kind: department}}\nreport: {{year: 2021}}\nproactive: {{penalty: {digits}}}\n",
+            "proactive.penalty",
+        ),
+    }
+    assert EXAMPLE.splitlines()[54].startswith("licensing")
+    for name, (text, where) in cases.items():
+        text = text.replace("%s", digits)
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(FiguresFileError) as caught:  # ValueError (Python's digit limit) escaped before
+            reportkit.load(path)
+        message = str(caught.value)
+        assert str(path) in message and where in message, message
+        assert len(message) < 1000
+
+
+def test_a_yaml_date_that_does_not_exist_names_its_key(tmp_path: Path) -> None:
+    path = tmp_path / "figures.yaml"
+    path.write_text("agency: {name: 局, kind: department}\nreport: {year: 2021, signed_on: 2022-02-30}\n", "utf-8")
+    with pytest.raises(FiguresFileError) as caught:  # a ValueError traceback before
+        reportkit.load(path)
+    assert [(p.where, p.message) for p in caught.value.problems] == [("report.signed_on", "日期 “2022-02-30” 不存在")]
+
+
+def _alias_bomb(levels: int = 9, width: int = 9, copies: int = 1) -> str:
+    """Anchors of anchors: the last one stands for width**levels values in a few hundred bytes."""
+    lines = ["agency: {name: 局, kind: department}", "report: {year: 2021, signed_on: 2022-01-19}", "anchors:"]
+    lines.append(f"  l0: &l0 [{', '.join(['1'] * width)}]")
+    for level in range(1, levels):
+        lines.append(f"  l{level}: &l{level} [{', '.join([f'*l{level - 1}'] * width)}]")
+    top = f"*l{levels - 1}"
+    texts = ["intro", "proactive", "on_request", "management", "platforms", "oversight", "accountability"]
+    lines.append("overview:")
+    lines += [f"  {key}: {top}" for key in texts[: max(1, copies)]]
+    lines.append(f"applications: {{new: [{', '.join([top] * 6)}]}}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_and_in_little_memory(tmp_path: Path) -> None:
+    # 9 levels of 9: 387 million values. It took 77 s and 7.4 GB (peak RSS) before.
+    bomb = _alias_bomb(copies=7) + "# " + "x" * 9000 + "\n"  # about 10 KB, as in the issue
+    assert 9_000 < len(bomb.encode()) < 11_000
+    path = tmp_path / "bomb.yaml"
+    path.write_text(bomb, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(FiguresFileError) as caught:
+            reportkit.load(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024, peak
+    assert str(path) in str(caught.value) and "100000" in str(caught.value) and "别名" in str(caught.value)
+    result = _check_in_subprocess(path)
+    assert result.returncode == 2 and "别名" in result.stderr
+
+
+def test_a_small_use_of_aliases_still_works(tmp_path: Path) -> None:
+    path = tmp_path / "figures.yaml"
+    zeros = "[0, 0, 0, 0, 0, 0]"
+    path.write_text(
+        f"agency: {{name: 局, kind: department}}\nreport: {{year: 2021, signed_on: 2022-01-19}}\n"
+        f"applications:\n  new: &zero {zeros}\n  carried_over: *zero\n  carried_forward: *zero\n",
+        encoding="utf-8",
+    )
+    assert reportkit.load(path).applications.carried_forward.values() == (0,) * 6
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "agency: &a {name: 局, kind: department, self: *a}\n",
+        "a: &a [*a]\n",
+        "? !!set {a: null}\n: 1\n",
+        "agency: {name: 局, kind: department}\nreport: {year: !!int abc}\n",
+        "report: {year: !!float 1:2:x}\n",
+    ],
+)
+def test_odd_yaml_is_a_figures_file_error(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "figures.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FiguresFileError) as caught:
+        reportkit.load(path)
+    assert str(path) in str(caught.value)

@@ -7,6 +7,7 @@ The number of examples is modest by default so the file runs in seconds; set
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal
 
 import attrs
@@ -65,7 +66,7 @@ def test_a_consistent_pair_of_years_passes_the_cross_year_rules(
     new = [apps.new.get(k) - d for k, d in zip(APPLICANT_KEYS, shift, strict=True)]
     if min(new) < 0:
         # Too few new applications to absorb last year's carry-over: raise this year's 四 instead.
-        forward = [apps.carried_forward.get(k) - n for k, n in zip(APPLICANT_KEYS, new, strict=True)]
+        forward = [apps.carried_forward.get(k) - min(n, 0) for k, n in zip(APPLICANT_KEYS, new, strict=True)]
         apps = attrs.evolve(apps, carried_forward=type(apps.new).of(forward))
         new = [max(n, 0) for n in new]
     apps = attrs.evolve(apps, carried_over=before.applications.carried_forward, new=type(apps.new).of(new))
@@ -216,7 +217,7 @@ NASTY = [
     "\nstarts with a newline",
     "windows\r\nline\r\nends",
     "lone\rcarriage return",
-    "control \x00\x01\x08\x0b\x0c\x1b\x7f characters",
+    "control \x7f\x80\x9f characters XML can hold",
     "{{ 7*7 }} {% raw %}",
     "emoji 😀 and 𠀀",
     "tab\tand\u3000ideographic space",
@@ -226,13 +227,18 @@ NASTY = [
 ]
 
 
+#: What a name (one line) cannot hold; texts may keep line breaks and tabs. Characters XML cannot hold
+#: (NUL, ESC …) cannot be in a report at all (tests/test_model_checks.py).
+ONE_LINE_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 @pytest.mark.parametrize("file_format", ["toml", "json", "yaml"])
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
 def test_round_trip_of_nasty_texts(file_format: str, text: str) -> None:
     report = report_with_all_distinct_numbers()
     report = attrs.evolve(
         report,
-        agency=attrs.evolve(report.agency, name=text.replace("\n", " ")),
+        agency=attrs.evolve(report.agency, name=ONE_LINE_BREAKS.sub(" ", text)),
         overview=attrs.evolve(report.overview, proactive=text, intro=text),
         problems=attrs.evolve(report.problems, text=text),
     )
@@ -242,7 +248,7 @@ def test_round_trip_of_nasty_texts(file_format: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("file_format", ["toml", "json", "yaml"])
-@pytest.mark.parametrize("amount", ["12.50", "0.01", "96171.6", "0", "1000000", "0.123456789", "99999999.99"])
+@pytest.mark.parametrize("amount", ["12.50", "0.01", "96171.6", "0", "0.0", "1000000", "99999999.99"])
 def test_round_trip_of_amounts(file_format: str, amount: str) -> None:
     report = report_with_all_distinct_numbers()
     fees = attrs.evolve(report.other.information_fees, notified_yuan=Decimal(amount), collected_yuan=Decimal(amount))

@@ -424,7 +424,7 @@ HOSTILE = "{{ 7*7 }} {% if true %}x{% endif %} <w:p>&amp; & \"q\" 'a' ]]> {_{ 1 
 def test_text_is_data_never_code() -> None:
     report = full_report(
         overview=attrs.evolve(full_report().overview, proactive=HOSTILE),
-        report=ReportInfo(2021, full_report().report.signed_on, preamble="<w:t>1</w:t>\x01"),
+        report=ReportInfo(2021, full_report().report.signed_on, preamble="<w:t>1</w:t>"),
     )
     data = render_docx(report)
     texts = [p.text for p in open_docx(data).paragraphs]

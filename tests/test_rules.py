@@ -17,6 +17,7 @@ import attrs
 import pytest
 
 from reportkit import AgencyKind, AnnualReport, ApplicantCounts, CaseOutcomes, InformationFees, check, load
+from reportkit.errors import ModelError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.rules import RULES, Finding, Location, Severity, errors
@@ -124,37 +125,20 @@ def test_the_real_report_as_printed_is_signed_too_early_and_nothing_else() -> No
 
 
 @pytest.mark.parametrize("bad", ["3", 3.5, True, None, Decimal("2")])
-def test_value_not_number_in_table3(bad: object) -> None:
-    report = set_cell(clean(), "withheld.state_secret", "business", bad)
-    finding = one(check(report), "value.not_number")
-    assert finding.severity is ERROR
-    assert finding.location == Location(
-        S3, "三、本年度办理结果（三）不予公开1.属于国家秘密", "商业企业", "applications.withheld.state_secret.business"
-    )
-    assert repr(bad) in finding.message
-    # Arithmetic rules stay quiet while a value is not a number.
-    assert [f.code for f in check(report)] == ["value.not_number"]
+def test_a_count_that_is_not_an_int_cannot_be_built(bad: object) -> None:
+    # value.not_number was a finding; the model now refuses such a value when the object is made.
+    with pytest.raises(ModelError) as caught:
+        set_cell(clean(), "withheld.state_secret", "business", bad)
+    (problem,) = caught.value.problems
+    assert problem.where == "ApplicantCounts.business" and "应为整数（int）" in problem.message
 
 
-@pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), 1.5, "12"])
-def test_value_not_number_for_amounts(bad: object) -> None:
-    report = with_path(clean(), "proactive.fees_wan_yuan", bad)
-    finding = one(check(report), "value.not_number")
-    assert finding.location == Location(
-        fmt.PROACTIVE.heading, "第二十条第（八）项 行政事业性收费", "", "proactive.fees_wan_yuan"
-    )
-    assert "金额" in finding.message
-
-
-def test_value_not_number_in_table4_and_fees() -> None:
-    report = with_path(clean(), "review_litigation.litigation_direct.pending", "两")
-    report = with_path(report, "other.information_fees.notices", 2.0)
-    findings = only(check(report), "value.not_number")
-    assert [f.location.field for f in findings] == [
-        "review_litigation.litigation_direct.pending",
-        "other.information_fees.notices",
-    ]
-    assert findings[0].location.column == "行政诉讼未经复议直接起诉尚未审结"
+@pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), 1.5, "12", 12])
+def test_an_amount_that_is_not_a_finite_decimal_cannot_be_built(bad: object) -> None:
+    with pytest.raises(ModelError) as caught:
+        with_path(clean(), "proactive.fees_wan_yuan", bad)
+    (problem,) = caught.value.problems
+    assert problem.where == "ProactiveDisclosure.fees_wan_yuan" and "金额" in problem.message
 
 
 def test_value_negative() -> None:
@@ -351,6 +335,41 @@ def test_published_late() -> None:
     assert "晚 10 天" in finding.message and "2022年1月31日" in finding.message
 
 
+@pytest.mark.parametrize("year", [99999, 10**14, 0, -5, 1989, 2201])
+def test_an_implausible_year_is_an_error_and_the_date_rules_stay_quiet(year: int) -> None:
+    # dt.date(year + 1, …) of the deadline used to raise (or, for 99999, say "signed too early").
+    report = with_path(clean(), "report.year", year)
+    findings = check(report)
+    assert [(f.code, f.severity) for f in findings] == [("report.year_implausible", ERROR)]
+    assert findings[0].location == Location(REPORT, "报告年度", "", "report.year")
+    assert str(year) in findings[0].message and "1990" in findings[0].message
+
+
+@pytest.mark.parametrize("year", [1990, 2200])
+def test_the_bounds_of_the_year_are_plausible(year: int) -> None:
+    report = with_path(clean(), "report.year", year)
+    report = with_path(report, "report.signed_on", dt.date(year + 1, 1, 20))
+    report = with_path(report, "report.published_on", None)
+    assert "report.year_implausible" not in {f.code for f in check(report)}
+
+
+def test_a_missing_signing_date_is_an_error() -> None:
+    report = with_path(clean(), "report.signed_on", None)
+    report = with_path(report, "report.published_on", None)
+    finding = one(check(report), "dates.signed_missing")
+    assert finding.severity is ERROR
+    assert finding.location == Location(REPORT, "成文日期", "", "report.signed_on")
+    assert "signed_on" in finding.message and "未填写成文日期" in finding.message
+    assert [f.code for f in check(report)] == ["dates.signed_missing"]
+
+
+def test_without_a_signing_date_the_publication_date_is_still_checked() -> None:
+    report = with_path(clean(), "report.signed_on", None)
+    assert [f.code for f in check(report)] == ["dates.signed_missing"]  # published 2022-01-25: in time
+    late = with_path(report, "report.published_on", dt.date(2022, 2, 10))
+    assert [f.code for f in check(late)] == ["dates.signed_missing", "dates.published_late"]
+
+
 # ---------------------------------------------------------------------------------------------------
 # text.missing
 # ---------------------------------------------------------------------------------------------------
@@ -397,6 +416,66 @@ def test_optional_texts_may_be_empty() -> None:
     report = with_path(clean(), "overview.intro", "")
     report = with_path(report, "report.preamble", "")
     assert check(report) == []
+
+
+@pytest.mark.parametrize("name", ["", "  ", "\u3000"])
+def test_a_blank_agency_name_is_missing(name: str) -> None:
+    # It checked clean and rendered a title without an agency.
+    report = with_path(clean(), "agency.name", name)
+    finding = one(check(report), "text.missing")
+    assert finding.location == Location("发布机关", "机关名称", "", "agency.name")
+    assert "机关名称" in finding.message
+
+
+# ---------------------------------------------------------------------------------------------------
+# text.placeholder
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_the_name_init_writes_is_a_placeholder() -> None:
+    from reportkit.cli import blank_report
+
+    report = with_path(clean(), "agency.name", blank_report().agency.name)
+    finding = one(check(report), "text.placeholder")
+    assert finding.severity is ERROR
+    assert finding.location == Location("发布机关", "机关名称", "", "agency.name")
+    assert "（机关全称）" in finding.message and "agency.name" in finding.message
+    assert [f.code for f in check(report)] == ["text.placeholder"]
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("agency.name", "XX县人民政府"),
+        ("agency.name", "××局"),
+        ("agency.name", "（单位名称）"),
+        ("agency.title_name", "XXX"),
+        ("overview.proactive", "（文字描述）"),
+        ("problems.text", "存在的问题。\n\n（文字描述）"),
+        ("other.text", "（文字描述，收取信息处理费情况在此处报告。）"),
+        ("overview.intro", "XXX"),
+        ("report.preamble", "××"),
+        ("overview.oversight", "我单位（文字描述）加强监督。"),
+    ],
+)
+def test_blank_template_placeholders_are_errors(path: str, text: str) -> None:
+    finding = one(check(with_path(clean(), path, text)), "text.placeholder")
+    assert finding.location.field == path
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("agency.name", "某县人民政府办公室"),
+        ("agency.name", "宁夏回族自治区（试点）管理局"),
+        ("agency.title_name", "隆德县城关镇"),
+        ("overview.proactive", "主动公开（含政策解读）信息 3×4 条；X 光机采购信息已公开。"),
+        ("overview.proactive", "（一）规章\n\n本年制发 2 件。"),
+        ("problems.text", "一是（文字）描述不够具体。"),
+    ],
+)
+def test_real_text_is_not_a_placeholder(path: str, text: str) -> None:
+    assert "text.placeholder" not in {f.code for f in check(with_path(clean(), path, text))}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -586,13 +665,15 @@ def test_a_rewritten_text_is_not_a_copy() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 TESTED_CODES = {
-    "value.not_number",
     "value.negative",
     "value.implausible",
     "applications.balance",
     "applications.declared_total",
     "review_litigation.declared_total",
     "report.format_year",
+    "report.year_implausible",
+    "dates.signed_missing",
+    "text.placeholder",
     "dates.signed_too_early",
     "dates.signed_late",
     "dates.published_before_signed",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from reportkit.errors import (
     FiguresFileError,
     FormError,
+    ModelError,
     OutputError,
     Problem,
     RenderError,
@@ -81,6 +82,7 @@ __all__ = [
     "FormError",
     "InformationFees",
     "Location",
+    "ModelError",
     "NotProcessedCounts",
     "OtherHandlingCounts",
     "OtherMatters",

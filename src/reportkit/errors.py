@@ -64,3 +64,8 @@ class RenderError(ReportkitError):
 
 class OutputError(ReportkitError):
     """An output that cannot be written where asked (it would replace an input, the folder is missing …)."""
+
+
+class ModelError(ReportkitError):
+    """A report object built in Python with a value of the wrong kind (a ``str`` year, a ``datetime``
+    as a date, a float as an amount …); each problem names the field (``ReportInfo.signed_on``)."""

@@ -14,11 +14,15 @@ import datetime as dt
 import difflib
 import json
 import os
+import re
 import tomllib
+import types
+import typing
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
 import attrs
 import cattrs
@@ -26,12 +30,24 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, Iterabl
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from reportkit import formats
-from reportkit.errors import FiguresFileError, Problem, ReportkitError
+from reportkit.errors import FiguresFileError, ModelError, Problem, ReportkitError
 from reportkit.fs import atomic_write_bytes
 from reportkit.loaded import Loaded
 from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, Applications, CaseOutcomes
-from reportkit.tomlwriter import field_comments, toml_text
-from reportkit.values import ValueProblem, describe, parse_amount, parse_count, parse_date
+from reportkit.tomlwriter import Example, field_comments, toml_text
+from reportkit.values import (
+    TextRule,
+    Unit,
+    ValueProblem,
+    describe,
+    format_amount,
+    parse_amount,
+    parse_count,
+    parse_date,
+    printable,
+    read_decimal,
+    text_problem,
+)
 
 __all__ = [
     "FIGURES_SUFFIXES",
@@ -40,8 +56,10 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "loads_with_notes",
     "read",
     "structure",
+    "structure_with_notes",
     "unstructure",
 ]
 
@@ -66,24 +84,50 @@ class _Problems(Exception):
 
 _APPLICANT_KEYS: Final = tuple(field.name for field in attrs.fields(ApplicantCounts) if field.name != "declared_total")
 _CASE_KEYS: Final = tuple(field.name for field in attrs.fields(CaseOutcomes) if field.name != "declared_total")
+#: Model attribute names that figures files spell differently.
+_FILE_KEYS: Final = {"declared_total": "total"}
+
+#: The key path being structured (``("other", "information_fees", "notified_yuan")``), for reading notes.
+_PATH: ContextVar[tuple[str, ...]] = ContextVar("reportkit_io_path", default=())
+#: Where the reading notes of the current structure() call go (an amount converted from 元 …).
+_NOTES: ContextVar[list[Problem] | None] = ContextVar("reportkit_io_notes", default=None)
+
+Hook = Callable[[Any, Any], Any]
 
 
 def _structure_count(value: Any, _: type) -> int:
     return parse_count(value)
 
 
-def _structure_decimal(value: Any, _: type) -> Decimal:
-    return parse_amount(value)
+def _amount_hook(unit: Unit) -> Hook:
+    """Amounts of one unit; one in the other unit is converted and noted where the notes are collected."""
+
+    def structure(value: Any, _: type) -> Decimal:
+        sink = _NOTES.get()
+        found: list[str] | None = [] if sink is not None else None
+        amount = parse_amount(value, unit, found)
+        if sink is not None and found:
+            where = ".".join(_PATH.get())
+            sink.extend(Problem(where, note) for note in found)
+        return amount
+
+    return structure
 
 
 def _structure_date(value: Any, _: type) -> dt.date:
     return parse_date(value)
 
 
-def _structure_str(value: Any, _: type) -> str:
-    if not isinstance(value, str):
-        raise ValueProblem(f"应为文字（用引号括起），而不是 {describe(value)}")
-    return value
+def _text_hook(one_line: bool) -> Hook:
+    def structure(value: Any, _: type) -> str:
+        if not isinstance(value, str):
+            raise ValueProblem(f"应为文字（用引号括起），而不是 {describe(value)}")
+        problem = text_problem(value, one_line=one_line)
+        if problem is not None:
+            raise ValueProblem(problem)
+        return value
+
+    return structure
 
 
 def _structure_kind(value: Any, _: type) -> AgencyKind:
@@ -96,9 +140,9 @@ def _structure_kind(value: Any, _: type) -> AgencyKind:
 
 
 def _unknown_key_message(key: str, allowed: tuple[str, ...]) -> str:
-    guess = difflib.get_close_matches(key, allowed, n=1)
+    guess = difflib.get_close_matches(key, allowed, n=1) if len(key) <= 100 else []
     hint = f"，是否应为“{guess[0]}”？" if guess else ""
-    return f"未知的键“{key}”{hint}（可用：{'、'.join(allowed)}）"
+    return f"未知的键“{printable(key)}”{hint}（可用：{'、'.join(allowed)}）"
 
 
 def _structure_row(value: Any, _: type) -> ApplicantCounts:
@@ -192,25 +236,72 @@ def _unstructure_outcomes(outcomes: CaseOutcomes) -> dict[str, int]:
     return data
 
 
+def _at(key: str, hook: Hook) -> Hook:
+    """``hook`` with ``key`` added to the key path while it runs (reading notes name their key)."""
+
+    def structure(value: Any, type_: Any) -> Any:
+        token = _PATH.set((*_PATH.get(), key))
+        try:
+            return hook(value, type_)
+        finally:
+            _PATH.reset(token)
+
+    return structure
+
+
+def _field_hook(conv: cattrs.Converter, hint: Any) -> Hook:
+    """The hook of one field, from its annotation: the unit of an amount (``WanYuan``, ``Yuan``) and the
+    rule of a text (``Name``) come from ``Annotated`` metadata, so every field reads in its own unit."""
+    metadata: tuple[Any, ...] = ()
+    if typing.get_origin(hint) is Annotated:
+        hint, *rest = typing.get_args(hint)
+        metadata = tuple(rest)
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
+    if type(None) in options:
+        (inner_hint,) = [option for option in options if option is not type(None)]
+        inner = _field_hook(conv, inner_hint)
+        return lambda value, _: None if value is None else inner(value, inner_hint)
+    if hint is Decimal:
+        return _amount_hook(next((m for m in metadata if isinstance(m, Unit)), Unit.WAN_YUAN))
+    if hint is str:
+        rule = next((m for m in metadata if isinstance(m, TextRule)), TextRule(one_line=False))
+        return _text_hook(rule.one_line)
+    hook = conv.get_structure_hook(hint)
+    return lambda value, _: hook(value, hint)
+
+
+def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type], Hook]:
+    """Every model class: unknown keys refused, ``declared_total`` spelled ``total``, each field read by
+    the hook of its annotation and tracked in the key path."""
+
+    def factory(cls: type) -> Hook:
+        hints = typing.get_type_hints(cls, include_extras=True)
+        overrides: dict[str, Any] = {}
+        for field in attrs.fields(cls):
+            key = _FILE_KEYS.get(field.name, field.name)
+            overrides[field.name] = override(
+                rename=key if key != field.name else None, struct_hook=_at(key, _field_hook(conv, hints[field.name]))
+            )
+        structure: Hook = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
+        return structure
+
+    return factory
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True, omit_if_default=False)
     conv.register_structure_hook(int, _structure_count)
-    conv.register_structure_hook(Decimal, _structure_decimal)
+    conv.register_structure_hook(Decimal, _amount_hook(Unit.WAN_YUAN))
     conv.register_structure_hook(dt.date, _structure_date)
-    conv.register_structure_hook(str, _structure_str)
+    conv.register_structure_hook(str, _text_hook(one_line=False))
     conv.register_structure_hook(AgencyKind, _structure_kind)
+    conv.register_structure_hook_factory(attrs.has, _attrs_structure_factory(conv))
     conv.register_structure_hook(ApplicantCounts, _structure_row)
     conv.register_structure_hook(CaseOutcomes, _structure_outcomes)
     conv.register_unstructure_hook(ApplicantCounts, _unstructure_row)
     conv.register_unstructure_hook(CaseOutcomes, _unstructure_outcomes)
     conv.register_unstructure_hook(Decimal, lambda d: d)
     conv.register_unstructure_hook(dt.date, lambda d: d)
-    conv.register_structure_hook(
-        Applications,
-        make_dict_structure_fn(
-            Applications, conv, _cattrs_forbid_extra_keys=True, declared_total=override(rename="total")
-        ),
-    )
     conv.register_unstructure_hook(
         Applications,
         make_dict_unstructure_fn(
@@ -230,11 +321,26 @@ converter: Final = _make_converter()
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
-    renames = {"declared_total": "total"}
-    return tuple(renames.get(f.name, f.name) for f in attrs.fields(cls))
+    return tuple(_FILE_KEYS.get(f.name, f.name) for f in attrs.fields(cls))
 
 
-def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
+#: A file with more problems than this lists these and counts the rest (a broken file can have millions).
+MAX_PROBLEMS: Final = 100
+
+
+class _Collected(list[Problem]):
+    """Problems found so far, and how many were left out past :data:`MAX_PROBLEMS`."""
+
+    left_out = 0
+
+    def add(self, problem: Problem) -> None:
+        if len(self) < MAX_PROBLEMS:
+            self.append(problem)
+        else:
+            self.left_out += 1
+
+
+def _collect(exc: BaseException, path: str, out: _Collected) -> None:
     if isinstance(exc, ClassValidationError | IterableValidationError):
         for sub in exc.exceptions:
             sub_path = path
@@ -242,26 +348,33 @@ def _collect(exc: BaseException, path: str, out: list[Problem]) -> None:
                 name = getattr(note, "name", None)
                 index = getattr(note, "index", None)
                 if name is not None:
-                    sub_path = f"{path}.{'total' if name == 'declared_total' else name}"
+                    sub_path = f"{path}.{_FILE_KEYS.get(name, name)}"
                 elif index is not None:
                     sub_path = f"{path}[{index}]"
             _collect(sub, sub_path, out)
     elif isinstance(exc, ForbiddenExtraKeysError):
         allowed = _field_names(exc.cl)
         for key in sorted(str(k) for k in exc.extra_fields):  # YAML keys may be numbers or null
-            out.append(Problem(_join(path, key), _unknown_key_message(key, allowed)))
+            if len(out) >= MAX_PROBLEMS:
+                out.left_out += 1
+                continue
+            out.add(Problem(_join(path, printable(key)), _unknown_key_message(key, allowed)))
     elif isinstance(exc, _Problems):
-        out.extend(Problem(_clean_path(path + where), message) for where, message in exc.problems)
+        for where, message in exc.problems:
+            out.add(Problem(_clean_path(path + where), message))
     elif isinstance(exc, KeyError):
-        out.append(Problem(_clean_path(path), "缺少必填项"))
+        out.add(Problem(_clean_path(path), "缺少必填项"))
     elif isinstance(exc, ValueProblem):
-        out.append(Problem(_clean_path(path), str(exc)))
+        out.add(Problem(_clean_path(path), str(exc)))
+    elif isinstance(exc, ReportkitError):  # a value the hooks let through and the model refused
+        for problem in exc.problems or (Problem("", exc.summary),):
+            out.add(Problem(_clean_path(path), problem.message))
     elif isinstance(exc, TypeError | AttributeError | ValueError):
         # cattrs' own text ("argument of type 'int' is not iterable") means nothing to office staff.
         message = "此处应为一个表（键值对，如 { issued = 0, … }），而不是单个数值、文字或列表"
-        out.append(Problem(_clean_path(path), message))
+        out.add(Problem(_clean_path(path), message))
     else:  # pragma: no cover - cattrs raises only the kinds above
-        out.append(Problem(_clean_path(path), str(exc)))
+        out.add(Problem(_clean_path(path), str(exc)))
 
 
 def _join(path: str, key: str) -> str:
@@ -273,36 +386,77 @@ def _clean_path(path: str) -> str:
 
 
 def structure(data: Any, *, source: str = "<data>") -> AnnualReport:
-    """A report from plain data (as parsed from TOML, JSON or YAML); raises FiguresFileError."""
+    """A report from plain data (as parsed from TOML, JSON or YAML); raises FiguresFileError.
+
+    :func:`structure_with_notes` gives the reading notes too (an amount converted from 元 to 万元 …)."""
+    return structure_with_notes(data, source=source)[0]
+
+
+def structure_with_notes(data: Any, *, source: str = "<data>") -> tuple[AnnualReport, list[Problem]]:
+    """A report from plain data, and the notes on reading it, each naming its key path."""
     if not isinstance(data, Mapping):
-        raise FiguresFileError(f"文件顶层应为一个表（键值对），而不是 {type(data).__name__}", source=source)
+        raise FiguresFileError(f"文件顶层应为一个表（键值对），而不是 {describe(data)}", source=source)
     data = dict(data)
     format_id = data.pop("format", formats.NEWEST)
-    if not isinstance(format_id, str):
-        raise FiguresFileError("格式标识有误", source=source, problems=[Problem("format", "应为文字")])
+    if not isinstance(format_id, str) or text_problem(format_id, one_line=True) or len(format_id) > 100:
+        problem = Problem("format", f"应为格式标识文字，而不是 {describe(format_id)}")
+        raise FiguresFileError("格式标识有误", source=source, problems=[problem])
     try:
         formats.get_format(format_id)
     except ReportkitError as exc:
         raise FiguresFileError("不支持的报告格式", source=source, problems=[Problem("format", exc.summary)]) from None
     data["format"] = format_id
+    notes: list[Problem] = []
+    notes_token = _NOTES.set(notes)
+    path_token = _PATH.set(())
     try:
-        return converter.structure(data, AnnualReport)
+        report = converter.structure(data, AnnualReport)
     except RecursionError:
         raise FiguresFileError("数据嵌套过深，不像是一份年度报告", source=source) from None
-    except (ClassValidationError, IterableValidationError, ValueProblem, _Problems) as exc:
-        problems: list[Problem] = []
+    except (ClassValidationError, IterableValidationError, ValueProblem, _Problems, ModelError) as exc:
+        problems = _Collected()
         _collect(exc, "", problems)
-        count = len(problems)
+        count = len(problems) + problems.left_out
+        if problems.left_out:
+            problems.append(Problem("（其余）", f"另有 {problems.left_out} 处问题未列出；请先改正以上各处"))
         raise FiguresFileError(f"无法作为年度报告读取，发现 {count} 处问题", source=source, problems=problems) from None
+    finally:
+        _PATH.reset(path_token)
+        _NOTES.reset(notes_token)
+    return report, notes
 
 
 def unstructure(report: AnnualReport) -> dict[str, Any]:
     """Plain data (dates and Decimals kept as objects) in the order of the figures-file schema."""
+    plain: dict[str, Any] = _drop_none(_ordered(report))
+    return plain
+
+
+def _ordered(report: AnnualReport) -> dict[str, Any]:
     data: dict[str, Any] = converter.unstructure(report)
     ordered: dict[str, Any] = {"format": data.pop("format")}
     ordered.update(data)
-    plain: dict[str, Any] = _drop_none(ordered)
-    return plain
+    return ordered
+
+
+#: Keys an annotated TOML file shows as a commented line when they are not filled in. Uncommented
+#: unchanged, each is an error (a TOML syntax error, or a placeholder name that check() reports).
+_EXAMPLES: Final = {
+    "agency.title_name": '"（标题中的机关名称）"',
+    "report.signed_on": "YYYY-MM-DD",
+    "report.published_on": "YYYY-MM-DD",
+}
+
+
+def _with_examples(data: dict[str, Any]) -> dict[str, Any]:
+    for path, text in _EXAMPLES.items():
+        *heads, last = path.split(".")
+        table = data
+        for head in heads:
+            table = table.get(head) or {}
+        if isinstance(table, dict) and last in table and table[last] is None:
+            table[last] = Example(text)
+    return data
 
 
 def _drop_none(value: Any) -> Any:
@@ -318,17 +472,36 @@ def _drop_none(value: Any) -> Any:
 # ---------------------------------------------------------------------------------------------------
 
 
+#: Python refuses to read integers of more digits than this (sys.get_int_max_str_digits()).
+_INT_DIGITS_LIMIT: Final = 4300
+#: Integers of more digits than this are kept as Decimal by the JSON and YAML readers: the readers of
+#: values then refuse them as too large, naming the key, without converting them.
+_LONG_INT_DIGITS: Final = 30
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
 def _parse_toml(text: str, source: str) -> Any:
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=read_decimal)
     except tomllib.TOMLDecodeError as exc:
         raise FiguresFileError(f"TOML 语法错误：{exc}。请检查该行的引号、等号和方括号", source=source) from None
     except RecursionError:
         raise FiguresFileError("TOML 嵌套过深，无法读取", source=source) from None
+    except ValueError:  # an integer past Python's digit limit: tomllib converts it before we see it
+        found = re.search(rf"[0-9_]{{{_INT_DIGITS_LIMIT // 2},}}", text)
+        where = f"第 {_line_of(text, found.start())} 行：" if found else ""
+        raise FiguresFileError(f"TOML 内容有误：{where}整数的位数过多，不像是年度报告中的数值", source=source) from None
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"JSON 中不允许 {name}")
+
+
+def _json_int(text: str) -> int | Decimal:
+    return int(text) if len(text) <= _LONG_INT_DIGITS else Decimal(text)
 
 
 class _DuplicateKey(ValueError):
@@ -340,14 +513,20 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise _DuplicateKey(f"键“{key}”出现了两次，请删除其中一个")
+            raise _DuplicateKey(f"键“{printable(key)}”出现了两次，请删除其中一个")
         result[key] = value
     return result
 
 
 def _parse_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        return json.loads(
+            text,
+            parse_float=read_decimal,
+            parse_int=_json_int,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicates,
+        )
     except _DuplicateKey as exc:
         raise FiguresFileError(f"JSON 内容有误：{exc}", source=source) from None
     except json.JSONDecodeError as exc:
@@ -358,37 +537,138 @@ def _parse_json(text: str, source: str) -> Any:
         raise FiguresFileError(f"JSON 内容无法读取：{exc}", source=source) from None
 
 
+#: A YAML file is refused when its values, counted as often as aliases repeat them, exceed this. A
+#: report has about a thousand; aliases of aliases (a "billion laughs" file of a few hundred bytes)
+#: would otherwise expand to hundreds of millions, each one structured and quoted in messages.
+MAX_YAML_NODES: Final = 100_000
+
+_YAML_DECIMAL = re.compile(r"[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)([eE][-+]?[0-9]+)?")
+
+
+class _YamlRefused(Exception):
+    """A YAML document refused before construction; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _yaml_loader(yaml: Any) -> Any:
+    class StrictLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
+        """Refuses repeated keys, aliases that expand past MAX_YAML_NODES or refer to themselves; reads
+        decimals exactly (12.50 stays 12.50), long integers without converting them, and a date that
+        does not exist (2022-02-30) as text, so the reader of dates names its key."""
+
+        def construct_document(self, node: Any) -> Any:
+            _count_yaml_nodes(yaml, node)
+            return super().construct_document(node)
+
+    def mapping(loader: Any, node: Any) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            mark = key_node.start_mark
+            try:
+                repeated = key in seen
+            except TypeError:  # a list, a table or a set as a key
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"键应为文字，而不是 {describe(key)}（第 {mark.line + 1} 行）", mark
+                ) from None
+            if isinstance(key, list | dict) or repeated:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"键“{printable(str(key))}”重复（第 {mark.line + 1} 行），请删除其中一个", mark
+                )
+            seen.add(key)
+        constructed: dict[Any, Any] = loader.construct_mapping(node)
+        return constructed
+
+    def integer(loader: Any, node: Any) -> Any:
+        # Decimal only: YAML 1.1 reads 010 as 8, 0x10 as 16 and 1:30 as 90, which no office means.
+        text = str(loader.construct_scalar(node))
+        plain = text.replace("_", "")
+        if not re.fullmatch(r"[-+]?[0-9]+", plain):
+            message = f"数字 {describe(text)} 不是十进制写法（YAML 会把它读作别的数）；请写成普通的十进制数字"
+            raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+        return int(plain) if len(plain) <= _LONG_INT_DIGITS else Decimal(plain)
+
+    def decimal(loader: Any, node: Any) -> Any:
+        text = str(loader.construct_scalar(node))
+        if _YAML_DECIMAL.fullmatch(text) and len(text) <= 100:
+            return read_decimal(text.replace("_", ""))
+        if re.fullmatch(r"[-+]?\.(inf|Inf|INF|nan|NaN|NAN)", text):
+            return yaml.constructor.SafeConstructor.construct_yaml_float(loader, node)  # refused where read
+        message = f"数字 {describe(text)} 不是十进制写法，或位数过多；请写成普通的十进制数字"
+        raise yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+    def timestamp(loader: Any, node: Any) -> Any:
+        try:
+            return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+        except (ValueError, OverflowError):
+            return str(loader.construct_scalar(node))
+
+    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    StrictLoader.add_constructor("tag:yaml.org,2002:int", integer)
+    StrictLoader.add_constructor("tag:yaml.org,2002:float", decimal)
+    StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", timestamp)
+    return StrictLoader
+
+
+def _count_yaml_nodes(yaml: Any, root: Any) -> None:
+    """Count the values of a composed document as construction would repeat them (each alias counts
+    its whole target again), memoised per node so counting is linear; refuse past MAX_YAML_NODES and
+    aliases that refer to themselves."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            message = "别名引用了包含它自身的内容（循环引用），无法读取；请去掉锚点“&”和别名“*”"
+            raise _YamlRefused(message, node.start_mark.line + 1)
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            children: list[Any] = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_NODES:
+                raise _YamlRefused(
+                    f"内容展开后超过 {MAX_YAML_NODES} 个值（锚点“&”和别名“*”层层重复引用），不像是一份年度报告；"
+                    "请去掉别名，直接写出各项数值",
+                    node.start_mark.line + 1,
+                )
+        open_nodes.discard(key)
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
 def _parse_yaml(text: str, source: str) -> Any:
     try:
         import yaml
     except ImportError:
         raise FiguresFileError("读取 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'", source=source) from None
 
-    class _StrictLoader(yaml.SafeLoader):  # type: ignore[misc]  # PyYAML ships no types
-        """Refuses a mapping whose keys repeat: the last value would silently win."""
-
-    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node)
-            if isinstance(key, list | dict) or key in seen:
-                mark = key_node.start_mark
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"键“{key}”重复（第 {mark.line + 1} 行），请删除其中一个", mark
-                )
-            seen.add(key)
-        mapping: dict[Any, Any] = loader.construct_mapping(node)
-        return mapping
-
-    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     try:
-        return yaml.load(text, Loader=_StrictLoader)
+        return yaml.load(text, Loader=_yaml_loader(yaml))
+    except _YamlRefused as exc:
+        raise FiguresFileError(f"YAML 内容有误：第 {exc.line} 行：{exc}", source=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列：" if mark is not None else ""
-        raise FiguresFileError(f"YAML 语法错误：{where}{getattr(exc, 'problem', exc)}", source=source) from None
+        kind = "内容有误" if isinstance(exc, yaml.constructor.ConstructorError) else "语法错误"
+        raise FiguresFileError(f"YAML {kind}：{where}{getattr(exc, 'problem', exc)}", source=source) from None
     except RecursionError:
         raise FiguresFileError("YAML 嵌套过深，无法读取", source=source) from None
+    except (ValueError, TypeError, ArithmeticError) as exc:  # a value PyYAML's own constructors cannot build
+        raise FiguresFileError(f"YAML 内容无法读取：{printable(str(exc), 200)}", source=source) from None
 
 
 _PARSERS: Final[dict[str, Callable[[str, str], Any]]] = {
@@ -399,7 +679,16 @@ _PARSERS: Final[dict[str, Callable[[str, str], Any]]] = {
 
 
 def loads(text: str | bytes, format: str = "toml", *, source: str = "<string>") -> AnnualReport:
-    """A report from the text of a figures file in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``)."""
+    """A report from the text of a figures file in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``).
+
+    :func:`loads_with_notes` gives the reading notes too (an amount converted from 元 to 万元 …)."""
+    return loads_with_notes(text, format, source=source)[0]
+
+
+def loads_with_notes(
+    text: str | bytes, format: str = "toml", *, source: str = "<string>"
+) -> tuple[AnnualReport, list[Problem]]:
+    """A report from the text of a figures file, and the notes on reading it (each naming its key path)."""
     try:
         parse = _PARSERS[format]
     except KeyError:
@@ -408,7 +697,7 @@ def loads(text: str | bytes, format: str = "toml", *, source: str = "<string>") 
         text = _decode(text, source)
     elif text.startswith("\ufeff"):
         text = text[1:]
-    return structure(parse(text, source), source=source)
+    return structure_with_notes(parse(text, source), source=source)
 
 
 def _decode(raw: bytes, source: str) -> str:
@@ -466,13 +755,19 @@ def read(path: str | os.PathLike[str]) -> Loaded:
         raise FiguresFileError("这是一个文件夹，不是数据文件", source=source) from None
     except OSError as exc:
         raise FiguresFileError(f"无法读取文件：{exc.strerror}", source=source) from None
-    return Loaded(loads(raw, FIGURES_SUFFIXES[suffix], source=source), source)
+    report, notes = loads_with_notes(raw, FIGURES_SUFFIXES[suffix], source=source)
+    return Loaded(report, source, tuple(notes))
+
+
+#: A Decimal is written to JSON as its exact digits (12.50 stays 12.50, not the float 12.5): json writes
+#: it as a string between NUL marks, which are then removed with the quotes. No text of a report can
+#: hold a NUL (the model refuses it), so the marks are unambiguous.
+_JSON_NUMBER = re.compile(r'"\\u0000(-?[0-9]+(?:\.[0-9]+)?)\\u0000"')
 
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        as_float = float(value)
-        return as_float if Decimal(repr(as_float)) == value else str(value)
+        return f"\x00{format_amount(value)}\x00"
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"cannot write {type(value).__name__} to JSON")  # pragma: no cover
@@ -491,8 +786,24 @@ def _yaml_dumper(yaml: Any) -> Any:
         style = '"' if any(char in text for char in _YAML_BREAKS) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
 
+    def represent_decimal(dumper: Any, amount: Decimal) -> Any:
+        text = format_amount(amount)
+        tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+        return dumper.represent_scalar(tag, text)  # read back exactly (12.50 stays 12.50)
+
     Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(Decimal, represent_decimal)
     return Dumper
+
+
+def _dates_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False) -> str:
@@ -500,18 +811,20 @@ def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False)
 
     With ``comments`` (TOML only), each key is annotated with its official label, which makes a
     file an office can fill by hand (``reportkit init``)."""
+    if format == "toml" and comments:
+        return toml_text(_drop_none(_with_examples(_ordered(report))), comments=field_comments())
     data = unstructure(report)
     if format == "toml":
-        return toml_text(data, comments=field_comments() if comments else None)
+        return toml_text(data)
     if format == "json":
-        return json.dumps(data, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=_json_default)
+        return _JSON_NUMBER.sub(r"\1", text) + "\n"
     if format == "yaml":
         try:
             import yaml
         except ImportError:
             raise ReportkitError("写出 YAML 需要可选依赖 PyYAML：pip install 'reportkit[yaml]'") from None
-        plain = json.loads(json.dumps(data, default=_json_default))
-        dumped: str = yaml.dump(plain, Dumper=_yaml_dumper(yaml), allow_unicode=True, sort_keys=False)
+        dumped: str = yaml.dump(_dates_as_text(data), Dumper=_yaml_dumper(yaml), allow_unicode=True, sort_keys=False)
         return dumped
     raise ReportkitError(f"不支持的文件格式“{format}”，可用：toml、json、yaml")
 

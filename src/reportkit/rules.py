@@ -14,14 +14,13 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import TypeGuard
 
 from attrs import frozen
 
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Section, label_path
 from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes
-from reportkit.values import MAX_COUNT, format_date
+from reportkit.values import MAX_COUNT, MAX_YEAR, MIN_YEAR, describe, format_date, placeholder_in
 
 __all__ = ["RULES", "Finding", "Location", "Severity", "check", "errors"]
 
@@ -132,7 +131,7 @@ def _section(section: Section, field: str, row: str = "") -> Location:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, object]]:
+def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal]]:
     """Every count a person fills in, with its location (declared totals included)."""
     for block in fmt.PROACTIVE_BLOCKS:
         for leaf in block.rows:
@@ -162,31 +161,20 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, object]]:
         yield _section(fmt.OTHER, "other.information_fees.collected_yuan", "实收金额（元）"), fees.collected_yuan
 
 
-def _is_amount(loc: Location) -> bool:
-    return loc.field.endswith(("_yuan", "fees_wan_yuan"))
-
-
-def _is_number(value: object, *, amount: bool) -> TypeGuard[int | Decimal]:
-    """An int (not a bool), or for amounts also a finite Decimal (NaN cannot even be compared)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, Decimal):
-        return amount and value.is_finite()
-    return isinstance(value, int)
-
-
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """Counts are non-negative whole numbers, amounts non-negative, and none implausibly large."""
+    """Counts and amounts are non-negative and none implausibly large (the model already holds only
+    whole numbers and bounded Decimals)."""
     for loc, value in _count_cells(report):
-        is_amount = _is_amount(loc)
-        if not _is_number(value, amount=is_amount):
-            kind = "非负金额" if is_amount else "非负整数"
-            yield Finding("value.not_number", Severity.ERROR, loc, f"应为{kind}，而不是 {value!r}")
-        elif value < 0:
-            yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {value}")
+        if value < 0:
+            yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
         elif value > MAX_COUNT:
-            yield Finding("value.implausible", Severity.ERROR, loc, f"数值 {value} 超过合理范围，请检查是否多输了数字")
+            yield Finding(
+                "value.implausible",
+                Severity.ERROR,
+                loc,
+                f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
+            )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,16 +182,9 @@ def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterato
 # ---------------------------------------------------------------------------------------------------
 
 
-def _numeric(report: AnnualReport) -> bool:
-    """Arithmetic rules run only when every count is a number (values_valid reports the rest)."""
-    return all(_is_number(v, amount=_is_amount(loc)) for loc, v in _count_cells(report))
-
-
 @rule
 def applications_balance(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T3-1, the 勾稽关系 of the header note: 一 + 二 = （七）总计 + 四, for every column."""
-    if not _numeric(report):
-        return
     apps = report.applications
     inflow_rows = [_TABLE3.row(k) for k in fmt.BALANCE_INFLOW]
     outflow_rows = [_TABLE3.row(k) for k in fmt.BALANCE_OUTFLOW]
@@ -226,8 +207,6 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
 def applications_declared_totals(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """A 总计 that the input stated must equal the computed one (the column 总计 of each row, and the
     （七）总计 row)."""
-    if not _numeric(report):
-        return
     apps = report.applications
     computed_total = apps.total
     for leaf in _TABLE3.row_leaves:
@@ -268,8 +247,6 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
 @rule
 def review_litigation_declared_totals(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T4-1: a stated 总计 of each group equals 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
-    if not _numeric(report):
-        return
     for group in fmt.CASE_GROUPS:
         outcomes: CaseOutcomes = getattr(report.review_litigation, group.key)
         if outcomes.declared_total is not None and outcomes.declared_total != outcomes.total:
@@ -288,6 +265,7 @@ def review_litigation_declared_totals(report: AnnualReport, previous: AnnualRepo
 # ---------------------------------------------------------------------------------------------------
 
 _REPORT_SECTION = Section("report", "报告信息")
+_AGENCY_SECTION = Section("agency", "发布机关")
 
 
 def _deadline(report: AnnualReport) -> dt.date:
@@ -295,23 +273,48 @@ def _deadline(report: AnnualReport) -> dt.date:
     return dt.date(report.year + 1, deadline.month, deadline.day)
 
 
+def _plausible_year(report: AnnualReport) -> bool:
+    """Date rules need a real year: one outside MIN_YEAR..MAX_YEAR is itself an error (report_year)."""
+    return MIN_YEAR <= report.year <= MAX_YEAR
+
+
 @rule
 def report_year(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """The 2021 format serves reports for 2021 onward; 2019 and 2020 used the trial format."""
-    if report.year < fmt.FIRST_YEAR:
+    """The year is a plausible reporting year; the 2021 format serves reports for 2021 onward (2019 and
+    2020 used the trial format)."""
+    loc = _section(_REPORT_SECTION, "report.year", "报告年度")
+    if not _plausible_year(report):
+        yield Finding(
+            "report.year_implausible",
+            Severity.ERROR,
+            loc,
+            f"报告年度 {report.year} 不合理，应为四位数年份（{MIN_YEAR}–{MAX_YEAR}），如 2021",
+        )
+    elif report.year < fmt.FIRST_YEAR:
         yield Finding(
             "report.format_year",
             Severity.WARNING,
-            _section(_REPORT_SECTION, "report.year", "报告年度"),
+            loc,
             f"{report.year}年度报告应使用2019年试行格式（国办公开办函〔2019〕60号）；本格式（{fmt.NOTICE}）自{fmt.FIRST_YEAR}年度起适用",
         )
 
 
 @rule
 def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """Signed after the reporting year ended (error otherwise) and by the legal deadline (warning)."""
+    """Signed (the date is filled in), after the reporting year ended (error otherwise) and by the legal
+    deadline (warning)."""
     signed = report.report.signed_on
     loc = _section(_REPORT_SECTION, "report.signed_on", "成文日期")
+    if signed is None:
+        yield Finding(
+            "dates.signed_missing",
+            Severity.ERROR,
+            loc,
+            "未填写成文日期（落款日期）；请填写（数据文件中为 [report] 下的一行 signed_on = 2022-01-19）",
+        )
+        return
+    if not _plausible_year(report):
+        return
     if signed.year <= report.year:
         yield Finding(
             "dates.signed_too_early",
@@ -338,18 +341,18 @@ def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterato
 def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Published not before signing (error) and by the deadline (warning)."""
     published = report.report.published_on
-    if published is None:
+    if published is None or not _plausible_year(report):
         return
     loc = _section(_REPORT_SECTION, "report.published_on", "公布日期")
     signed = report.report.signed_on
-    if published < signed:
+    if signed is not None and published < signed:
         yield Finding(
             "dates.published_before_signed",
             Severity.ERROR,
             loc,
             f"公布日期{format_date(published)}早于成文日期{format_date(signed)}（早 {(signed - published).days} 天）",
         )
-    elif signed.year > report.year and published > _deadline(report):
+    elif (signed is None or signed.year > report.year) and published > _deadline(report):
         deadline = _deadline(report)
         yield Finding(
             "dates.published_late",
@@ -377,13 +380,43 @@ def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
 
 @rule
 def texts_present(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """The five topics of 一、总体情况 (and 考核/评议/追究 for people's governments), 五 and 六 have text."""
+    """The agency has a name; the five topics of 一、总体情况 (and 考核/评议/追究 for people's governments), 五
+    and 六 have text."""
+    if not report.agency.name.strip():
+        loc = _section(_AGENCY_SECTION, "agency.name", "机关名称")
+        yield Finding("text.missing", Severity.ERROR, loc, "没有填写机关名称（落款所用全称），标题和落款都需要它")
     for loc, text in _required_texts(report):
         if not text.strip():
             what = loc.row or loc.section
             accountability = loc.field == "overview.accountability"
             extra = "（人民政府的年度报告须包括此项，见《条例》第五十条）" if accountability else ""
             yield Finding("text.missing", Severity.ERROR, loc, f"“{what}”没有内容{extra}")
+
+
+def _all_texts(report: AnnualReport) -> Iterator[tuple[Location, str, bool]]:
+    """Every text a person writes, with its location and whether it is a one-line name."""
+    agency = report.agency
+    yield _section(_AGENCY_SECTION, "agency.name", "机关名称"), agency.name, True
+    if agency.title_name is not None:
+        yield _section(_AGENCY_SECTION, "agency.title_name", "标题中的机关名称"), agency.title_name, True
+    for loc, text in _texts(report):
+        yield loc, text, False
+
+
+@rule
+def texts_not_placeholders(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
+    """No text is still a placeholder: what ``reportkit init`` writes (（机关全称）), what the circulated
+    blank template prints (（文字描述）) or a name still to be written (XX县, ××局)."""
+    for loc, text, is_name in _all_texts(report):
+        found = placeholder_in(text, name=is_name)
+        if found is not None:
+            what = loc.row or loc.section
+            yield Finding(
+                "text.placeholder",
+                Severity.ERROR,
+                loc,
+                f"“{what}”仍是模板占位文字 {describe(found)}，请改为实际内容（{loc.field}）",
+            )
 
 
 @rule
@@ -400,8 +433,6 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
                 f"未说明本年度{fmt.INFORMATION_FEE}收取情况；"
                 "请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
             )
-        return
-    if not _numeric(report):
         return
     if fees.collected_yuan > fees.notified_yuan:
         yield Finding(
@@ -466,7 +497,7 @@ def previous_year(report: AnnualReport, previous: AnnualReport | None) -> Iterat
 @rule
 def previous_carried_over(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T3-6: this year's 二、上年结转 equals last year's 四、结转下年度继续办理, per column."""
-    if previous is None or not (_numeric(report) and _numeric(previous)):
+    if previous is None:
         return
     this_row = report.applications.carried_over
     last_row = previous.applications.carried_forward
@@ -487,7 +518,7 @@ def previous_carried_over(report: AnnualReport, previous: AnnualReport | None) -
 @rule
 def previous_in_force(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """现行有效件数 = last year's + 本年制发件数 − 本年废止件数, for 规章 and 行政规范性文件."""
-    if previous is None or not (_numeric(report) and _numeric(previous)):
+    if previous is None:
         return
     block = fmt.PROACTIVE_BLOCKS[0]
     issued, repealed, in_force = block.columns

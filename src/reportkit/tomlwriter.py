@@ -15,10 +15,21 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from attrs import frozen
+
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Group, Leaf, label_path, leaves
+from reportkit.values import format_amount
 
-__all__ = ["field_comments", "toml_text"]
+__all__ = ["Example", "field_comments", "toml_text"]
+
+
+@frozen
+class Example:
+    """A key left out of the file, written as a commented line (``# signed_on = YYYY-MM-DD``) so a person
+    sees where to fill it in; ``text`` is written as is."""
+
+    text: str
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\f": "\\f", "\r": "\\r"}
@@ -57,7 +68,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, Decimal):
-        return format(value, "f")
+        return format_amount(value)
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dt.date):
@@ -74,7 +85,7 @@ def _scalar(value: Any) -> str:
 def _is_inline(value: Any) -> bool:
     """Tables of scalars (a row with its total, a block of table 二) stay on one line."""
     if isinstance(value, Mapping):
-        return all(not isinstance(v, Mapping | list | str) for v in value.values())
+        return all(not isinstance(v, Mapping | list | str | Example) for v in value.values())
     return True
 
 
@@ -96,7 +107,10 @@ def toml_text(data: Mapping[str, Any], *, comments: Mapping[str, str] | None = N
                 nested.append((path, value))
                 continue
             comment(path)
-            lines.append(f"{_key(key)} = {_scalar(value)}")
+            if isinstance(value, Example):
+                lines.append(f"# {_key(key)} = {value.text}")
+            else:
+                lines.append(f"{_key(key)} = {_scalar(value)}")
         for path, value in nested:
             lines.append("")
             comment(path)
@@ -118,7 +132,7 @@ def field_comments() -> dict[str, str]:
         "agency.kind": "机关类型：government（人民政府）、department（部门）、township（乡镇）、subdistrict（街道）",
         "report": "报告年度与日期",
         "report.year": "报告年度",
-        "report.signed_on": "成文日期（落款日期），如 2022-01-19",
+        "report.signed_on": "成文日期（落款日期），如 2022-01-19（必填；填写时删去行首的“# ”）",
         "report.published_on": "公布日期（可不填）",
         "report.preamble": f"开篇说明：标题之后、“{fmt.OVERVIEW.heading}”之前的段落（可不填）",
         "overview": f"{fmt.OVERVIEW.heading}（段落之间空一行）",

@@ -176,15 +176,17 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def blank_report() -> AnnualReport:
-    """A report with every figure zero and every text empty, for a person to fill."""
+    """A report with every figure zero, every text empty, the agency name a placeholder and no signing
+    date, for a person to fill (check() reports each of them until they are filled)."""
     import datetime as dt
 
     from reportkit.model import Agency, AgencyKind, AnnualReport, InformationFees, OtherMatters, ReportInfo
+    from reportkit.values import AGENCY_NAME_PLACEHOLDER
 
     year = dt.date.today().year - 1
     return AnnualReport(
-        agency=Agency("（机关全称）", AgencyKind.DEPARTMENT),
-        report=ReportInfo(year, dt.date(year + 1, 1, 20)),
+        agency=Agency(AGENCY_NAME_PLACEHOLDER, AgencyKind.DEPARTMENT),
+        report=ReportInfo(year),
         other=OtherMatters("", InformationFees()),
     )
 

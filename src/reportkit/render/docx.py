@@ -204,13 +204,18 @@ def draft_notice(error_count: int) -> str:
     return f"草稿：{error_count} 项校验错误未解决" if error_count else "草稿"
 
 
+#: What a draft prints where the 成文日期 belongs while it is not filled in (check() reports it as an error).
+SIGNED_ON_MISSING = "（成文日期未填写）"
+
+
 def build_context(report: AnnualReport, *, draft: bool = False, error_count: int = 0) -> dict[str, Any]:
     """Everything a Word template can use, as plain data (strings, lists of paragraphs, nested dicts).
 
     Numbers are strings as printed; totals are the computed ones. Texts are lists of paragraphs, meant
     for ``{%p for p in overview.proactive %}{{ p }}{%p endfor %}``.
     """
-    signed_on = format_date(report.report.signed_on)
+    signed = report.report.signed_on
+    signed_on = format_date(signed) if signed is not None else SIGNED_ON_MISSING
     agency = _clean(report.agency.name)
     name_right, date_right = signoff_indents(agency, signed_on)
     overview = report.overview

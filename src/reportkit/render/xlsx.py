@@ -265,7 +265,8 @@ def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Val
         if head == "review_litigation":
             return review.cell(rest)
         if head == "proactive":
-            return report.proactive.value(rest)
+            amount = report.proactive.value(rest)
+            return amount.copy_abs() if isinstance(amount, Decimal) and amount.is_zero() else amount  # no "-0"
         raise KeyError(field)
 
     return value
