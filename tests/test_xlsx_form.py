@@ -19,6 +19,7 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from reportkit import check, load
 from reportkit.errors import FormError
+from reportkit.io import read
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.model import AnnualReport, ApplicantCounts, CaseOutcomes
@@ -483,3 +484,25 @@ def test_libreoffice_recalculates_form_totals(tmp_path: Path) -> None:
     assert checked == len(table.row_leaves) + len(table.column_leaves) - 1 + 3
     path = write(tmp_path, recalculated, "libreoffice.xlsx")
     assert read_form(path) == report
+
+
+def test_amounts_in_the_other_unit_are_converted_with_a_note_naming_the_cell(tmp_path: Path, filled: bytes) -> None:
+    # Issue 9.1: "5000元" in the 万元 cell is 0.5 万元, "0.03万元" in a 元 cell is 300 元; both said, with the cell.
+    data = edit(filled, {"proactive.fees_wan_yuan": "961716000元", "other.information_fees.collected_yuan": "0.02万元"})
+    loaded = read(write(tmp_path, data))
+    assert loaded.report.proactive.fees_wan_yuan == Decimal("96171.6")
+    assert loaded.report.other.information_fees is not None
+    assert loaded.report.other.information_fees.collected_yuan == Decimal("200")
+    notes = [str(note) for note in loaded.notes]
+    fee_cell = FIELDS["proactive.fees_wan_yuan"].where
+    assert any(note.startswith(fee_cell) and "万元" in note for note in notes), notes
+    assert any("200" in note and FIELDS["other.information_fees.collected_yuan"].where in note for note in notes)
+
+
+def test_a_control_character_in_the_agency_name_is_refused_naming_its_cell(tmp_path: Path, filled: bytes) -> None:
+    data = edit(filled, {"agency.name": "某县_x0007_财政局"})  # how Excel stores a control character
+    with pytest.raises(FormError) as info:
+        read_form(write(tmp_path, data))
+    (problem,) = info.value.problems
+    assert problem.where == FIELDS["agency.name"].where
+    assert "控制字符" in problem.message

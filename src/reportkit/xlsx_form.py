@@ -79,7 +79,7 @@ from reportkit.ooxml.xlsx_cells import (
 )
 from reportkit.ooxml.xlsx_formulas import NO_RESULT, NOT_READ, NotVerifiable, Verified, evaluate, external_references
 from reportkit.safezip import ArchiveLimits, inspect_archive
-from reportkit.values import ValueProblem, parse_amount, parse_count, parse_date
+from reportkit.values import MAX_YEAR, MIN_YEAR, Unit, ValueProblem, parse_amount, parse_count, parse_date, text_problem
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
     FORM_KIND,
@@ -799,6 +799,16 @@ class _Reader:
         value = self.number(field, parse_count)
         return 0 if value is None else int(value)
 
+    def amount(self, field: FieldCell) -> Decimal | None:
+        """An amount in the unit of its cell (万元 or 元); the other unit is converted, with a note."""
+        unit = Unit.YUAN if field.kind is FieldKind.YUAN else Unit.WAN_YUAN
+        converted: list[str] = []
+        value = self.number(field, lambda raw: parse_amount(raw, unit, converted))
+        if converted:
+            where = self.places.get(field.field, field.where)
+            self.notes.extend(Problem(where, f"{_labels(field)}：{note}") for note in converted)
+        return value  # type: ignore[no-any-return]
+
     def declared(self, field: FieldCell) -> int | None:
         """A total cell: its formula means computed (None); a number typed over it is a declared total."""
         picked = self.pick(field)
@@ -861,7 +871,11 @@ class _Reader:
             value = int(value)
         if isinstance(value, dt.datetime | dt.date):
             return value.isoformat()
-        return str(value).replace("\r\n", "\n").replace("\r", "\n")
+        text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+        problem = text_problem(text, one_line=field.kind is FieldKind.NAME or field.field.startswith("agency."))
+        if problem is not None:  # the form is refused; the text is kept so no "必须填写" follows
+            self.problem(found[0], field, problem)
+        return text
 
     def date(self, field: FieldCell) -> dt.date | None:
         found = self.stored(field)
@@ -964,7 +978,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
         reader.problem(reader.where(year_field), year_field, "必须填写")
     else:
         year = reader.number(year_field, parse_count)
-    if year is not None and not 1990 <= year <= 2200:
+    if year is not None and not MIN_YEAR <= year <= MAX_YEAR:
         reader.problem(reader.where(year_field), year_field, f"年份 {year} 不合理，应为四位数年份，如 2021")
         year = None
     signed_on = reader.date(fields["report.signed_on"])
@@ -984,7 +998,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
             for column in block.columns:
                 field = fields[f"proactive.{block.cell_key(leaf, column)}"]
                 if field.kind is FieldKind.WAN_YUAN:
-                    amount = reader.number(field, parse_amount)
+                    amount = reader.amount(field)
                     row_values[column.key] = Decimal(0) if amount is None else amount
                 else:
                     row_values[column.key] = reader.count(field)
@@ -1027,7 +1041,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
         fee_values: dict[str, Any] = {}
         for field in fee_fields:
             key = field.field.rpartition(".")[2]
-            fee_values[key] = reader.number(field, parse_count if field.kind is FieldKind.COUNT else parse_amount)
+            fee_values[key] = reader.count(field) if field.kind is FieldKind.COUNT else reader.amount(field)
         fees = InformationFees(
             notices=fee_values.get("notices") or 0,
             notified_yuan=fee_values.get("notified_yuan") or Decimal(0),
