@@ -379,7 +379,7 @@ def test_every_text_section_is_read(field: str, path: str) -> None:
 
 def test_a_cell_that_is_not_a_number_cannot_reach_the_evaluators() -> None:
     # The model refuses it when the report is made (issue 9.9), so the evaluators only ever see numbers.
-    with pytest.raises(ModelError, match="ApplicantCounts.business"):
+    with pytest.raises(ModelError, match=r"ApplicantCounts\.business"):
         attrs.evolve(pingtan().applications.new, business="3")
 
 
