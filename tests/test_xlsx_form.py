@@ -19,9 +19,9 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from reportkit import check, load
 from reportkit.errors import FormError
-from reportkit.io import read
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
+from reportkit.io import read
 from reportkit.model import AnnualReport, ApplicantCounts, CaseOutcomes
 from reportkit.render.xlsx import render_xlsx
 from reportkit.xlsx_form import (
