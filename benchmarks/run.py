@@ -106,17 +106,23 @@ def _unit(seconds: float) -> tuple[float, str]:
 
 def duration(seconds: float) -> str:
     scale, unit = _unit(seconds)
-    return f"{seconds * scale:.3g} {unit}"
+    return f"{number(seconds * scale)} {unit}"
+
+
+def number(value: float) -> str:
+    """Three significant digits, never in exponent form."""
+    return f"{value:.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def with_spread(figures: dict[str, float]) -> str:
     """``20.3 ms [16.5–25.8]``: the median and the quartiles, in the median's unit."""
     scale, unit = _unit(figures["median"])
-    return f"{figures['median'] * scale:.3g} {unit} [{figures['q1'] * scale:.3g}–{figures['q3'] * scale:.3g}]"
+    median, q1, q3 = (number(figures[key] * scale) for key in ("median", "q1", "q3"))
+    return f"{median} {unit} [{q1}–{q3}]"
 
 
 def ratio(figures: dict[str, float]) -> str:
-    return f"{figures['median']:.3g}× [{figures['q1']:.3g}–{figures['q3']:.3g}]"
+    return f"{number(figures['median'])}× [{number(figures['q1'])}–{number(figures['q3'])}]"
 
 
 def print_inprocess(title: str, group: dict[str, Any]) -> None:
@@ -189,7 +195,8 @@ def print_batch(group: dict[str, Any]) -> None:
                 f"{entry['good']}/{entry['with_errors']}/{entry['forms']}/{entry['unreadable']}",
                 duration(entry["wall_s"]),
                 duration(entry["cpu_s"]),
-                f"{entry['cpu_ms_per_report']:.2f} ms",
+                duration(entry["parent_cpu_s"]),
+                f"{entry['cpu_ms_per_report']:.3g} ms",
                 f"{entry['parent_peak_rss_mb']:.0f} MB",
                 f"{entry['peak_rss_sum_mb']:.0f} MB",
                 f"{entry['peak_pss_sum_mb']:.0f} MB",
@@ -197,7 +204,7 @@ def print_batch(group: dict[str, Any]) -> None:
             ]
         )
     print(f"\nbatch --previous, DOCX + XLSX   (target: {TARGETS['batch']})")
-    head = ["agencies", "good/errors/forms/unreadable", "wall", "CPU (all)", "CPU/report", "parent peak",
+    head = ["agencies", "good/errors/forms/unreadable", "wall", "CPU (all)", "parent CPU", "CPU/report", "parent peak",
             "tree RSS sum", "tree PSS sum", "files"]  # fmt: skip
     table(head, rows)
 
