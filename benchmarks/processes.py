@@ -215,6 +215,7 @@ def cold_group(report_path: Path, runs: int, contenders: Sequence[str]) -> dict[
                 "-c",
                 "import docxtpl, openpyxl, attrs, cattrs",
             ],
+            "import attrs, cattrs": [sys.executable, "-c", "import attrs, cattrs"],
             "reportkit check FILE": reportkit_command("check", str(report_path)),
             "reportkit render FILE --docx --xlsx": reportkit_command(
                 "render", str(report_path), "-o", str(out), "--docx", "--xlsx"
@@ -239,6 +240,9 @@ def cold_group(report_path: Path, runs: int, contenders: Sequence[str]) -> dict[
         deps = collected["import docxtpl, openpyxl, attrs, cattrs"]["wall_s"]
         for name in ("reportkit check FILE", "reportkit render FILE --docx --xlsx"):
             results[name]["vs_import_deps"] = per_round_ratios(collected[name]["wall_s"], deps)
+        results["reportkit check FILE"]["vs_import_attrs_cattrs"] = per_round_ratios(
+            collected["reportkit check FILE"]["wall_s"], collected["import attrs, cattrs"]["wall_s"]
+        )
         return {"contenders": results, "runs": runs}
     finally:
         shutil.rmtree(work, ignore_errors=True)

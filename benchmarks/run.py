@@ -245,6 +245,84 @@ def invalid(results: dict[str, Any]) -> list[str]:
     return found
 
 
+def markdown(results: dict[str, Any]) -> str:
+    """The figures of a run as Markdown tables (for benchmarks/README.md)."""
+    lines: list[str] = []
+    m = results["machine"]
+    lines.append(
+        f"Machine: {m['cpu_model']}, {m['cores']} cores; Python {m['python']}; "
+        + ", ".join(f"{name} {version}" for name, version in m["packages"].items() if version)
+        + f". Commit {m['commit']}, {m['date']}. Command: `{results['command']}`."
+    )
+    loads = results.get("load_average", {})
+    if loads:
+        lines.append(
+            "Load average (1 min) before → after each group: "
+            + "; ".join(f"{group} {v['before'][0]:.2f} → {v['after'][0]:.2f}" for group, v in loads.items())
+            + "."
+        )
+    for group in ("render_docx", "render_xlsx"):
+        if group not in results:
+            continue
+        lines += ["", f"**{group}** (target {TARGETS[group]})", ""]
+        lines += [
+            "| contender | wall, median [IQR] | CPU | ÷ reportkit | × floor | 1st call |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, e in results[group]["contenders"].items():
+            cells = [
+                name + ("" if e.get("valid", True) else " (INVALID)"),
+                with_spread(e["wall_s"]),
+                duration(e["cpu_s"]["median"]),
+                ratio(e["vs_reportkit"]["wall"]) if "vs_reportkit" in e else "",
+                ratio(e["vs_floor"]["wall"]) if "vs_floor" in e else "",
+                duration(e["first_call"]["wall_s"]),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    if "check" in results:
+        lines += ["", f"**check**, in process (target {TARGETS['check']})", ""]
+        lines += ["| call | wall, median [IQR] | CPU |", "|---|---|---|"]
+        for name, e in results["check"]["contenders"].items():
+            lines.append(f"| {name} | {with_spread(e['wall_s'])} | {duration(e['cpu_s']['median'])} |")
+    if "cold" in results:
+        lines += ["", f"**cold** ({results['cold']['runs']} fresh processes each; target {TARGETS['cold']})", ""]
+        lines += ["| process | wall, median [IQR] | CPU | to 1st output | 2nd render | ÷ import deps |"]
+        lines += ["|---|---|---|---|---|---|"]
+        for name, e in results["cold"]["contenders"].items():
+            cells = [
+                name,
+                with_spread(e["wall_s"]),
+                duration(e["cpu_s"]["median"]),
+                duration(e["to_first_output_s"]["median"]) if "to_first_output_s" in e else "",
+                duration(e["second_render_s"]["median"]) if "second_render_s" in e else "",
+                ratio(e["vs_import_deps"]) if "vs_import_deps" in e else "",
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    if "batch" in results:
+        lines += ["", f"**batch --previous**, DOCX + XLSX (target {TARGETS['batch']})", ""]
+        head = "agencies | good / errors / forms / unreadable | wall | CPU, all | CPU, parent | CPU per report"
+        lines += [f"| {head} | parent peak RSS | tree RSS sum | tree PSS sum |", "|---" * 9 + "|"]
+        for size, e in results["batch"].items():
+            lines.append(
+                f"| {size} | {e['good']} / {e['with_errors']} / {e['forms']} / {e['unreadable']} | "
+                f"{duration(e['wall_s'])} | {duration(e['cpu_s'])} | {duration(e['parent_cpu_s'])} | "
+                f"{e['cpu_ms_per_report']:.3g} ms | {e['parent_peak_rss_mb']:.0f} MB | {e['peak_rss_sum_mb']:.0f} MB | "
+                f"{e['peak_pss_sum_mb']:.0f} MB |"
+            )
+    if "pdf" in results:
+        pdf = results["pdf"]
+        lines += ["", f"**pdf** (target {TARGETS['pdf']})", ""]
+        if "skipped" in pdf:
+            lines.append(f"Skipped: {pdf['skipped']}.")
+        else:
+            lines += [f"{pdf['agencies']} agencies, `--jobs {pdf['jobs']}`, {pdf['runs']} run(s) each.", ""]
+            lines += ["| process | wall, median [IQR] | CPU | ÷ one soffice |", "|---|---|---|---|"]
+            for name, e in pdf["contenders"].items():
+                vs = ratio(e["vs_one_soffice"]) if "vs_one_soffice" in e else ""
+                lines.append(f"| {name} | {with_spread(e['wall_s'])} | {duration(e['cpu_s']['median'])} | {vs} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run of seconds: few rounds, small batches")
@@ -258,7 +336,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf-agencies", type=int, default=20)
     parser.add_argument("--pdf-runs", type=int, default=1)
     parser.add_argument("--json", default=str(HERE / "results.json"), metavar="FILE", help="where to write the figures")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the figures as Markdown tables")
+    parser.add_argument("--from-json", metavar="FILE", help="measure nothing: print the Markdown of an earlier run")
     args = parser.parse_args(argv)
+    if args.from_json:
+        print(markdown(json.loads(Path(args.from_json).read_text(encoding="utf-8"))), end="")
+        return 0
     groups = [g.strip() for g in args.only.split(",")] if args.only else list(GROUPS)
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
@@ -321,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  (load average {before[0]:.2f} → {os.getloadavg()[0]:.2f}, {time.perf_counter() - started:.0f} s)")
     Path(args.json).write_text(json.dumps(results, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
     print(f"\nfigures written to {args.json}")
+    if args.markdown:
+        Path(args.markdown).write_text(markdown(results), encoding="utf-8")
     wrong = invalid(results)
     if wrong:
         print("INVALID outputs (not the same content as reportkit's): " + "; ".join(wrong))
