@@ -1,7 +1,7 @@
 """Speed and memory of reportkit against fair baselines and the floor, measured in one run.
 
     python benchmarks/run.py                         # everything, a few minutes
-    python benchmarks/run.py --quick                 # a smoke run of seconds (a test runs it)
+    python benchmarks/run.py --quick                 # a smoke run of about 20 s (a test runs it)
     python benchmarks/run.py --only render_docx,check
     python benchmarks/run.py --large                 # the batch at 1,000 and 10,000 agencies
 
