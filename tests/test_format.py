@@ -14,7 +14,7 @@ import pytest
 
 import reportkit
 from reportkit import model
-from reportkit.formats import FORMATS, NEWEST, UnknownFormatError, get_format
+from reportkit.formats import FORMATS, NEWEST, UnknownFormatError, format_for_year, get_format
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, depth, label_path, leaves, span_grid
 
@@ -72,7 +72,8 @@ def test_format_identity() -> None:
     assert "《中华人民共和国政府信息公开工作年度报告格式》" in fmt.NOTICE_TITLE
     assert FORMATS[fmt.FORMAT_ID] == fmt.__name__
     assert NEWEST == fmt.FORMAT_ID
-    assert get_format(fmt.FORMAT_ID) is fmt
+    assert get_format(fmt.FORMAT_ID) is fmt.FORMAT
+    assert format_for_year(2021) is fmt.FORMAT and format_for_year(2030) is fmt.FORMAT
 
 
 def test_unknown_format_id_is_refused_with_the_known_ones() -> None:

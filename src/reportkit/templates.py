@@ -211,11 +211,11 @@ def _proactive_cells(blocks: tuple[ProactiveBlock, ...]) -> list[_Expected]:
 
 def official_tables(format_id: str) -> dict[str, tuple[str, list[_Expected]]]:
     """For each official table of a format: its section heading and its label cells."""
-    module = get_format(format_id)
+    layout = get_format(format_id)
     return {
-        "proactive": (module.PROACTIVE.heading, _proactive_cells(module.PROACTIVE_BLOCKS)),
-        "applications": (module.APPLICATIONS.heading, _table_cells(module.APPLICATIONS_TABLE)),
-        "review_litigation": (module.REVIEW_LITIGATION.heading, _table_cells(module.REVIEW_LITIGATION_TABLE)),
+        "proactive": (layout.proactive.heading, _proactive_cells(layout.proactive_blocks)),
+        "applications": (layout.applications.heading, _table_cells(layout.applications_table)),
+        "review_litigation": (layout.review_litigation.heading, _table_cells(layout.review_litigation_table)),
     }
 
 

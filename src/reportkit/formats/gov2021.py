@@ -19,6 +19,7 @@ from reportkit.formats.layout import (
     Table,
     ValueType,
 )
+from reportkit.formats.spec import ReportFormat, RuleFamily
 
 FORMAT_ID = "gov-info-annual-report/2021"
 NOTICE = "国办公开办函〔2021〕30号"
@@ -243,3 +244,44 @@ DEADLINES: dict[str, Deadline] = {
     "township": Deadline(1, 31, "乡镇年度报告的时限由地方规定，通常不晚于1月31日"),
     "subdistrict": Deadline(1, 31, "街道年度报告的时限由地方规定，通常不晚于1月31日"),
 }
+
+# ---------------------------------------------------------------------------------------------------
+# The format as one value: what every other module receives
+# ---------------------------------------------------------------------------------------------------
+
+FORMAT = ReportFormat(
+    id=FORMAT_ID,
+    notice=NOTICE,
+    notice_title=NOTICE_TITLE,
+    first_year=FIRST_YEAR,
+    last_year=None,
+    document_name=DOCUMENT_NAME,
+    overview=OVERVIEW,
+    proactive=PROACTIVE,
+    applications=APPLICATIONS,
+    review_litigation=REVIEW_LITIGATION,
+    problems=PROBLEMS,
+    other=OTHER,
+    overview_subsections=OVERVIEW_SUBSECTIONS,
+    accountability=ACCOUNTABILITY,
+    content_header=CONTENT_HEADER,
+    proactive_blocks=PROACTIVE_BLOCKS,
+    applications_table=APPLICATIONS_TABLE,
+    balance_note=BALANCE_NOTE,
+    balance_inflow=BALANCE_INFLOW,
+    balance_outflow=BALANCE_OUTFLOW,
+    outcome_group=OUTCOME_GROUP,
+    review_litigation_table=REVIEW_LITIGATION_TABLE,
+    case_groups=CASE_GROUPS,
+    deadlines=DEADLINES,
+    rule_families=frozenset(
+        {
+            RuleFamily.APPLICATION_TOTALS,
+            RuleFamily.CASE_TOTALS,
+            RuleFamily.INFORMATION_FEES,
+            RuleFamily.DOCUMENTS_IN_FORCE_CHAIN,
+            RuleFamily.CARRY_OVER,
+        }
+    ),
+    information_fee=INFORMATION_FEE,
+)
