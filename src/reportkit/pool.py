@@ -464,10 +464,18 @@ def run(
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
+    finalizer: Callable[[], object] | None = None,
     progress: Callable[[int, int], None] | None = None,
     total: int | None = None,
 ) -> Iterator[Outcome[R]]:
     """One pass of ``fn`` over ``tasks`` in a :class:`Pool` of its own: outcomes in order; the workers
     stop when the iteration ends."""
-    with Pool(jobs, timeout=timeout, memory_limit=memory_limit, initializer=initializer, initargs=initargs) as pool:
+    with Pool(
+        jobs,
+        timeout=timeout,
+        memory_limit=memory_limit,
+        initializer=initializer,
+        initargs=initargs,
+        finalizer=finalizer,
+    ) as pool:
         yield from pool.map(fn, tasks, progress=progress, total=total)
