@@ -24,6 +24,7 @@ import io
 import os
 import pickle
 import re
+import shutil
 import tempfile
 import zipfile
 from array import array
@@ -31,7 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 import attrs
 from attrs import frozen
@@ -59,6 +60,8 @@ __all__ = [
     "summary_xlsx",
     "write_summaries",
 ]
+
+T = TypeVar("T")
 
 #: A folder with more inputs than this is refused: it is almost certainly not one county's reports.
 MAX_INPUTS = 20_000
@@ -291,6 +294,10 @@ class _Context:
     draft: bool
     owner: int
     previous: _PreviousIndex | None
+    #: For ``pdf``: where workers put the Word files LibreOffice converts after the first phase, and the
+    #: ``soffice`` found (empty when LibreOffice is missing: each agency then says what to install).
+    pdf_work: str = ""
+    soffice: str = ""
 
 
 _context: _Context | None = None
@@ -327,6 +334,8 @@ class _Done:
     result: AgencyResult
     stem: str = ""
     temporaries: tuple[tuple[str, str], ...] = ()
+    #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
+    pdf_source: str = ""
 
 
 def _process(source: str) -> _Done:
@@ -376,12 +385,21 @@ def _process(source: str) -> _Done:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
+    pdf_source = ""
     try:
+        docx: bytes | None = None
         for kind in context.kinds:
             # TODO(lead, issue 13): pass ``findings`` to the renderer once the render helper's pure API
             # (the caller gives the findings) is in main; today render_docx and render_xlsx each run
             # rules.check again (render_xlsx twice for a draft), so a report is checked 3 times, not once.
+            if kind == "pdf":
+                pdf_source = _prepare_pdf(
+                    context, docx if docx is not None else render("docx", report, draft=context.draft)
+                )
+                continue
             data = render(kind, report, draft=context.draft)
+            if kind == "docx":
+                docx = data
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
             written.append((kind, str(temporary)))
     except MemoryError:
@@ -391,7 +409,75 @@ def _process(source: str) -> _Done:
         _discard(written)
         problem = str(exc) if isinstance(exc, ReportkitError | OSError) else _internal(exc)
         return _Done(attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)))
-    return _Done(result, stem, tuple(written))
+    return _Done(result, stem, tuple(written), pdf_source)
+
+
+def _prepare_pdf(context: _Context, docx: bytes) -> str:
+    """Write the Word file LibreOffice will convert (the second phase), as ``convert_to_pdf`` prepares it."""
+    from reportkit.errors import RenderError
+    from reportkit.render.docx_fit import for_libreoffice
+    from reportkit.render.pdf import INSTALL_HINT
+
+    if not context.soffice:
+        raise RenderError(INSTALL_HINT)
+    fd, path = tempfile.mkstemp(prefix="agency-", suffix=".docx", dir=context.pdf_work)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(for_libreoffice(docx))  # a keep-with-next LibreOffice would lay out badly is relaxed
+    return path
+
+
+#: Documents per LibreOffice run in the PDF phase: starting LibreOffice costs about a second.
+PDF_CHUNK = 40
+_converter: Any = None
+
+
+def _pgid_file(work: str) -> str:
+    return os.path.join(work, f"soffice-{os.getpid()}.pgid")
+
+
+def _convert_chunk(sources: list[str]) -> list[tuple[str, str]]:
+    """Convert a chunk of prepared Word files with this worker's LibreOffice (a worker task of the PDF
+    phase): for each, ``("ok", temporary PDF in the output folder)`` or ``("error", why)``."""
+    global _converter
+    from reportkit.converter import Converter
+
+    context = _context
+    assert context is not None, "the worker was not started by run_batch"
+    if _converter is None:
+        _converter = Converter(context.soffice, timeout=_PDF_TIMEOUT, pgid_file=_pgid_file(context.pdf_work))
+    answers: list[tuple[str, str]] = []
+    try:
+        for source, pdf in zip(sources, _converter.convert(sources), strict=True):
+            if isinstance(pdf, str):
+                answers.append(("error", pdf))
+                continue
+            target = Path(context.outdir) / f"{Path(source).stem}.pdf"
+            answers.append(("ok", str(write_temporary(target, pdf, owner=context.owner))))
+    except BaseException:
+        _discard(answer for answer in answers if answer[0] == "ok")
+        raise
+    finally:
+        for source in sources:
+            with contextlib.suppress(OSError):
+                os.unlink(source)
+    return answers
+
+
+_PDF_TIMEOUT: float | None = None
+
+
+def _start_pdf_worker(context: _Context, timeout: float | None) -> None:
+    global _PDF_TIMEOUT
+    _PDF_TIMEOUT = timeout
+    _start_worker(context)
+
+
+def _stop_pdf_worker() -> None:
+    global _converter
+    if _converter is not None:
+        _converter.close()
+        _converter = None
+    _stop_worker()
 
 
 def _discard(temporaries: Iterable[tuple[str, str]]) -> None:
@@ -485,6 +571,7 @@ def run_batch(
     taken = [s.name for s in sources] if _same_folder(folder, out) else []
     results = ResultLog()
     spool = _Spool() if previous is not None else None
+    pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
     try:
         index = None
         if previous is not None:
@@ -493,7 +580,12 @@ def run_batch(
                 taken += [s.name for s in discover(previous)]
             index = _index_previous(previous, jobs, timeout, memory_limit, progress, spool)
         names = _OutputNames(taken, kinds)
-        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index)
+        soffice = ""
+        if pdf_work:
+            from reportkit.render.pdf import find_soffice
+
+            soffice = find_soffice() or ""
+        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice)
         warm_up(kinds)  # compile the templates once, before forking: workers inherit them
         outcomes: Iterable[Outcome[_Done]] = run(
             _process,
@@ -506,34 +598,120 @@ def run_batch(
             finalizer=_stop_worker,
             progress=_phase(progress, "检查并生成"),
         )
+        # A PDF batch keeps the first phase's answers (spooled) until the PDFs are made in a second phase:
+        # an agency's files are put in place together, or none of them.
+        waiting: _Log[AgencyResult | _Done] | None = _Log() if pdf_work else None
+        pending = 0
         for outcome in outcomes:
             if outcome.failure is not None:
                 source = str(sources[outcome.index])
                 status = _POOL_FAILURES[outcome.failure.kind]
-                results.append(AgencyResult(source, status, findings=(outcome.failure.message,)))
+                result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
-                results.append(_commit(outcome.value, out, names))
+                if waiting is not None and outcome.value.pdf_source:
+                    waiting.append(outcome.value)
+                    pending += 1
+                    continue
+                result = _commit(outcome.value, out, names)
+            if waiting is not None:
+                waiting.append(result)
+            else:
+                results.append(result)
+        if waiting is not None:
+            _pdf_phase(waiting, pending, results, out, names, context, jobs, timeout, memory_limit, progress)
     finally:
         # Temporaries of workers killed mid-write (a time limit, an interrupt) belong to this process.
         remove_temporaries(out, owner=os.getpid())
         if spool is not None:
             spool.close()
+        if pdf_work:
+            from reportkit.converter import kill_recorded
+
+            for name in os.listdir(pdf_work):
+                if name.endswith(".pgid"):  # a LibreOffice whose worker was killed
+                    kill_recorded(os.path.join(pdf_work, name))
+            shutil.rmtree(pdf_work, ignore_errors=True)
     return results
 
 
-class ResultLog(Sequence[AgencyResult]):
-    """The results of a batch, kept in a temporary file rather than in memory (pickled, one record per
-    agency; only the offsets stay in memory), so the parent's memory stays flat however many agencies
-    there are. A sequence: ``len``, indexing and iteration read the records back."""
+def _pdf_phase(
+    waiting: _Log[AgencyResult | _Done],
+    pending: int,
+    results: ResultLog,
+    out: Path,
+    names: _OutputNames,
+    context: _Context,
+    jobs: int,
+    timeout: float | None,
+    memory_limit: int | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """Convert the prepared Word files in chunks, one LibreOffice run per chunk in each worker, then put
+    every agency's files in place (or, when its PDF failed, none of them) in input order."""
+    size = max(1, min(PDF_CHUNK, -(-pending // jobs)))
+    chunk_sizes = [min(size, pending - start) for start in range(0, pending, size)]
+
+    def chunks() -> Iterator[list[str]]:
+        chunk: list[str] = []
+        for item in waiting:
+            if isinstance(item, _Done):
+                chunk.append(item.pdf_source)
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    # The converter keeps the per-document limit; the pool's limit on a whole chunk is only a backstop.
+    chunk_timeout = None if timeout is None else size * timeout + 120
+    tick = _phase(progress, "转换 PDF")
+
+    def answers() -> Iterator[tuple[str, str]]:
+        for outcome in run(
+            _convert_chunk,
+            chunks(),
+            jobs=jobs,
+            timeout=chunk_timeout,
+            memory_limit=memory_limit,
+            initializer=_start_pdf_worker,
+            initargs=(context, timeout),
+            finalizer=_stop_pdf_worker,
+            progress=tick,
+            total=len(chunk_sizes),
+        ):
+            if outcome.failure is not None:
+                yield from [("error", f"PDF 转换进程失败：{outcome.failure.message}")] * chunk_sizes[outcome.index]
+            else:
+                assert outcome.value is not None
+                yield from outcome.value
+
+    converted = answers()
+    for item in waiting:
+        if isinstance(item, AgencyResult):
+            results.append(item)
+            continue
+        kind, value = next(converted)
+        if kind == "ok":
+            done = attrs.evolve(item, temporaries=(*item.temporaries, ("pdf", value)))
+            results.append(_commit(done, out, names))
+        else:
+            _discard(item.temporaries)
+            failed = item.result
+            results.append(attrs.evolve(failed, status=STATUS_RENDER_FAILED, findings=(*failed.findings, value)))
+
+
+class _Log(Sequence[T]):
+    """Records kept in a temporary file rather than in memory (pickled, one after another; only their
+    offsets stay in memory). A sequence: ``len``, indexing and iteration read the records back."""
 
     def __init__(self) -> None:
         # Lives as long as the log (closed when it is collected), so no context manager.
         self._file = tempfile.TemporaryFile(prefix="reportkit-results-")  # noqa: SIM115
         self._offsets = array("q", [0])
 
-    def append(self, result: AgencyResult) -> None:
-        data = pickle.dumps(result, pickle.HIGHEST_PROTOCOL)
+    def append(self, record: T) -> None:
+        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
         end = self._offsets[-1]
         view = memoryview(data)
         while view:  # unbuffered, at the offset: readers use pread
@@ -545,10 +723,10 @@ class ResultLog(Sequence[AgencyResult]):
         return len(self._offsets) - 1
 
     @overload
-    def __getitem__(self, index: int) -> AgencyResult: ...
+    def __getitem__(self, index: int) -> T: ...
     @overload
-    def __getitem__(self, index: slice) -> list[AgencyResult]: ...
-    def __getitem__(self, index: int | slice) -> AgencyResult | list[AgencyResult]:
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
@@ -556,11 +734,10 @@ class ResultLog(Sequence[AgencyResult]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         start, end = self._offsets[index], self._offsets[index + 1]
-        value = pickle.loads(os.pread(self._file.fileno(), end - start, start))  # written by this process
-        assert isinstance(value, AgencyResult)
+        value: T = pickle.loads(os.pread(self._file.fileno(), end - start, start))  # written by this process
         return value
 
-    def __iter__(self) -> Iterator[AgencyResult]:
+    def __iter__(self) -> Iterator[T]:
         for index in range(len(self)):
             yield self[index]
 
@@ -572,7 +749,12 @@ class ResultLog(Sequence[AgencyResult]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"ResultLog({len(self)} results)"
+        return f"{type(self).__name__}({len(self)} records)"
+
+
+class ResultLog(_Log[AgencyResult]):
+    """The results of a batch, one per input in input order, kept in a temporary file rather than in
+    memory, so the parent's memory stays flat however many agencies there are."""
 
 
 # ---------------------------------------------------------------------------------------------------
