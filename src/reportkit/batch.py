@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import hashlib
 import io
 import os
 import pickle
@@ -28,7 +29,6 @@ import shutil
 import tempfile
 import zipfile
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -49,8 +49,11 @@ from reportkit.rules import Finding, Location, Severity, agency_key, check
 __all__ = [
     "AgencyResult",
     "CountySummary",
+    "NothingToAggregate",
+    "ResultLog",
     "SummaryMember",
     "aggregate",
+    "aggregate_folder",
     "clean_text",
     "discover",
     "run_batch",
@@ -1152,6 +1155,105 @@ def _figures(report: AnnualReport) -> tuple[Any, ...]:
     return (report.proactive, report.applications, report.review_litigation, report.other.information_fees)
 
 
+def _canonical(value: Any) -> Any:
+    """``value`` (attrs instances, numbers, texts) as plain data in which equal values are equal: a
+    number by its normalised decimal (``1``, ``1.0`` and ``Decimal("1.00")`` alike)."""
+    if attrs.has(type(value)):
+        return (type(value).__name__, tuple(_canonical(getattr(value, f.name)) for f in attrs.fields(type(value))))
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(Decimal(value).normalize())
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    return repr(value)
+
+
+def _digest(report: AnnualReport) -> bytes:
+    """A fingerprint of the figures that are summed: two reports have the same one when their figures are equal."""
+    return hashlib.sha256(repr(_canonical(_figures(report))).encode("utf-8", "surrogatepass")).digest()
+
+
+class _Sums:
+    """The running sums of one year's included reports, and who is in them."""
+
+    def __init__(self) -> None:
+        self.included: list[SummaryMember] = []
+        self.duplicates: list[SummaryMember] = []
+        self.first: dict[str, tuple[str, bytes]] = {}  # agency key -> (file, digest of its figures)
+        self.figures: list[Any] | None = None  # proactive, applications, review_litigation
+        self.fees: Any = None
+
+    def add(self, source: str, report: AnnualReport) -> None:
+        member = SummaryMember(source, report.agency.name, report.year)
+        key = agency_key(report.agency.name)
+        digest = _digest(report)
+        first = self.first.get(key)
+        if first is not None:
+            what = "与 {0} 数字完全相同（重复的文件）" if first[1] == digest else "与 {0} 是同一机关的报告"
+            same = first[1] == digest
+            reason = what.format(first[0]) + "，未重复计入" + ("" if same else "；请确认哪一份正确，删去另一份")
+            self.duplicates.append(attrs.evolve(member, reason=reason))
+            return
+        self.first[key] = (source, digest)
+        self.included.append(member)
+        parts = [report.proactive, report.applications, report.review_litigation]
+        # Added one report at a time, in input order: the same sums as adding them all at once.
+        self.figures = (
+            [_sum_attrs([part]) for part in parts]
+            if self.figures is None
+            else [_sum_attrs([total, part]) for total, part in zip(self.figures, parts, strict=True)]
+        )
+        fees = report.other.information_fees
+        if fees is not None:
+            self.fees = _sum_attrs([fees]) if self.fees is None else _sum_attrs([self.fees, fees])
+
+
+class _Aggregation:
+    """:func:`aggregate` one report at a time: only running sums, the members and a fingerprint per agency
+    are held, so a county of any size is summed in flat memory, the reports arriving from workers."""
+
+    def __init__(self, year: int | None, left_out: Iterable[SummaryMember]) -> None:
+        self.year = year
+        self.dropped = list(left_out)
+        self.by_year: dict[int, _Sums] = {}
+        self.count = 0
+
+    def add(self, source: str, report: AnnualReport) -> None:
+        self.count += 1
+        if self.year is not None and report.year != self.year:
+            member = SummaryMember(source, report.agency.name, report.year)
+            self.dropped.append(attrs.evolve(member, reason=f"报告年度为{report.year}年，不是{self.year}年"))
+            return
+        self.by_year.setdefault(report.year, _Sums()).add(source, report)
+
+    def finish(self, name: str) -> CountySummary:
+        if not self.count:
+            raise ReportkitError("没有可汇总的报告")
+        year = self.year
+        if year is None:
+            if len(self.by_year) > 1:
+                counts = "、".join(
+                    f"{y}年度 {len(s.included) + len(s.duplicates)} 份" for y, s in sorted(self.by_year.items())
+                )
+                raise ReportkitError(f"报告年度不一致（{counts}），不能相加；请指定汇总哪一年（--year 或 year=）")
+            (year,) = self.by_year
+        sums = self.by_year.get(year)
+        if sums is None or sums.figures is None:
+            raise ReportkitError(f"没有{year}年度的报告可汇总")
+        proactive, applications, review_litigation = sums.figures
+        return CountySummary(
+            name=name,
+            year=year,
+            included=tuple(sums.included),
+            left_out=(*self.dropped, *sums.duplicates),
+            proactive=proactive,
+            applications=applications,
+            review_litigation=review_litigation,
+            information_fees=sums.fees,
+        )
+
+
 def aggregate(
     reports: Iterable[AnnualReport | tuple[str, AnnualReport]],
     *,
@@ -1164,50 +1266,14 @@ def aggregate(
     Reports of several years are refused unless ``year`` says which to sum (the others are then left
     out, each with its reason). An agency counts once: a second report of the same agency is left out,
     named as a copy when its figures are the same. ``left_out`` adds members the caller already set
-    aside (a file that cannot be read …) so the summary lists them too.
+    aside (a file that cannot be read …) so the summary lists them too. :func:`aggregate_folder` does
+    the same over a folder, reading the files in parallel.
     """
-    items = [
-        entry if isinstance(entry, tuple) else (f"第{number}份报告", entry) for number, entry in enumerate(reports, 1)
-    ]
-    if not items:
-        raise ReportkitError("没有可汇总的报告")
-    years = Counter(report.year for _, report in items)
-    if year is None:
-        if len(years) > 1:
-            counts = "、".join(f"{y}年度 {n} 份" for y, n in sorted(years.items()))
-            raise ReportkitError(f"报告年度不一致（{counts}），不能相加；请指定汇总哪一年（--year 或 year=）")
-        (year,) = years
-    included: list[SummaryMember] = []
-    dropped = list(left_out)
-    kept: dict[str, tuple[str, AnnualReport]] = {}
-    for source, report in items:
-        member = SummaryMember(source, report.agency.name, report.year)
-        if report.year != year:
-            dropped.append(attrs.evolve(member, reason=f"报告年度为{report.year}年，不是{year}年"))
-            continue
-        first = kept.get(agency_key(report.agency.name))
-        if first is not None:
-            same = _figures(first[1]) == _figures(report)
-            what = "与 {0} 数字完全相同（重复的文件）" if same else "与 {0} 是同一机关的报告"
-            reason = what.format(first[0]) + "，未重复计入" + ("" if same else "；请确认哪一份正确，删去另一份")
-            dropped.append(attrs.evolve(member, reason=reason))
-            continue
-        kept[agency_key(report.agency.name)] = (source, report)
-        included.append(member)
-    if not kept:
-        raise ReportkitError(f"没有{year}年度的报告可汇总")
-    summed = [report for _, report in kept.values()]
-    fees = [r.other.information_fees for r in summed if r.other.information_fees is not None]
-    return CountySummary(
-        name=name,
-        year=year,
-        included=tuple(included),
-        left_out=tuple(dropped),
-        proactive=_sum_attrs([r.proactive for r in summed]),
-        applications=_sum_attrs([r.applications for r in summed]),
-        review_litigation=_sum_attrs([r.review_litigation for r in summed]),
-        information_fees=_sum_attrs(fees) if fees else None,
-    )
+    aggregation = _Aggregation(year, left_out)
+    for number, entry in enumerate(reports, 1):
+        source, report = entry if isinstance(entry, tuple) else (f"第{number}份报告", entry)
+        aggregation.add(source, report)
+    return aggregation.finish(name)
 
 
 #: The kind (custom document property) of a summary workbook: not a report, not a form.
@@ -1363,15 +1429,63 @@ def summary_inputs(
     left_out: list[SummaryMember] = []
     for outcome in run(_summary_input, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit):
         source = sources[outcome.index]
-        value = outcome.value
-        if outcome.failure is not None or not isinstance(value, tuple):
-            problem = outcome.failure.message if outcome.failure is not None else str(value)
-            left_out.append(SummaryMember(source, reason=f"无法读取：{problem}"))
-            continue
-        report, errors = value
-        if errors and not include_errors:
-            reason = f"有 {errors} 项错误，未计入（改正后重新汇总，或用 --include-errors 计入）"
-            left_out.append(SummaryMember(source, report.agency.name, report.year, reason))
-            continue
-        items.append((source, report))
+        member = _set_aside(source, outcome, include_errors)
+        if isinstance(member, SummaryMember):
+            left_out.append(member)
+        else:
+            items.append((source, member))
     return items, left_out
+
+
+class NothingToAggregate(ReportkitError):
+    """No report of the folder can be summed; ``left_out`` says why for each file."""
+
+    def __init__(self, message: str, left_out: Sequence[SummaryMember]) -> None:
+        super().__init__(message)
+        self.left_out = tuple(left_out)
+
+
+def aggregate_folder(
+    folder: str | os.PathLike[str],
+    *,
+    name: str = "",
+    year: int | None = None,
+    include_errors: bool = False,
+    jobs: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+) -> CountySummary:
+    """:func:`aggregate` over the reports of ``folder``, read and checked in parallel like :func:`run_batch`
+    (workers read, check and send back the figures; the parent adds them as they arrive, in input
+    order, holding only the running sums): the same summary as ``aggregate(*summary_inputs(folder))``.
+    Files that cannot be read, or (unless ``include_errors``) have errors, are left out with the reason;
+    :class:`NothingToAggregate` when no report remains."""
+    sources = [str(s) for s in discover(folder)]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    aggregation = _Aggregation(year, ())
+    set_aside: list[SummaryMember] = []
+    for outcome in run(_summary_input, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit):
+        member = _set_aside(sources[outcome.index], outcome, include_errors)
+        if isinstance(member, SummaryMember):
+            set_aside.append(member)
+        else:
+            aggregation.add(sources[outcome.index], member)
+    if not aggregation.count:
+        raise NothingToAggregate("没有可汇总的报告", set_aside)
+    summary = aggregation.finish(name)
+    return attrs.evolve(summary, left_out=(*set_aside, *summary.left_out))
+
+
+def _set_aside(
+    source: str, outcome: Outcome[tuple[AnnualReport, int] | str], include_errors: bool
+) -> AnnualReport | SummaryMember:
+    """The report of a worker's answer, or the member left out (unreadable, or with errors) and why."""
+    value = outcome.value
+    if outcome.failure is not None or not isinstance(value, tuple):
+        problem = outcome.failure.message if outcome.failure is not None else str(value)
+        return SummaryMember(source, reason=f"无法读取：{problem}")
+    report, errors = value
+    if errors and not include_errors:
+        reason = f"有 {errors} 项错误，未计入（改正后重新汇总，或用 --include-errors 计入）"
+        return SummaryMember(source, report.agency.name, report.year, reason)
+    return report
