@@ -39,15 +39,13 @@ from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
+from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_TIMEOUT", "Failure", "FailureKind", "Outcome", "Pool", "run"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Seconds one task may take (checking and rendering one report takes well under a second).
-DEFAULT_TIMEOUT = 60.0
-#: Bytes of memory a worker may take on top of what it starts with, where the platform can limit it.
-DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 #: How often a worker looks whether its parent is still alive (seconds).
 _WATCH_INTERVAL = 0.5
 #: How long a worker asked to stop may take before it is killed (seconds).

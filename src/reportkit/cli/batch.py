@@ -178,7 +178,7 @@ def _year(text: str) -> int:
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
-    from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+    from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
     parser.add_argument(
