@@ -27,12 +27,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from attrs import frozen
 
 from reportkit.errors import ReportkitError
+from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.fs import atomic_write_bytes, commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
@@ -40,6 +41,9 @@ from reportkit.names import safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
+
+if TYPE_CHECKING:
+    from reportkit.rulepacks import RulePack
 
 __all__ = [
     "AgencyResult",
@@ -235,6 +239,7 @@ class _Context:
     draft: bool
     owner: int
     previous: _PreviousIndex | None
+    rules: RulePack | None = None
 
 
 _context: _Context | None = None
@@ -253,6 +258,8 @@ class _Done:
     result: AgencyResult
     stem: str = ""
     temporaries: tuple[tuple[str, str], ...] = ()
+    #: The report's texts and agency only, for the comparison with the other agencies (peers.text_similar).
+    texts: AnnualReport | None = None
 
 
 def _process(source: str) -> _Done:
@@ -277,7 +284,7 @@ def _process(source: str) -> _Done:
                 message = f"上年报告 {previous_file.source} 无法读取（{exc.summary}），未做跨年核对"
                 notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
                 previous_file = None
-        findings = [*check(report, previous), *notes]
+        findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:
         raise
     except Exception as exc:
@@ -297,8 +304,9 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
+    texts = _texts_only(report)
     if errors and not context.draft:
-        return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
+        return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
     try:
@@ -312,8 +320,34 @@ def _process(source: str) -> _Done:
     except Exception as exc:  # ReportkitError, OSError or a bug: this agency fails, nothing half-made stays
         _discard(written)
         problem = str(exc) if isinstance(exc, ReportkitError | OSError) else _internal(exc)
-        return _Done(attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)))
-    return _Done(result, stem, tuple(written))
+        return _Done(
+            attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)), texts=texts
+        )
+    return _Done(result, stem, tuple(written), texts)
+
+
+def _texts_only(report: AnnualReport) -> AnnualReport:
+    """``report`` without its tables: what the peer comparison reads, small to send back to the parent."""
+    return AnnualReport(
+        agency=report.agency,
+        report=attrs.evolve(report.report, signed_on=None, published_on=None),
+        overview=report.overview,
+        problems=report.problems,
+        other=attrs.evolve(report.other, information_fees=None),
+        format=report.format,
+    )
+
+
+def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
+    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    if not found:
+        return result
+    lines = list(result.findings)
+    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
+    lines += [str(f) for f in found]
+    if more is not None:
+        lines.append(more)
+    return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 
 def _discard(temporaries: Iterable[tuple[str, str]]) -> None:
@@ -390,8 +424,13 @@ def run_batch(
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     progress: Callable[[str, int, int], None] | None = None,
+    rules: RulePack | None = None,
 ) -> list[AgencyResult]:
     """Check every input in ``folder`` and render the good ones into ``outdir``.
+
+    Each report is checked by the official rules, the evaluators' rules and the local rule pack ``rules``
+    when given; once all are read, the agencies' texts are compared with each other (``peers.text_similar``,
+    in both agencies' findings).
 
     ``previous`` is a folder of last year's reports, matched by agency name (white space and full-width
     forms ignored). ``timeout`` (seconds) and ``memory_limit`` (bytes) bound each agency's work; an agency
@@ -410,9 +449,10 @@ def run_batch(
             taken += [s.name for s in discover(previous)]
         index = _index_previous(previous, jobs, timeout, memory_limit, progress)
     names = _OutputNames(taken, kinds)
-    context = _Context(str(out), tuple(kinds), draft, os.getpid(), index)
+    context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, rules)
     warm_up(kinds)  # compile the templates once, before forking: workers inherit them
     results: list[AgencyResult] = []
+    texts: list[tuple[int, AnnualReport]] = []
     outcomes: Iterable[Outcome[_Done]] = run(
         _process,
         [str(s) for s in sources],
@@ -431,11 +471,14 @@ def run_batch(
                 results.append(AgencyResult(source, status, findings=(outcome.failure.message,)))
             else:
                 assert outcome.value is not None
+                if outcome.value.texts is not None:
+                    texts.append((len(results), outcome.value.texts))
                 results.append(_commit(outcome.value, out, names))
     finally:
         # Temporaries of workers killed mid-write (a time limit, an interrupt) belong to this process.
         remove_temporaries(out, owner=os.getpid())
-    return results
+    peers = peer_findings([(results[i].source, report) for i, report in texts])
+    return [_with_peers(result, peers.get(result.source, ())) for result in results]
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -74,12 +74,15 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.evaluators import check_evaluators
+    from reportkit.rulepacks import pack_from_args
     from reportkit.rules import Severity, check
 
+    pack = pack_from_args(args)
     loaded = _load(args.file, None if args.json else out)
     report = loaded.report
     previous = _load(args.previous).report if args.previous else None
-    findings = check(report, previous)
+    findings = [*check(report, previous), *check_evaluators(report, previous, pack)]
     cell_of = loaded.where
     if args.json:
         payload = []
@@ -293,6 +296,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from reportkit.rulepacks import add_rules_argument
+
     parser = _Parser(
         prog="reportkit",
         description="政府信息公开工作年度报告：检查数据、生成 Word/Excel/PDF（2021年格式，国办公开办函〔2021〕30号）。",
@@ -306,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
     check.add_argument("--previous", metavar="FILE", help="上年度报告的数据，用于跨年核对")
     check.add_argument("--json", action="store_true", help="以 JSON 输出检查结果")
+    add_rules_argument(check)
     check.set_defaults(func=cmd_check)
 
     render = commands.add_parser("render", help="生成 Word、Excel（及 PDF）文件")
