@@ -46,6 +46,7 @@ from reportkit.model import (
 from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
+    from reportkit.nextyear import next_year
     from reportkit.render.docx import render_docx
     from reportkit.render.html import render_html
     from reportkit.render.pdf import render_pdf
@@ -58,6 +59,7 @@ _LAZY = {
     "render_xlsx": "reportkit.render.xlsx",
     "render_pdf": "reportkit.render.pdf",
     "render_html": "reportkit.render.html",
+    "next_year": "reportkit.nextyear",
 }
 
 
@@ -106,6 +108,7 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "next_year",
     "render_docx",
     "render_html",
     "render_pdf",

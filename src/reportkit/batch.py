@@ -32,12 +32,13 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 from attrs import frozen
 
 from reportkit.errors import ReportkitError
+from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.fs import commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
@@ -45,6 +46,9 @@ from reportkit.names import safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
+
+if TYPE_CHECKING:
+    from reportkit.rulepacks import RulePack
 
 __all__ = [
     "AgencyResult",
@@ -301,6 +305,7 @@ class _Context:
     #: ``soffice`` found (empty when LibreOffice is missing: each agency then says what to install).
     pdf_work: str = ""
     soffice: str = ""
+    rules: RulePack | None = None
 
 
 _context: _Context | None = None
@@ -339,6 +344,8 @@ class _Done:
     temporaries: tuple[tuple[str, str], ...] = ()
     #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
     pdf_source: str = ""
+    #: The report's texts and agency only, for the comparison with the other agencies (peers.text_similar).
+    texts: AnnualReport | None = None
 
 
 def _process(source: str) -> _Done:
@@ -364,7 +371,7 @@ def _process(source: str) -> _Done:
                 message = f"上年报告 {previous_file.source} 无法读取（{summary}），未做跨年核对"
                 notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
                 previous_file = None
-        findings = [*check(report, previous), *notes]
+        findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:
         raise
     except Exception as exc:
@@ -384,8 +391,9 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
+    texts = _texts_only(report)
     if errors and not context.draft:
-        return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
+        return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
     pdf_source = ""
@@ -411,8 +419,10 @@ def _process(source: str) -> _Done:
     except Exception as exc:  # ReportkitError, OSError or a bug: this agency fails, nothing half-made stays
         _discard(written)
         problem = str(exc) if isinstance(exc, ReportkitError | OSError) else _internal(exc)
-        return _Done(attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)))
-    return _Done(result, stem, tuple(written), pdf_source)
+        return _Done(
+            attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)), texts=texts
+        )
+    return _Done(result, stem, tuple(written), pdf_source=pdf_source, texts=texts)
 
 
 def _prepare_pdf(context: _Context, docx: bytes) -> str:
@@ -481,6 +491,30 @@ def _stop_pdf_worker() -> None:
         _converter.close()
         _converter = None
     _stop_worker()
+
+
+def _texts_only(report: AnnualReport) -> AnnualReport:
+    """``report`` without its tables: what the peer comparison reads, small to send back to the parent."""
+    return AnnualReport(
+        agency=report.agency,
+        report=attrs.evolve(report.report, signed_on=None, published_on=None),
+        overview=report.overview,
+        problems=report.problems,
+        other=attrs.evolve(report.other, information_fees=None),
+        format=report.format,
+    )
+
+
+def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
+    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    if not found:
+        return result
+    lines = list(result.findings)
+    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
+    lines += [str(f) for f in found]
+    if more is not None:
+        lines.append(more)
+    return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 
 def _discard(temporaries: Iterable[tuple[str, str]]) -> None:
@@ -557,9 +591,14 @@ def run_batch(
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     progress: Callable[[str, int, int], None] | None = None,
+    rules: RulePack | None = None,
 ) -> ResultLog:
     """Check every input in ``folder`` and render the good ones into ``outdir``; the results, one per
     input in the order of the inputs, are a :class:`ResultLog` (a sequence spooled to disk).
+
+    Each report is checked by the official rules, the evaluators' rules and the local rule pack ``rules``
+    when given; once all are read, the agencies' texts are compared with each other (``peers.text_similar``,
+    in both agencies' findings).
 
     ``previous`` is a folder of last year's reports, matched by agency name (white space and full-width
     forms ignored). ``timeout`` (seconds) and ``memory_limit`` (bytes) bound each agency's work; an agency
@@ -575,6 +614,7 @@ def run_batch(
     results = ResultLog()
     spool = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
+    texts: _Log[tuple[str, AnnualReport]] = _Log()  # spooled: the peers comparison reads them at the end
     try:
         index = None
         if previous is not None:
@@ -588,7 +628,7 @@ def run_batch(
             from reportkit.render.pdf import find_soffice
 
             soffice = find_soffice() or ""
-        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice)
+        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice, rules)
         warm_up(kinds)  # compile the templates once, before forking: workers inherit them
         outcomes: Iterable[Outcome[_Done]] = run(
             _process,
@@ -612,6 +652,8 @@ def run_batch(
                 result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
+                if outcome.value.texts is not None:
+                    texts.append((outcome.value.result.source, outcome.value.texts))
                 if waiting is not None and outcome.value.pdf_source:
                     waiting.append(outcome.value)
                     pending += 1
@@ -635,7 +677,13 @@ def run_batch(
                 if name.endswith(".pgid"):  # a LibreOffice whose worker was killed
                     kill_recorded(os.path.join(pdf_work, name))
             shutil.rmtree(pdf_work, ignore_errors=True)
-    return results
+    peers = peer_findings(texts)
+    if not any(peers.values()):
+        return results
+    with_peers = ResultLog()
+    for result in results:
+        with_peers.append(_with_peers(result, peers.get(result.source, ())))
+    return with_peers
 
 
 def _pdf_phase(

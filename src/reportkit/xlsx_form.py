@@ -37,7 +37,7 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -208,12 +208,15 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
     return values
 
 
-def fill_form(report: AnnualReport) -> bytes:
+def fill_form(report: AnnualReport, *, side_texts: Mapping[str, str] | None = None, side_heading: str = "") -> bytes:
     """The input form filled with ``report`` (for tests, and for offices moving a figures file to Excel).
 
     Computed totals stay live formulas; a total the report *declares* is typed over its formula, as a
     person would, so reading the form back gives the same report. A text longer than an Excel cell holds
-    (32,767 characters) raises :class:`RenderError` naming its cell: cutting it would lose the data."""
+    (32,767 characters) raises :class:`RenderError` naming its cell: cutting it would lose the data.
+
+    ``side_texts`` (model path -> text, ``reportkit next``: last year's texts) are written in the column right
+    of each text cell, under ``side_heading``, for reference: the reader never reads that column."""
     values = _form_values(report)
     too_long = [
         Problem(field.where, f"{field.row_label}：{excel_length(values[field.field])} 个字符，超过 {EXCEL_CELL_CHARS}")
@@ -244,9 +247,37 @@ def fill_form(report: AnnualReport) -> bytes:
         cell.value = None if value == "" else value
         if isinstance(value, str):
             cell.data_type = "s"  # a text beginning with "=" is text, not a formula
+    if side_texts:
+        _write_side_texts(wb, side_texts, side_heading)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _write_side_texts(wb: Workbook, texts: Mapping[str, str], heading: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    note = Font(color="595959")
+    placed = False
+    for field in field_cells(FORM_KIND):
+        text = texts.get(field.field)
+        cell = _named_cell(wb, field.name) if text else None
+        if cell is None or text is None:
+            continue
+        side = cell.offset(column=1)
+        if excel_length(text) > EXCEL_CELL_CHARS:  # a reference copy: cut (astral characters count twice)
+            text = text[: EXCEL_CELL_CHARS // 2] + "…"
+        side.value = _ESCAPE_LIKE.sub("_x005F_", _ILLEGAL_XML.sub("", text))
+        side.data_type = "s"
+        side.font = note
+        side.alignment = Alignment(wrap_text=True, vertical="top")
+        if not placed:
+            sheet = cell.parent
+            sheet.column_dimensions[side.column_letter].width = 60
+            top = sheet.cell(row=2, column=side.column)
+            top.value, top.font = heading, Font(bold=True, color="595959")
+            top.alignment = Alignment(wrap_text=True, vertical="top")
+            placed = True
 
 
 def _named_cell(wb: Workbook, name: str) -> OpenpyxlCell | None:
