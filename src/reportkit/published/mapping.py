@@ -784,6 +784,39 @@ def _kind_of(name: str) -> AgencyKind:
     return AgencyKind.DEPARTMENT
 
 
+_SIGNED = re.compile(r"^\s*((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*$")
+
+
+def _signed_on(document: Document) -> dt.date | None:
+    """The signing date: a line that is only a date among the last lines (落款日期)."""
+    for text in reversed(_tail_lines(document)):
+        match = _SIGNED.match(text)
+        if match:
+            try:
+                return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                return None
+    return None
+
+
+def _tail_lines(document: Document, count: int = 8) -> list[str]:
+    lines: list[str] = []
+    last_line: int | None = None
+    for block in document.blocks[-count * 4 :]:
+        if isinstance(block, TextRow):
+            text = block.text + "".join(t.raw for t in block.numbers)
+        elif isinstance(block, Paragraph):
+            text = block.text
+        else:
+            continue
+        if block.where.line is not None and block.where.line == last_line and lines:
+            lines[-1] += text
+        else:
+            lines.append(text)
+        last_line = block.where.line
+    return lines[-count:]
+
+
 def _guess_year(document: Document) -> int | None:
     for text, _ in _paragraph_texts(document)[:60]:
         match = _YEAR.search(text)
@@ -813,6 +846,7 @@ def _build(
     published: dt.date | None,
     sections: dict[str, str],
     notes: list[Problem],
+    signed: dt.date | None = None,
 ) -> AnnualReport:
     table = layout.applications_table
     inputs = [leaf.key for leaf in table.input_columns]
@@ -885,7 +919,7 @@ def _build(
         review[case_group.key] = CaseOutcomes(**values, declared_total=declared)
     return AnnualReport(
         agency=Agency(name or "（机关名称未识别）", kind),
-        report=ReportInfo(year, published_on=published),
+        report=ReportInfo(year, signed_on=signed, published_on=published),
         overview=_overview(layout, sections.get("overview", "")),
         proactive=proactive_model,
         applications=applications,
@@ -974,8 +1008,11 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
         )
     sections = _sections(chosen, _paragraph_texts(document))
     published = document.meta.published
-    report = _build(chosen, cells, name, _kind_of(name), year, published, sections, notes)
-    return Extraction(report, dict(sorted(cells.items())), missing, unmapped, variants, tuple(notes), document, chosen)
+    signed = _signed_on(document)
+    report = _build(chosen, cells, name, _kind_of(name), year, published, sections, notes, signed)
+    order = {key: index for index, (key, _) in enumerate(official)}
+    ordered = dict(sorted(cells.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
+    return Extraction(report, ordered, missing, unmapped, variants, tuple(notes), document, chosen)
 
 
 def _unmapped(rows: Sequence[_Row], used: set[int]) -> tuple[Unmapped, ...]:
