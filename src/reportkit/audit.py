@@ -393,13 +393,35 @@ def _table_format(extraction: Extraction) -> Iterator[AuditFinding]:
         if not variant.startswith("2019") or not layout.serves(extraction.report.year):
             continue
         section = {s.key: s.heading for s in layout.sections}.get(block, block)
-        what = "（六）其他处理只列一行、未分 3 项" if variant == "2019-row" else "使用 2019 年试行格式的表格"
+        what = "使用 2019 年试行格式的表格"
+        if variant == "2019-row":
+            groups = _group_rows_printed(extraction)
+            what = "、".join(f"“{label}”只列一行、未分 {count} 项" for label, count in groups) or what
         yield AuditFinding(
             "published.table_format",
             Severity.WARNING,
             Location(section),
             f"{extraction.report.year}年度报告应使用{layout.notice}的格式，而{section}{what}",
         )
+
+
+def _group_rows_printed(extraction: Extraction) -> list[tuple[str, int]]:
+    """The groups of table 三 printed as one row (label, number of items the format has)."""
+    from reportkit.formats.layout import Group
+
+    found: list[tuple[str, int]] = []
+
+    def walk(nodes: Iterable[object]) -> None:
+        for node in nodes:
+            if isinstance(node, Group):
+                if node.key and any(
+                    k.startswith(f"applications.{node.key}.") and k.count(".") == 2 for k in extraction.cells
+                ):
+                    found.append((node.label, len(node.children)))
+                walk(node.children)
+
+    walk(extraction.layout.applications_table.rows)
+    return found
 
 
 def _blank_cells(extraction: Extraction) -> Iterator[AuditFinding]:
