@@ -303,7 +303,7 @@ def _process(source: str) -> _Done:
     written: list[tuple[str, str]] = []
     try:
         for kind in context.kinds:
-            data = render(kind, report, draft=context.draft)
+            data = render(kind, report, draft=context.draft, findings=findings)
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
             written.append((kind, str(temporary)))
     except MemoryError:

@@ -137,7 +137,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     stem = output_stem(report)
     inputs = [args.file] + ([args.template] if args.template else [])
     for kind in wanted:
-        data = render(kind, report, args.template, draft=args.draft)
+        data = render(kind, report, args.template, draft=args.draft, findings=findings)
         target = atomic_write_bytes(outdir / f"{stem}.{file_suffix(kind)}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:

@@ -27,24 +27,28 @@ import threading
 import traceback
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 from jinja2 import Template
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from lxml import etree  # type: ignore[import-untyped]
 
-from reportkit.errors import Problem, RenderError, TemplateError
+from reportkit.errors import Problem, TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.model import AnnualReport
 from reportkit.render.docx_fit import fit_rendered_part
+from reportkit.render.policy import Release, draft_notice, release
 from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
 from reportkit.safezip import inspect_archive
 from reportkit.values import format_amount, format_date
+
+if TYPE_CHECKING:
+    from reportkit.rules import Finding
 
 __all__ = [
     "STYLE_SIGNOFF_DATE",
@@ -52,10 +56,10 @@ __all__ = [
     "CompiledDocxTemplate",
     "build_context",
     "compile_docx_template",
+    "draft_notice",
     "load_docx_template",
     "paragraphs",
     "placeholder_descriptions",
-    "release_check",
     "render_docx",
 ]
 
@@ -197,11 +201,6 @@ def signoff_indents(name: str, date: str) -> tuple[int, int]:
     if date_width > name_width:
         return two + date_width + two - name_width, two
     return two, name_width - date_width
-
-
-def draft_notice(error_count: int) -> str:
-    """The header text of a draft."""
-    return f"草稿：{error_count} 项校验错误未解决" if error_count else "草稿"
 
 
 #: What a draft prints where the 成文日期 belongs while it is not filled in (check() reports it as an error).
@@ -687,8 +686,7 @@ class _CodeSize:
     def _check(self) -> None:
         if max(self.openings, self.tags) > MAX_TEMPLATE_TAGS:
             raise TemplateError(
-                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；"
-                "请以内置模板为底稿修改",
+                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；请以内置模板为底稿修改",
                 source=self.source,
             )
         if self.code > MAX_TEMPLATE_CODE:
@@ -852,27 +850,24 @@ def _refuse_broken_contract(compiled: CompiledDocxTemplate) -> None:
         )
 
 
-def render_docx(report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False) -> bytes:
+def render_docx(
+    report: AnnualReport,
+    template: str | os.PathLike[str] | None = None,
+    *,
+    draft: bool = False,
+    findings: Sequence[Finding] | None = None,
+) -> bytes:
     """The report as a Word document (bytes of a ``.docx``); writes no file.
 
     ``template`` is a path to a Word template (the shipped one for the report's format when None).
     A report with error findings is refused with :class:`RenderError` listing them, unless ``draft``:
-    a draft carries the header “草稿：N 项校验错误未解决” on every page.
+    a draft carries the draft notice (:func:`reportkit.render.policy.draft_notice`) on every page.
+    ``findings`` are the report's findings when the caller has them (see :func:`reportkit.render.policy.release`).
     """
-    error_count = release_check(report, draft=draft)
+    return render_released(report, release(report, findings, draft=draft), template)
+
+
+def render_released(report: AnnualReport, decision: Release, template: str | os.PathLike[str] | None = None) -> bytes:
+    """The Word document of a report already released by the policy (no check here)."""
     compiled = _template_for(report, template)
-    return compiled.render(build_context(report, draft=draft, error_count=error_count))
-
-
-def release_check(report: AnnualReport, *, draft: bool) -> int:
-    """The number of error findings of ``report``; with any and not ``draft``, :class:`RenderError` listing them
-    (a report with errors is only ever printed as a draft that says so)."""
-    from reportkit.rules import check, errors
-
-    found = errors(check(report))
-    if found and not draft:
-        raise RenderError(
-            f"报告有 {len(found)} 项错误，不能生成正式文本；请先修正，或以草稿方式生成（--draft）",
-            problems=[Problem(f.location.describe() or f.code, f.message) for f in found],
-        )
-    return len(found)
+    return compiled.render(build_context(report, draft=decision.draft, error_count=decision.error_count))

@@ -18,11 +18,11 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from xml.sax.saxutils import escape
 
 from attrs import frozen
@@ -30,7 +30,7 @@ from defusedxml import ElementTree
 
 from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.model import AnnualReport
-from reportkit.rules import check, errors
+from reportkit.render.policy import Release, release
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
     NAME_PREFIX,
@@ -42,6 +42,9 @@ from reportkit.xlsx_layout import (
     excel_length,
     workbook_bytes,
 )
+
+if TYPE_CHECKING:
+    from reportkit.rules import Finding
 
 __all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx", "warm_up"]
 
@@ -295,38 +298,30 @@ def _cell_xml(slot: _Slot, value: Value) -> str:
     return f'<c r="{slot.coord}"{style}><v>{number}</v></c>'
 
 
-def _draft_text(report: AnnualReport, draft: bool) -> str | None:
-    if not draft:
-        return None
-    found = errors(check(report))
-    if found:
-        return f"草稿：本报告有 {len(found)} 处错误尚未改正，仅供核对，不得作为正式报告公布"
-    return "草稿：仅供核对，不得作为正式报告公布"
-
-
 def render_xlsx(
     report: AnnualReport,
     template: str | os.PathLike[str] | bytes | None = None,
     *,
     draft: bool = False,
+    findings: Sequence[Finding] | None = None,
 ) -> bytes:
     """The output workbook of ``report`` as ``.xlsx`` bytes.
 
     ``template`` is a path or the bytes of an output template (the shipped one when omitted). A report
     with error findings is refused with :class:`RenderError` unless ``draft``; a draft says so in red
-    on every sheet.
+    on every sheet (:mod:`reportkit.render.policy`, which also says what ``findings`` are for).
     """
-    if not draft:
-        found = errors(check(report))
-        if found:
-            raise RenderError(
-                f"报告有 {len(found)} 处错误，请改正后再生成（或使用草稿模式）",
-                problems=[Problem("", str(finding)) for finding in found],
-            )
+    return render_released(report, release(report, findings, draft=draft), template)
+
+
+def render_released(
+    report: AnnualReport, decision: Release, template: str | os.PathLike[str] | bytes | None = None
+) -> bytes:
+    """The workbook of a report already released by the policy (no check here)."""
     compiled = _load(template)
     if compiled.format_id and compiled.format_id != report.format:
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
-    value_of = _values(report, _draft_text(report, draft))
+    value_of = _values(report, decision.notice or None)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, content in compiled.members:
