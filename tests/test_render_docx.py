@@ -19,9 +19,9 @@ from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import depth, span_grid
 from reportkit.model import ApplicantCounts, InformationFees, OtherMatters, Overview, ReportInfo
 from reportkit.render import docx as docx_render
+from reportkit.render.contract import check_official_tables
 from reportkit.render.docx import load_docx_template, paragraphs, render_docx, signoff_indents, text_width
 from reportkit.rules import check, errors
-from reportkit.templates import check_official_tables
 
 
 @pytest.fixture(scope="module")

@@ -205,7 +205,7 @@ def cmd_templates(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_template_check(args: argparse.Namespace, out: TextIO) -> int:
-    from reportkit.templates import check_docx_template
+    from reportkit.render.contract import check_docx_template
 
     problems = check_docx_template(args.path)
     if not problems:

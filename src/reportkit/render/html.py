@@ -25,15 +25,18 @@ from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
 from reportkit.model import AnnualReport
-from reportkit.render.docx import BODY_CHAR_SPACING, BODY_CHAR_TWIPS, TEXT_WIDTH_TWIPS, build_context
+from reportkit.render.docx_template import build_context
 from reportkit.render.gongwen import (
     APPLICATION_LABEL_WIDTHS,
+    BODY_CHAR_SPACING,
+    BODY_CHAR_TWIPS,
     FANGSONG,
     HEITI,
     KAITI,
     LATIN,
     PROACTIVE_WIDTHS,
     SONGTI,
+    TEXT_WIDTH_TWIPS,
     XIAOBIAOSONG,
 )
 from reportkit.render.policy import Release, release
