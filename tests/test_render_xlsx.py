@@ -186,7 +186,8 @@ def test_errors_refused_unless_draft(report) -> None:  # type: ignore[no-untyped
     broken = evolve(report, applications=report.applications.with_row("new", ApplicantCounts.of([1, 0, 0, 0, 0, 0])))
     with pytest.raises(RenderError) as info:
         render_xlsx(broken)
-    assert "applications.balance" in str(info.value)
+    assert "不能生成正式文本" in str(info.value) and "--draft" in str(info.value)
+    assert any("三、收到和处理政府信息公开申请情况" in p.where for p in info.value.problems)
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(broken, draft=True)), data_only=True)
     for name in wb.sheetnames:
         assert "草稿" in wb[name]["A2"].value

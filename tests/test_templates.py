@@ -14,7 +14,8 @@ import pytest
 from docx_helpers import ROOT, TEMPLATE, modified_template
 from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
-from reportkit.templates import check_docx_template, find_template, list_templates, templates_dir
+from reportkit.render.contract import check_docx_template
+from reportkit.templates import find_template, list_templates, templates_dir
 
 
 def _builder() -> ModuleType:

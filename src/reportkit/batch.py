@@ -400,15 +400,13 @@ def _process(source: str) -> _Done:
     try:
         docx: bytes | None = None
         for kind in context.kinds:
-            # TODO(lead, issue 13): pass ``findings`` to the renderer once the render helper's pure API
-            # (the caller gives the findings) is in main; today render_docx and render_xlsx each run
-            # rules.check again (render_xlsx twice for a draft), so a report is checked 3 times, not once.
             if kind == "pdf":
                 pdf_source = _prepare_pdf(
-                    context, docx if docx is not None else render("docx", report, draft=context.draft)
+                    context,
+                    docx if docx is not None else render("docx", report, draft=context.draft, findings=findings),
                 )
                 continue
-            data = render(kind, report, draft=context.draft)
+            data = render(kind, report, draft=context.draft, findings=findings)
             if kind == "docx":
                 docx = data
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
