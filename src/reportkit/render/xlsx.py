@@ -38,9 +38,7 @@ from reportkit.xlsx_layout import (
     PROP_KIND,
     TABLES_KIND,
     TABLES_VERSION,
-    build_tables,
     excel_length,
-    workbook_bytes,
 )
 
 __all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx", "warm_up"]
@@ -208,7 +206,11 @@ def _compiled_path(path: str, mtime_ns: int, size: int) -> _Compiled:
 @lru_cache(maxsize=1)
 def _built_default() -> _Compiled:
     """The output template built in memory (when the shipped file is missing, e.g. a bare checkout)."""
-    return _compile(workbook_bytes(build_tables()[0]), "<built-in>")
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.xlsx_draw import build
+    from reportkit.xlsx_layout import TABLES_KIND
+
+    return _compile(build(get_format(NEWEST), TABLES_KIND), "<built-in>")
 
 
 def _load(template: str | os.PathLike[str] | bytes | None) -> _Compiled:
