@@ -546,6 +546,8 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
             cell = _merged(table, header_rows + placed.index, placed.depth, placed.index_span, placed.depth_span)
             style = STYLE_TABLE_LEFT if isinstance(placed.node, Leaf) else STYLE_TABLE
             _write(cell, placed.label, style)
+            if isinstance(placed.node, Group) and placed.depth == 0 and placed.index_span > 1:
+                _vertical_label(cell)
     for r, row_leaf in enumerate(data_rows):
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key
@@ -565,6 +567,23 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
                 for tr in rows[first : first + placed.index_span - 1]:
                     for p in tr.iter(qn("w:p")):
                         _set_ppr(p.get_or_add_pPr(), "w:keepNext", {})
+
+
+def _vertical_label(cell: _Cell) -> None:
+    """The outer group label of table 三 (三、本年度办理结果) in a column one character wide: set as vertical
+    text (``tbRl``: characters upright, one column), as published reports print it, so no line of it starts
+    with 、 (horizontal text wrapped one character per line put 、 alone on the second line), and from the
+    top of its merged cell, so when the table continues on a new page the label stands whole on the first
+    page instead of being centred across the break and cut."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    v_align = tc_pr.find(qn("w:vAlign"))
+    direction = OxmlElement("w:textDirection", {qn("w:val"): "tbRl"})
+    if v_align is not None:
+        v_align.addprevious(direction)
+    else:
+        tc_pr.append(direction)
+    for paragraph in cell.paragraphs:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
 
 
 def _body(doc: DocumentObject, layout: ReportFormat) -> None:
