@@ -161,3 +161,57 @@ def test_caches_are_keyed_by_format(layout: ReportFormat) -> None:
     others = [other for other in all_formats() if other.id != layout.id]
     for other in others:
         assert field_cells(FORM_KIND, other) != field_cells(FORM_KIND, layout)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Printing (issue 12.4): headers and footers of the output workbook, the 填表说明 sheet on A4
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_output_sheets_carry_agency_and_year_in_the_header_and_page_numbers_in_the_footer() -> None:
+    from attrs import evolve
+
+    from reportkit.render.xlsx import render_xlsx
+    from xlsx_support import sample_report
+
+    report = sample_report()
+    report = evolve(report, agency=evolve(report.agency, name="某县卫生&健康局"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(report)))
+    for ws in wb.worksheets:
+        assert ws.oddHeader.left.text == report.title.replace("&", "&&"), ws.title
+        assert f"{report.year}年" in ws.oddHeader.left.text and "某县卫生" in ws.oddHeader.left.text
+        assert ws.oddHeader.right.text == "&A"
+        assert "&P" in ws.oddFooter.center.text and "&N" in ws.oddFooter.center.text
+
+
+def test_a_long_title_is_shortened_in_the_header() -> None:
+    from reportkit.xlsx_layout import HEADER_TITLE_CHARS, page_header_text
+
+    assert page_header_text("甲" * 300) == "甲" * (HEADER_TITLE_CHARS - 1) + "…"
+    assert page_header_text("A&B") == "A&&B"
+
+
+@FORMATS
+def test_the_guide_prints_on_a4_without_clipping(layout: ReportFormat) -> None:
+    """LibreOffice prints 填表说明 inside the paper (at width 90 its lines ran past both edges), every line
+    of text in full: the rows are tall enough for their wrapped text."""
+    pytest.importorskip("pdfplumber")
+    import pdfplumber
+
+    from reportkit.xlsx_form import blank_form
+    from xlsx_support import convert
+
+    wb = openpyxl.load_workbook(io.BytesIO(blank_form(layout)))
+    guide = wb.worksheets[0]
+    lines = [cell.value for (cell,) in guide.iter_rows(min_col=1, max_col=1) if isinstance(cell.value, str)]
+    pdf = convert(blank_form(layout), ".xlsx", "pdf")
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        page = document.pages[0]
+        words = page.extract_words()
+        assert words
+        assert min(w["x0"] for w in words) >= 0 and max(w["x1"] for w in words) <= page.width
+        text = "".join(page.extract_text().split())
+    for line in lines:
+        assert "".join(line.split()) in text, line

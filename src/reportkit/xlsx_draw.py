@@ -30,6 +30,8 @@ from reportkit.formats.spec import ReportFormat
 from reportkit.model import AgencyKind
 from reportkit.xlsx_layout import (
     FORM_KIND,
+    HEADER_TITLE_TOKEN,
+    PAGE_FOOTER,
     PROP_FORMAT,
     PROP_KIND,
     PROP_VERSION,
@@ -170,7 +172,10 @@ def _heading(s: _Sheet, text: str, cols: int) -> None:
     s.need_height(1, 30)
 
 
-def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: tuple[int, int] | None, area: str) -> None:
+def _print_setup(
+    ws: Worksheet, *, landscape: bool, title_rows: tuple[int, int] | None, area: str, header: str | None = None
+) -> None:
+    """A4, one page wide; page numbers in the footer; ``header`` (left) and the sheet name (right) on top."""
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
@@ -178,11 +183,23 @@ def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: tuple[int, int] 
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # Room for the header and footer lines (LibreOffice drew the header into the table at 0.6).
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     if title_rows is not None:
         ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
     ws.print_area = area
     ws.sheet_view.showGridLines = False
+    if header is not None:
+        ws.oddHeader.left.text = header
+        ws.oddHeader.left.font = f"{BODY_FONT},常规"
+        ws.oddHeader.left.size = 9
+        ws.oddHeader.right.text = "&A"
+        ws.oddHeader.right.font = f"{BODY_FONT},常规"
+        ws.oddHeader.right.size = 9
+    ws.oddFooter.center.text = PAGE_FOOTER
+    ws.oddFooter.center.font = f"{BODY_FONT},常规"
+    ws.oddFooter.center.size = 9
 
 
 def draw_sheet(wb: Workbook, sheet: SheetLayout, *, form: bool) -> _Sheet:
@@ -364,7 +381,9 @@ def _draw_form_sheet(wb: Workbook, sheet: SheetLayout, layout: ReportFormat) -> 
 def _draw_tables_sheet(wb: Workbook, sheet: SheetLayout) -> list[FieldCell]:
     s = draw_sheet(wb, sheet, form=False)
     assert sheet.area is not None
-    _print_setup(s.ws, landscape=sheet.landscape, title_rows=sheet.title_rows, area=sheet.area)
+    _print_setup(
+        s.ws, landscape=sheet.landscape, title_rows=sheet.title_rows, area=sheet.area, header=HEADER_TITLE_TOKEN
+    )
     if sheet.freeze is not None:
         s.ws.freeze_panes = sheet.freeze
     s.finish()

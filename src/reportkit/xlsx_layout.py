@@ -34,7 +34,9 @@ __all__ = [
     "EXCEL_CELL_CHARS",
     "FORM_KIND",
     "FORM_VERSION",
+    "HEADER_TITLE_TOKEN",
     "NAME_PREFIX",
+    "PAGE_FOOTER",
     "PROP_FORMAT",
     "PROP_KIND",
     "PROP_VERSION",
@@ -55,6 +57,7 @@ __all__ = [
     "form_template_name",
     "header_row",
     "label_text",
+    "page_header_text",
     "row_texts_at",
     "tables_layout",
     "tables_template_name",
@@ -80,6 +83,22 @@ EXCEL_CELL_CHARS: Final = 32_767
 def excel_length(text: str) -> int:
     """The length of ``text`` as Excel counts it (a character outside the BMP counts twice)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+#: Stands in the page header of every sheet of the output workbook; the renderer replaces it with the report's
+#: title (agency and year), see :func:`page_header_text`.
+HEADER_TITLE_TOKEN: Final = "{{rk.title}}"
+#: Excel refuses a header longer than 255 characters (codes included): the title is shortened to this.
+HEADER_TITLE_CHARS: Final = 120
+#: The page footer of every sheet: 第 N 页，共 M 页 (Excel codes &P and &N).
+PAGE_FOOTER: Final = "第 &P 页，共 &N 页"
+
+
+def page_header_text(title: str) -> str:
+    """``title`` as it goes into a page header: shortened, and ``&`` doubled (a single one starts a code)."""
+    if len(title) > HEADER_TITLE_CHARS:
+        title = title[: HEADER_TITLE_CHARS - 1] + "…"
+    return title.replace("&", "&&")
 
 
 def tables_template_name(layout: ReportFormat) -> str:
@@ -668,11 +687,16 @@ def balance_check_label(layout: ReportFormat) -> str:
 # ---------------------------------------------------------------------------------------------------
 
 
+#: The 填表说明 column: narrow enough to print on A4 portrait unscaled (LibreOffice does not scale that sheet
+#: to the page width; at 90 the lines ran past both edges of the paper).
+GUIDE_WIDTH: Final = 72.0
+
+
 def _form(layout: ReportFormat) -> WorkbookLayout:
     sheets: list[SheetLayout] = []
 
     # 填表说明
-    s = _Plan("guide", Sheets.GUIDE, {1: 90}, form=True)
+    s = _Plan("guide", Sheets.GUIDE, {1: GUIDE_WIDTH}, form=True)
     s.label(1, 1, f"{layout.document_name}填报表", style=Style.TITLE, border=False)
     s.need_height(1, 30)
     row = 3

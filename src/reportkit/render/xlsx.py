@@ -33,12 +33,14 @@ from reportkit.model import AnnualReport
 from reportkit.rules import check, errors
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
+    HEADER_TITLE_TOKEN,
     NAME_PREFIX,
     PROP_FORMAT,
     PROP_KIND,
     TABLES_KIND,
     TABLES_VERSION,
     excel_length,
+    page_header_text,
 )
 
 __all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx", "warm_up"]
@@ -329,6 +331,7 @@ def render_xlsx(
     if compiled.format_id and compiled.format_id != report.format:
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
     value_of = _values(report, _draft_text(report, draft))
+    header = escape(_ILLEGAL_XML.sub("", page_header_text(report.title)))  # the page header: agency and year
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         for name, content in compiled.members:
@@ -342,6 +345,6 @@ def render_xlsx(
                     except (KeyError, AttributeError):
                         raise TemplateError(f"模板中的名称 {NAME_PREFIX}{slot.field} 不对应报告中的任何数据") from None
                 pieces.append(parts.texts[-1])
-                content = "".join(pieces).encode("utf-8")
+                content = "".join(pieces).replace(HEADER_TITLE_TOKEN, header).encode("utf-8")
             archive.writestr(name, content)
     return out.getvalue()
