@@ -973,6 +973,43 @@ def read_form(path: str | os.PathLike[str]) -> AnnualReport:
     return report
 
 
+def blank_ranges(places: list[str]) -> str:
+    """Cells (``三、依申请公开!D6`` …) as the rectangles they fill, each sheet named once:
+    ``三、依申请公开!D6:I27、D29:I29；四、复议诉讼!A6:D6…`` (a blank form listed 200 cells one by one)."""
+    by_sheet: dict[str, set[tuple[int, int]]] = {}
+    for place in places:
+        sheet, _, coord = place.rpartition("!")
+        cell = split_cell(coord)
+        if cell is not None:
+            by_sheet.setdefault(sheet, set()).add(cell)
+    parts = []
+    for sheet, cells in by_sheet.items():
+        runs: dict[int, list[tuple[int, int]]] = {}  # row -> runs of consecutive columns
+        for row, col in sorted(cells):
+            line = runs.setdefault(row, [])
+            if line and line[-1][1] == col - 1:
+                line[-1] = (line[-1][0], col)
+            else:
+                line.append((col, col))
+        growing: dict[tuple[int, int], int] = {}  # (first col, last col) -> first row, ending at the row before
+        done: list[tuple[int, int, int, int]] = []  # first row, first col, last row, last col
+        previous = None
+        for row in sorted(runs):
+            if previous != row - 1:  # a gap of rows closes every rectangle
+                done.extend((top, run[0], previous or row, run[1]) for run, top in growing.items())
+                growing = {}
+            following = {run: growing.pop(run, row) for run in runs[row]}
+            done.extend((top, run[0], row - 1, run[1]) for run, top in growing.items())
+            growing, previous = following, row
+        done.extend((top, run[0], previous or 0, run[1]) for run, top in growing.items())
+        shown = []
+        for top, left, bottom, right in sorted(done):
+            first = cell_name(top, left)
+            shown.append(first if (top, left) == (bottom, right) else f"{first}:{cell_name(bottom, right)}")
+        parts.append(f"{sheet}!{'、'.join(shown)}")
+    return "；".join(parts)
+
+
 def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
     fields = reader.fields
     layout = reader.layout
@@ -1075,7 +1112,8 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
 
     notes = list(reader.notes)
     if reader.blank:
-        notes.insert(0, Problem("", f"以下 {len(reader.blank)} 个单元格留空，已按 0 读取：{'、'.join(reader.blank)}"))
+        places = blank_ranges(reader.blank)
+        notes.insert(0, Problem("", f"以下 {len(reader.blank)} 个单元格留空，已按 0 读取：{places}"))
     report = AnnualReport(
         agency=Agency(name, kind, title_name),
         report=ReportInfo(year, signed_on, published_on, texts["report.preamble"]),
