@@ -147,11 +147,11 @@ def test_syntax_error_named_by_place(tmp_path: Path) -> None:
 
 def test_other_format_refused(tmp_path: Path) -> None:
     path = modified_template(
-        tmp_path / "t.docx", {fmt.FORMAT_ID: "gov-info-annual-report/2019"}, member="docProps/custom.xml"
+        tmp_path / "t.docx", {fmt.FORMAT_ID: "gov-info-annual-report/2030"}, member="docProps/custom.xml"
     )
     (problem,) = check_docx_template(path)
-    assert "gov-info-annual-report/2019" in problem.message
-    (problem,) = check_docx_template(TEMPLATE, "gov-info-annual-report/2019")
+    assert "gov-info-annual-report/2030" in problem.message
+    (problem,) = check_docx_template(TEMPLATE, "gov-info-annual-report/2030")
     assert "需要的是" in problem.message
 
 
