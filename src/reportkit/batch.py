@@ -37,15 +37,27 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import attrs
 from attrs import frozen
 
+from reportkit import formats
+from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
 from reportkit.evaluators import check_evaluators, peer_findings
+from reportkit.formats.layout import ValueType
+from reportkit.formats.spec import ReportFormat
 from reportkit.fs import commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
-from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
+from reportkit.model import (
+    AnnualReport,
+    Applications,
+    InformationFees,
+    ProactiveDisclosure,
+    ReviewLitigation,
+    trusted,
+)
 from reportkit.names import safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
+from reportkit.values import Blank, Unit
 
 if TYPE_CHECKING:
     from reportkit.rulepacks import RulePack
@@ -104,7 +116,7 @@ class AgencyResult:
     errors: int = 0
     warnings: int = 0
     findings: tuple[str, ...] = ()
-    totals: tuple[tuple[str, int], ...] = ()
+    totals: tuple[tuple[str, int | None], ...] = ()
     outputs: tuple[str, ...] = ()
     previous: str = ""
 
@@ -138,11 +150,10 @@ def remove_stale_temporaries(outdir: str | os.PathLike[str]) -> list[Path]:
     return remove_temporaries(outdir)
 
 
-def key_totals(report: AnnualReport) -> tuple[tuple[str, int], ...]:
-    """The figures a county office looks at first, labelled from the format."""
-    from reportkit.formats import get_format
-
-    layout = get_format(report.format)
+def key_totals(report: AnnualReport) -> tuple[tuple[str, int | None], ...]:
+    """The figures a county office looks at first, labelled from the format (None: a blank cell makes the
+    total impossible)."""
+    layout = report.layout
     table = layout.applications_table
     apps = report.applications
     rows = [
@@ -1167,18 +1178,68 @@ class CountySummary:
     applications: Applications
     review_litigation: ReviewLitigation
     information_fees: InformationFees | None
+    #: The format of every report summed (reports of two formats cannot be added up).
+    format: str = formats.NEWEST
+
+    @property
+    def layout(self) -> ReportFormat:
+        return formats.get_format(self.format)
 
     @property
     def title(self) -> str:
         """某县2022年政府信息公开工作年度报告数据汇总."""
-        from reportkit.formats import gov2021 as fmt
-
-        return f"{self.name}{fmt.title('', self.year)}数据汇总"
+        return f"{self.name}{self.layout.title('', self.year)}数据汇总"
 
     @property
     def count(self) -> int:
         """How many agencies are summed."""
         return len(self.included)
+
+
+class _CellSums:
+    """Running sums of tables 二, 三 and 四 of one format, cell by cell (by key path,
+    :func:`reportkit.cells.input_cells`): stated totals are dropped, the sum's totals are computed. A blank
+    cell makes its sum blank (不可相加); an amount whose unit each report states is summed in 元 (万元
+    converted exactly), or left without unit when a report does not state it."""
+
+    def __init__(self, layout: ReportFormat) -> None:
+        self.layout = layout
+        self.sums: dict[str, Value] = {}
+        self.units: dict[str, Unit | None] = {}
+        self.amounts = {spec.path for spec in specs(layout) if spec.value_type is ValueType.AMOUNT}
+        self.sources: list[str] = []  # the first few, to name them when formats are mixed
+        self.count = 0
+
+    def add(self, source: str, report: AnnualReport) -> None:
+        self.count += 1
+        if len(self.sources) < 5:
+            self.sources.append(source)
+        for path, value in input_cells(report).items():
+            if spec_of(self.layout, path).is_total:
+                continue
+            if path in self.amounts and isinstance(value, Decimal):
+                key = path.partition(".")[2]
+                unit = report.proactive.unit(key)
+                stated = self.units.get(key, Unit.YUAN)
+                self.units[key] = None if unit is None or stated is None else Unit.YUAN
+                value = value * 10000 if unit is Unit.WAN_YUAN else value
+            before = self.sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
+            if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
+                self.sums[path] = Blank()
+            else:
+                self.sums[path] = before + value
+
+    def tables(self) -> Tables:
+        with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
+            return from_cells(self.layout, self.sums, units=self.units)
+
+
+def _sum_tables(layout: ReportFormat, reports: Sequence[AnnualReport]) -> Tables:
+    """Tables 二, 三 and 四 of ``reports`` (all of ``layout``) summed cell by cell, as :class:`_CellSums` adds."""
+    sums = _CellSums(layout)
+    for number, report in enumerate(reports, 1):
+        sums.add(f"第{number}份报告", report)
+    return sums.tables()
 
 
 def _sum_attrs(items: Sequence[Any]) -> Any:
@@ -1198,7 +1259,7 @@ def _sum_attrs(items: Sequence[Any]) -> Any:
 
 
 def _figures(report: AnnualReport) -> tuple[Any, ...]:
-    return (report.proactive, report.applications, report.review_litigation, report.other.information_fees)
+    return (report.format, sorted(input_cells(report).items()), report.other.information_fees)
 
 
 def _canonical(value: Any) -> Any:
@@ -1227,7 +1288,7 @@ class _Sums:
         self.included: list[SummaryMember] = []
         self.duplicates: list[SummaryMember] = []
         self.first: dict[str, tuple[str, bytes]] = {}  # agency key -> (file, digest of its figures)
-        self.figures: list[Any] | None = None  # proactive, applications, review_litigation
+        self.by_format: dict[str, _CellSums] = {}  # reports of two formats cannot be added up: said at the end
         self.fees: Any = None
 
     def add(self, source: str, report: AnnualReport) -> None:
@@ -1243,13 +1304,8 @@ class _Sums:
             return
         self.first[key] = (source, digest)
         self.included.append(member)
-        parts = [report.proactive, report.applications, report.review_litigation]
         # Added one report at a time, in input order: the same sums as adding them all at once.
-        self.figures = (
-            [_sum_attrs([part]) for part in parts]
-            if self.figures is None
-            else [_sum_attrs([total, part]) for total, part in zip(self.figures, parts, strict=True)]
-        )
+        self.by_format.setdefault(report.format, _CellSums(report.layout)).add(source, report)
         fees = report.other.information_fees
         if fees is not None:
             self.fees = _sum_attrs([fees]) if self.fees is None else _sum_attrs([self.fees, fees])
@@ -1285,18 +1341,27 @@ class _Aggregation:
                 raise ReportkitError(f"报告年度不一致（{counts}），不能相加；请指定汇总哪一年（--year 或 year=）")
             (year,) = self.by_year
         sums = self.by_year.get(year)
-        if sums is None or sums.figures is None:
+        if sums is None or not sums.by_format:
             raise ReportkitError(f"没有{year}年度的报告可汇总")
-        proactive, applications, review_litigation = sums.figures
+        if len(sums.by_format) > 1:
+            parts = "；".join(
+                f"{cells.layout.notice}（{format_id}）{cells.count} 份：{'、'.join(cells.sources)}"
+                + (" 等" if cells.count > len(cells.sources) else "")
+                for format_id, cells in sums.by_format.items()
+            )
+            raise ReportkitError(f"报告使用了不同的格式，表格不同，不能相加：{parts}；请分别汇总同一格式的报告")
+        ((format_id, cells),) = sums.by_format.items()
+        tables = cells.tables()
         return CountySummary(
             name=name,
             year=year,
             included=tuple(sums.included),
             left_out=(*self.dropped, *sums.duplicates),
-            proactive=proactive,
-            applications=applications,
-            review_litigation=review_litigation,
+            proactive=tables.proactive,
+            applications=tables.applications,
+            review_litigation=tables.review_litigation,
             information_fees=sums.fees,
+            format=format_id,
         )
 
 
@@ -1327,16 +1392,21 @@ SUMMARY_KIND = "xlsx-county-summary"
 SUMMARY_SHEET = "汇总说明"
 
 
+def summary_cells(summary: CountySummary) -> dict[str, Value]:
+    """Every official cell of the summary by key path, totals computed (as :func:`reportkit.cells.cells`)."""
+    return table_cells(summary.layout, summary.proactive, summary.applications, summary.review_litigation)
+
+
 def summary_workbook(summary: CountySummary) -> bytes:
     """The summary's workbook: a sheet naming what was summed (the agencies included, those left out
     and why) and tables 二, 三 and 四 in the official layout with the summed figures."""
 
     from reportkit import xlsx_draw as xl
     from reportkit import xlsx_layout as xlayout
-    from reportkit.formats import gov2021 as fmt
 
+    layout = summary.layout
     title = clean_text(summary.title)
-    book = xl.new_workbook(SUMMARY_KIND, "1", fmt.FORMAT)
+    book = xl.new_workbook(SUMMARY_KIND, "1", layout)
     book.properties.title = title
 
     # 汇总说明
@@ -1349,7 +1419,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
         ("报告年度", summary.year),
         ("汇总单位数", summary.count),
         ("未计入单位数", len(summary.left_out)),
-        ("报告格式", f"{fmt.FORMAT_ID}（{fmt.NOTICE}）"),
+        ("报告格式", f"{layout.id}（{layout.notice}）"),
     ]
     fees = summary.information_fees
     if fees is not None:
@@ -1383,14 +1453,11 @@ def summary_workbook(summary: CountySummary) -> bytes:
     xl._print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{row - 1}")
     s.finish()
 
-    def values_of(field: str) -> int | Decimal:
-        head, _, rest = field.partition(".")
-        if head == "applications":
-            line, _, column = rest.rpartition(".")
-            return summary.applications.cell(line, column)
-        if head == "review_litigation":
-            return summary.review_litigation.cell(rest)
-        return summary.proactive.value(rest)
+    summed = summary_cells(summary)
+
+    def values_of(field: str) -> int | Decimal | str | None:
+        value = summed[field]
+        return str(value) if isinstance(value, Blank) else value
 
     def subtitle(sheet: Any, columns: int) -> None:
         cell = _put(sheet.ws, 2, 1, clean_text(f"{summary.title}（{summary.count} 个单位）"))
@@ -1400,7 +1467,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
 
     # 二, 三, 四: the output workbook's sheets, the draft cells left out
     drawn: list[xlayout.FieldCell] = []
-    for sheet in xlayout.tables_layout(fmt.FORMAT).sheets[1:]:
+    for sheet in xlayout.tables_layout(layout).sheets[1:]:
         sheet = attrs.evolve(
             sheet, items=tuple(i for i in sheet.items if not (isinstance(i, xlayout.ValueCell) and i.slot is not None))
         )

@@ -1105,7 +1105,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
     typed_total = reader.declared(fields[f"applications.{total_leaf.key}.total"])
     if typed_total is not None or any(v is not None for v in typed.values()):
         computed = apps.total
-        row_counts = {column: computed.get(column) if v is None else v for column, v in typed.items()}
+        row_counts: dict[str, Any] = {column: computed.get(column) if v is None else v for column, v in typed.items()}
         apps = evolve(apps, declared_total=ApplicantCounts(**row_counts, declared_total=typed_total))
 
     # Table 四

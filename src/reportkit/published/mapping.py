@@ -33,24 +33,20 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from reportkit.cells import Value, from_cells, specs
 from reportkit.errors import Problem
 from reportkit.formats import all_formats, format_for_year
-from reportkit.formats.layout import CellKind, Group, Leaf, Node, ValueType, label_path
+from reportkit.formats.layout import CellKind, Group, Leaf, Node, Table, ValueType, label_path, leaves
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
     Agency,
     AgencyKind,
     AnnualReport,
-    ApplicantCounts,
-    Applications,
     CaseOutcomes,
-    DocumentCounts,
     OtherMatters,
     Overview,
-    ProactiveDisclosure,
     Problems,
     ReportInfo,
-    ReviewLitigation,
 )
 from reportkit.published.model import Document, Grid, GridCell, Paragraph, TextRow, Where
 from reportkit.published.normalize import label_key, normalize_text
@@ -848,82 +844,45 @@ def _build(
     notes: list[Problem],
     signed: dt.date | None = None,
 ) -> AnnualReport:
-    table = layout.applications_table
-    inputs = [leaf.key for leaf in table.input_columns]
-
-    def counts(prefix: str) -> ApplicantCounts:
-        values = {key: _int(_model_value(cells, f"{prefix}.{key}")) for key in inputs}
-        total = cells.get(f"{prefix}.total")
-        declared = total.value if total is not None and isinstance(total.value, int) else None
-        return ApplicantCounts(**values, declared_total=declared)
-
-    rows: dict[str, Any] = {}
-    for leaf in table.row_leaves:
-        if leaf.kind is CellKind.TOTAL:
+    values: dict[str, Any] = {}
+    for spec in specs(layout):
+        cell = cells.get(spec.path)
+        if spec.kind is CellKind.TOTAL:  # a printed total is kept as stated, never recomputed
+            if cell is not None and isinstance(cell.value, int):
+                values[spec.path] = cell.value
             continue
-        group, _, item = leaf.key.partition(".")
-        row = counts(f"applications.{leaf.key}")
-        if item:
-            rows.setdefault(group, {})[item] = row
-        else:
-            rows[leaf.key] = row
-    # a 2019-style group row: its figures are the group's, placed on its first item
-    for group in list(rows):
-        if isinstance(rows[group], dict) and any(k == f"applications.{group}.{c}" for k in cells for c in inputs):
-            first = next(iter(rows[group]))
-            rows[group][first] = counts(f"applications.{group}")
-    declared_total = None
-    if any(key.startswith("applications.total.") for key in cells):
-        declared_total = counts("applications.total")
-    applications = Applications(
-        **{key: (_nested(key, value) if isinstance(value, dict) else value) for key, value in rows.items()},
-        declared_total=declared_total,
-    )
-    proactive: dict[str, Any] = {}
-    for block in layout.proactive_blocks:
-        for leaf in block.rows:
-            if len(block.columns) > 1:
-                proactive[leaf.key] = DocumentCounts(
-                    **{c.key: _int(_model_value(cells, f"proactive.{leaf.key}.{c.key}")) for c in block.columns}
-                )
-            else:
-                value = _model_value(cells, f"proactive.{leaf.key}")
-                proactive[leaf.key] = value if leaf.value_type is ValueType.WAN_YUAN else _int(value)
-    for block in layout.proactive_blocks:
-        for leaf in block.rows:
-            if leaf.value_type is ValueType.WAN_YUAN:
-                amount = Decimal(proactive[leaf.key])
-                held = amount.quantize(_WAN_YUAN_PLACES, rounding=ROUND_HALF_UP)
-                if held != amount:
-                    notes.append(
-                        Problem(
-                            f"proactive.{leaf.key}",
-                            f"印出的金额 {amount} 万元超过 4 位小数（1 元），"
-                            f"模型中按 {held} 万元计；原值保留在单元格中",
-                        )
+        value = _model_value(cells, spec.path)
+        if spec.value_type is ValueType.WAN_YUAN:
+            amount = Decimal(value)
+            held = amount.quantize(_WAN_YUAN_PLACES, rounding=ROUND_HALF_UP)
+            if held != amount:
+                notes.append(
+                    Problem(
+                        spec.path,
+                        f"印出的金额 {amount} 万元超过 4 位小数（1 元），模型中按 {held} 万元计；原值保留在单元格中",
                     )
-                proactive[leaf.key] = held
-    proactive_model = ProactiveDisclosure(**proactive)
-    review: dict[str, CaseOutcomes] = {}
-    for case_group in layout.case_groups:
-        values: dict[str, Any] = {}
-        declared: int | None = None
-        for child in case_group.children:
-            assert isinstance(child, Leaf)
-            _, _, outcome = child.key.partition(".")
-            cell = cells.get(f"review_litigation.{child.key}")
-            if child.kind is CellKind.TOTAL:
-                declared = cell.value if cell is not None and isinstance(cell.value, int) else None
-            else:
-                values[outcome] = _int(_model_value(cells, f"review_litigation.{child.key}"))
-        review[case_group.key] = CaseOutcomes(**values, declared_total=declared)
+                )
+            values[spec.path] = held
+        elif spec.value_type is ValueType.AMOUNT:
+            values[spec.path] = Decimal(value) if isinstance(value, int | Decimal) else Decimal(0)
+        else:
+            values[spec.path] = _int(value)
+    # a 2019-style group row inside a 2021 table: its figures are the group's, placed on its first item
+    table = layout.applications_table
+    for group in _row_groups(table):
+        for column in table.input_columns:
+            cell = cells.get(f"applications.{group.key}.{column.key}")
+            if cell is not None:
+                first = next(leaf for leaf in leaves(group.children))
+                values[f"applications.{first.key}.{column.key}"] = _int(cell.value if cell.value is not None else 0)
+    tables = from_cells(layout, values)
     return AnnualReport(
         agency=Agency(name or "（机关名称未识别）", kind),
         report=ReportInfo(year, signed_on=signed, published_on=published),
         overview=_overview(layout, sections.get("overview", "")),
-        proactive=proactive_model,
-        applications=applications,
-        review_litigation=ReviewLitigation(**review),
+        proactive=tables.proactive,
+        applications=tables.applications,
+        review_litigation=tables.review_litigation,
         problems=Problems(sections.get("problems", "")),
         other=OtherMatters(sections.get("other", "")),
         format=layout.id,
@@ -936,16 +895,17 @@ def _int(value: Any) -> int:
     return int(value) if isinstance(value, Decimal) and value == value.to_integral_value() else 0
 
 
-def _nested(group: str, values: dict[str, ApplicantCounts]) -> Any:
-    from reportkit import model
+def _row_groups(table: Table) -> Iterator[Group]:
+    """The keyed groups of table 三's rows (（三）不予公开 …), outermost first."""
 
-    classes = {
-        "withheld": model.WithheldCounts,
-        "unavailable": model.UnavailableCounts,
-        "not_processed": model.NotProcessedCounts,
-        "other_handling": model.OtherHandlingCounts,
-    }
-    return classes[group](**values)
+    def walk(nodes: tuple[Node, ...]) -> Iterator[Group]:
+        for node in nodes:
+            if isinstance(node, Group):
+                if node.key:
+                    yield node
+                yield from walk(node.children)
+
+    return walk(table.rows)
 
 
 def _official_keys(layout: ReportFormat) -> list[tuple[str, str]]:
@@ -1033,10 +993,10 @@ def _unmapped(rows: Sequence[_Row], used: set[int]) -> tuple[Unmapped, ...]:
     return tuple(found)
 
 
-def official_values(report: AnnualReport, layout: ReportFormat) -> dict[str, int | Decimal]:
+def official_values(report: AnnualReport, layout: ReportFormat) -> dict[str, Value]:
     """Every official cell of ``report`` as a rendered document prints it (totals computed), by the same
     keys as :attr:`Extraction.cells`: the truth a reading of reportkit's own output must give back."""
-    values: dict[str, int | Decimal] = {}
+    values: dict[str, Value] = {}
     for block in layout.proactive_blocks:
         for leaf in block.rows:
             for column in block.columns:

@@ -63,7 +63,7 @@ from reportkit.render.properties import report_layout
 from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
 from reportkit.safezip import inspect_archive
 from reportkit.templates import FORMAT_PROPERTY, VERSION_PROPERTY
-from reportkit.values import format_amount, format_date
+from reportkit.values import Blank, format_amount, format_date
 
 __all__ = [
     "OPTIONAL_PLACEHOLDERS",
@@ -146,7 +146,10 @@ def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
     target[last] = value
 
 
-def _number(value: int | Decimal) -> str:
+def _number(value: int | Decimal | Blank | None) -> str:
+    # A blank cell prints what it stands for (its reason); a total that cannot be computed prints nothing.
+    if value is None:
+        return ""
     return format_amount(value) if isinstance(value, Decimal) else str(value)
 
 
@@ -217,11 +220,11 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
     columns = [col.key for col in table3.column_leaves]
     for row in table3.row_leaves:
         counts = report.applications.row(row.key)
-        _set_path(applications, row.key, {key: str(counts.get(key)) for key in columns})
+        _set_path(applications, row.key, {key: _number(counts.get(key)) for key in columns})
 
     review_litigation: dict[str, Any] = {}
     for case in layout.review_litigation_table.column_leaves:
-        _set_path(review_litigation, case.key, str(report.review_litigation.cell(case.key)))
+        _set_path(review_litigation, case.key, _number(report.review_litigation.cell(case.key)))
 
     return {
         "title": _clean(report.title),

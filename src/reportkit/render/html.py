@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
+from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
@@ -341,6 +342,8 @@ def render_html(
 
 def render_released(report: AnnualReport, decision: Release, *, fragment: bool = False) -> str:
     """The HTML of a report already released by the policy (no check here)."""
+    if report.format != fmt.FORMAT_ID:  # issue 10: the page lays out the 2021 tables only, until it reads report.layout
+        raise TemplateError(f"网页输出暂不支持报告格式“{report.format}”（{report.layout.notice}）")
     context = _context(report, decision)
     writer = _Writer(inline=fragment)
     if fragment:

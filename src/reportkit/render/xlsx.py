@@ -34,6 +34,7 @@ from reportkit.ooxml.package import TEMPLATE_LEVEL, Member, clean_xml_text, read
 from reportkit.render.policy import Release, release
 from reportkit.render.properties import document_properties
 from reportkit.templates import find_template, templates_dir
+from reportkit.values import Blank
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
     HEADER_TITLE_TOKEN,
@@ -249,6 +250,11 @@ def warm_up() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
+def _plain(value: int | Decimal | Blank | None) -> int | Decimal | str | None:
+    """A blank cell (留空, 不适用, /) is written as what it stands for."""
+    return str(value) if isinstance(value, Blank) else value
+
+
 def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Value]:
     """The value of each field path of the output workbook."""
     apps = report.applications
@@ -271,11 +277,11 @@ def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Val
             return draft_text
         if head == "applications":
             row, _, column = rest.rpartition(".")
-            return apps.cell(row, column)
+            return _plain(apps.cell(row, column))
         if head == "review_litigation":
-            return review.cell(rest)
+            return _plain(review.cell(rest))
         if head == "proactive":
-            amount = report.proactive.value(rest)
+            amount = _plain(report.proactive.value(rest))
             return amount.copy_abs() if isinstance(amount, Decimal) and amount.is_zero() else amount  # no "-0"
         raise KeyError(field)
 
