@@ -16,7 +16,7 @@ import reportkit
 from reportkit import model
 from reportkit.formats import FORMATS, NEWEST, UnknownFormatError, all_formats, format_for_year, get_format
 from reportkit.formats import gov2021 as fmt
-from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, depth, label_path, leaves, span_grid
+from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, depth, label_path, span_grid
 
 SRC = Path(reportkit.__file__).parent
 
@@ -269,63 +269,33 @@ def test_table4_header_spans() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _resolve(obj: object, key: str) -> object:
-    for part in key.split("."):
-        names = {f.name for f in attrs.fields(type(obj))}
-        assert part in names, f"{key}: {type(obj).__name__} has no attribute {part}"
-        obj = getattr(obj, part)
-    return obj
+@pytest.mark.parametrize("layout", all_formats(), ids=lambda f: f.id)
+def test_the_tables_hold_exactly_the_format_keys_with_attribute_access_along_them(layout: object) -> None:
+    """The model has no key list of its own: tables 二 and 三 are made from the format value."""
+    assert isinstance(layout, type(fmt.FORMAT))
+    apps = model.Applications(format=layout.id)
+    assert list(apps.rows) == [leaf.key for leaf in layout.applications_table.input_rows]
+    for leaf in layout.applications_table.input_rows:
+        row: object = apps
+        for part in leaf.key.split("."):
+            row = getattr(row, part)
+        assert row is apps.row(leaf.key)
+    proactive = model.ProactiveDisclosure(format=layout.id)
+    keys = [key for block in layout.proactive_blocks for _, _, key in block.cells()]
+    assert list(proactive.cells) == keys
+    for key in keys:
+        value: object = proactive
+        for part in key.split("."):
+            value = getattr(value, part)
+        assert value == proactive.value(key) == 0
+    with pytest.raises(model.ModelError, match="没有这一行"):
+        model.Applications(format=layout.id, rows={"nonexistent": model.ApplicantCounts()})
 
 
-def _model_paths(cls: type, prefix: str = "") -> set[str]:
-    """Every leaf attribute path of a nested attrs class (ApplicantCounts and CaseOutcomes are leaves)."""
-    paths = set()
-    for f in attrs.fields(cls):
-        path = f"{prefix}{f.name}"
-        inner = f.type if isinstance(f.type, type) else None
-        if inner is None:
-            inner = getattr(model, str(f.type).split(" |")[0], None)
-        if (
-            isinstance(inner, type)
-            and attrs.has(inner)
-            and inner not in (model.ApplicantCounts, model.CaseOutcomes, model.DocumentCounts)
-        ):
-            paths |= _model_paths(inner, f"{path}.")
-        else:
-            paths.add(path)
-    return paths
-
-
-def test_every_table3_key_resolves_on_the_model() -> None:
-    apps = model.Applications()
-    for leaf in T3.input_rows:
-        row = _resolve(apps, leaf.key)
-        assert isinstance(row, model.ApplicantCounts)
-        for column in T3.input_columns:
-            assert isinstance(_resolve(row, column.key), int)
-    for node in leaves(T3.rows):
-        assert apps.row(node.key) is not None
-
-
-def test_every_model_field_of_table3_is_in_the_format() -> None:
-    format_keys = {leaf.key for leaf in T3.input_rows}
-    model_keys = _model_paths(model.Applications) - {"declared_total"}
-    assert model_keys == format_keys
-    # declared_total keeps the stated （七）总计, the only TOTAL row.
+def test_applicant_columns_are_the_same_in_every_format() -> None:
+    for layout in all_formats():
+        assert [c.key for c in layout.applications_table.input_columns] == list(model.APPLICANT_KEYS)
     assert [r.key for r in T3.row_leaves if r.kind is CellKind.TOTAL] == ["total"]
-    applicant_fields = [f.name for f in attrs.fields(model.ApplicantCounts)]
-    assert applicant_fields == [c.key for c in T3.input_columns] + ["declared_total"]
-    groups = {g.key for g in leaves_and_groups(T3.rows) if isinstance(g, Group) and g.key}
-    assert groups == {"withheld", "unavailable", "not_processed", "other_handling"}
-
-
-def leaves_and_groups(nodes: tuple[Group | Leaf, ...]) -> list[Group | Leaf]:
-    out: list[Group | Leaf] = []
-    for node in nodes:
-        out.append(node)
-        if isinstance(node, Group):
-            out.extend(leaves_and_groups(node.children))
-    return out
 
 
 def test_table4_keys_match_the_model() -> None:
@@ -337,24 +307,6 @@ def test_table4_keys_match_the_model() -> None:
     group_leaves = [leaf.key.partition(".")[2] for leaf in fmt.CASE_GROUPS[0].children if isinstance(leaf, Leaf)]
     assert case_fields == [*group_leaves[:4], "declared_total"]
     assert group_leaves[4] == "total"
-
-
-def test_table2_keys_match_the_model() -> None:
-    p = model.ProactiveDisclosure()
-    format_keys = set()
-    for block in fmt.PROACTIVE_BLOCKS:
-        for row in block.rows:
-            for column in block.columns:
-                key = block.cell_key(row, column)
-                format_keys.add(key)
-                _resolve(p, key)
-    model_keys = set()
-    for f in attrs.fields(model.ProactiveDisclosure):
-        if f.name in ("regulations", "normative_documents"):
-            model_keys |= {f"{f.name}.{g.name}" for g in attrs.fields(model.DocumentCounts)}
-        else:
-            model_keys.add(f.name)
-    assert model_keys == format_keys
 
 
 def test_overview_keys_match_the_model() -> None:
@@ -540,3 +492,47 @@ def test_2019_shares_table4_sections_and_headings_with_2021() -> None:
     assert F2019.applications_table.columns is fmt.FORMAT.applications_table.columns
     assert F2019.deadlines is fmt.FORMAT.deadlines
     assert len(F2019.review_litigation_table.column_leaves) == 15
+
+
+# ---------------------------------------------------------------------------------------------------
+# No module outside formats/ imports a format module: everything else receives the format value
+# ---------------------------------------------------------------------------------------------------
+
+#: Modules of other helpers still importing gov2021 directly (issue 10, their part). The lead empties this
+#: list as they are converted; a listed module that no longer imports one fails (strict xfail).
+STILL_IMPORTING = {"render/docx.py", "render/html.py"}
+
+
+def _format_imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("reportkit.formats.gov")]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("reportkit.formats.gov"):
+                found.append(node.module)
+            elif node.module == "reportkit.formats":
+                found += [f"reportkit.formats.{a.name}" for a in node.names if a.name.startswith("gov")]
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="owned by another helper, not converted yet"))
+        if str(p.relative_to(SRC)) in STILL_IMPORTING
+        else p
+        for p in _MODULES
+    ],
+    ids=lambda p: str(p.relative_to(SRC)),
+)
+def test_no_module_outside_formats_imports_a_format_module(path: Path) -> None:
+    assert _format_imports(path) == [], f"{path.relative_to(SRC)} imports a format module; use report.layout"
+
+
+def test_the_import_scan_sees_format_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text("from reportkit.formats import gov2021 as fmt\nimport reportkit.formats.gov2019\n", "utf-8")
+    assert _format_imports(sample) == ["reportkit.formats.gov2021", "reportkit.formats.gov2019"]
+    assert {str(p.relative_to(SRC)) for p in _MODULES} >= STILL_IMPORTING

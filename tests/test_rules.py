@@ -21,6 +21,7 @@ from reportkit.errors import ModelError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.rules import RULES, Finding, Location, Severity, errors
+from reportkit.values import Blank
 from strategies import report_with_all_distinct_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,21 @@ def clean() -> AnnualReport:
 @functools.cache
 def example() -> AnnualReport:
     return load(EXAMPLE)
+
+
+TRIAL_EXAMPLE = ROOT / "examples" / "trial-format-2020.toml"
+TRIAL = "gov-info-annual-report/2019"
+
+
+@functools.cache
+def trial() -> AnnualReport:
+    """The 2019-format example: a department's valid 2020 report with figures in every table."""
+    return load(TRIAL_EXAMPLE)
+
+
+#: A clean report of each format, for the rules that every format has.
+BASES = {"2021": clean, "2019": trial}
+base_reports = pytest.mark.parametrize("base", list(BASES.values()), ids=list(BASES))
 
 
 def zero_report(kind: AgencyKind = AgencyKind.DEPARTMENT) -> AnnualReport:
@@ -185,15 +201,25 @@ def test_balance_example_of_the_issue() -> None:
     assert "= 5" in total.message and "= 4" in total.message and "总计" in total.message
 
 
-@pytest.mark.parametrize("row", ["new", "carried_over", "other_handling.other", "carried_forward"])
-def test_balance_every_row_counts(row: str) -> None:
-    report = clean()
+@base_reports
+@pytest.mark.parametrize("row", ["new", "carried_over", "last outcome", "carried_forward"])
+def test_balance_every_row_counts(base: Any, row: str) -> None:
+    report = base()
+    assert check(report) == []
+    if row == "last outcome":  # 2021: （六）3.其他; 2019: the one row （六）其他处理
+        row = report.applications.outcome_keys[-1]
     before = report.applications.cell(row, "legal_service")
-    findings = check(set_cell(report, row, "legal_service", before + 3))
+    findings = check(with_row_cell(report, row, "legal_service", before + 3))
     columns = [f.location.column for f in only(findings, "applications.balance")]
     assert columns == ["法律服务机构", "总计"]
-    sign = "+3" if row in fmt.BALANCE_INFLOW else "-3"
+    sign = "+3" if row in report.layout.balance_inflow else "-3"
     assert f"相差 {sign}" in only(findings, "applications.balance")[0].message
+
+
+def with_row_cell(report: AnnualReport, row: str, column: str, value: Any) -> AnnualReport:
+    """``report`` with one cell of table 三 replaced, the row given by its format key."""
+    apps = report.applications
+    return attrs.evolve(report, applications=apps.with_row(row, attrs.evolve(apps.row(row), **{column: value})))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -201,8 +227,9 @@ def test_balance_every_row_counts(row: str) -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def test_declared_row_total() -> None:
-    report = clean()
+@base_reports
+def test_declared_row_total(base: Any) -> None:
+    report = base()
     row = report.applications.disclosed
     report = set_cell(report, "disclosed", "declared_total", row.total + 2)
     finding = one(check(report), "applications.declared_total")
@@ -218,8 +245,9 @@ def test_declared_row_total_that_is_right_is_quiet() -> None:
     assert check(report) == []
 
 
-def test_declared_outcome_total_row() -> None:
-    report = clean()
+@base_reports
+def test_declared_outcome_total_row(base: Any) -> None:
+    report = base()
     total = report.applications.total
     stated = attrs.evolve(total, public_interest=total.public_interest - 1, declared_total=total.total)
     report = with_path(report, "applications.declared_total", stated)
@@ -256,8 +284,9 @@ def test_declared_outcome_total_of_the_total_column() -> None:
         ("litigation_after_review", "行政诉讼复议后起诉总计"),
     ],
 )
-def test_review_litigation_declared_total(group: str, column: str) -> None:
-    report = clean()
+@base_reports
+def test_review_litigation_declared_total(base: Any, group: str, column: str) -> None:
+    report = base()
     outcomes: CaseOutcomes = getattr(report.review_litigation, group)
     report = with_path(report, f"review_litigation.{group}.declared_total", outcomes.total - 4)
     finding = one(check(report), "review_litigation.declared_total")
@@ -688,6 +717,11 @@ TESTED_CODES = {
     "previous.carried_over",
     "previous.in_force",
     "previous.text_copied",
+    "previous.published_total",
+    "previous.items_last_year",
+    "proactive.published_exceeds_total",
+    "proactive.amount_unit_unknown",
+    "cell.not_assessable",
 }
 
 
@@ -721,3 +755,166 @@ def test_finding_as_dict_and_str() -> None:
         "message": finding.message,
     }
     assert str(finding).startswith("[错误] applications.balance 三、收到和处理政府信息公开申请情况 / 列：自然人：")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The 2019 trial format: its own rules, and the rules it does not have
+# ---------------------------------------------------------------------------------------------------
+
+S2 = fmt.PROACTIVE.heading
+
+
+def trial_pair() -> tuple[AnnualReport, AnnualReport]:
+    """A consistent 2020 report (the example) and its agency's 2019 report, both in the 2019 format."""
+    now = trial()
+    prev = with_path(now, "report.year", 2019)
+    prev = with_path(prev, "report.signed_on", dt.date(2020, 1, 20))
+    prev = with_path(prev, "report.published_on", None)
+    for path in (*(p for p, _, _ in REQUIRED_TEXTS), "overview.intro", "report.preamble"):
+        prev = with_path(prev, path, "上一年度的内容与今年完全不同，这里写的是另外一些工作安排和做法。")
+    proactive = prev.proactive
+    # Last year's cumulative total + this year's published = this year's total; last year's items +
+    # last year's change = this year's items.
+    for block in now.layout.proactive_blocks:
+        for row, column, key in block.cells():
+            if column.key == "published_total":
+                published = now.proactive.value(f"{row.key}.published")
+                proactive = proactive.with_cell(key, now.proactive.value(key) - published)
+            elif column.key == "items_last_year":
+                change = now.proactive.value(f"{row.key}.items_change")
+                proactive = proactive.with_cell(key, now.proactive.value(key) - change)
+    apps = prev.applications.with_row("carried_forward", now.applications.carried_over)
+    prev = attrs.evolve(prev, proactive=proactive, applications=apps)
+    prev = attrs.evolve(prev, applications=prev.applications.with_row("new", _rebalanced_new(prev)))
+    return now, prev
+
+
+def test_the_trial_example_has_no_findings_and_its_format_serves_2020() -> None:
+    report = trial()
+    assert report.format == TRIAL and report.layout.serves(2020)
+    assert check(report) == []
+    assert report.proactive.penalty.items_change == -41  # signed 本年增/减
+    assert report.proactive.unit("procurement.amount").value == "元"
+
+
+def test_a_consistent_trial_pair_has_no_findings() -> None:
+    now, prev = trial_pair()
+    assert check(prev) == []
+    assert check(now, prev) == []
+
+
+def test_a_negative_change_of_items_is_no_error_but_a_negative_count_is() -> None:
+    report = with_path(trial(), "proactive.licensing.items_change", -60)
+    assert check(report) == []
+    report = with_path(trial(), "proactive.licensing.decisions", -1)
+    finding = one(check(report), "value.negative")
+    assert finding.location == Location(
+        S2, "第二十条第（五）项 行政许可", "处理决定数量", "proactive.licensing.decisions"
+    )
+
+
+@pytest.mark.parametrize(
+    ("format_id", "year", "expected"),
+    [
+        (TRIAL, 2022, ("2022", "国办公开办函〔2021〕30号", "国办公开办函〔2019〕60号", "2019—2020")),
+        ("gov-info-annual-report/2021", 2020, ("2020", "国办公开办函〔2019〕60号", "国办公开办函〔2021〕30号")),
+    ],
+)
+def test_the_format_must_be_the_one_in_force_for_the_year(format_id: str, year: int, expected: tuple[str]) -> None:
+    report = trial() if format_id == TRIAL else clean()
+    report = with_path(report, "report.year", year)
+    report = with_path(report, "report.signed_on", dt.date(year + 1, 1, 20))
+    report = with_path(report, "report.published_on", None)
+    finding = one(check(report), "report.format_year")
+    assert finding.severity is WARNING
+    assert finding.location == Location(REPORT, "报告年度", "", "report.year")
+    for text in expected:
+        assert text in finding.message, finding.message
+    right = with_path(report, "report.year", 2019 if format_id == TRIAL else 2021)
+    right = with_path(right, "report.signed_on", dt.date(right.year + 1, 1, 20))
+    assert only(check(right), "report.format_year") == []
+
+
+def test_the_trial_format_has_no_fee_rules() -> None:
+    report = with_path(trial(), "other.text", "无。")
+    assert report.other.information_fees is None
+    assert check(report) == []
+    assert only(check(with_path(clean(), "other.information_fees", None)), "fees.statement_missing")
+
+
+def test_published_exceeds_total() -> None:
+    report = with_path(trial(), "proactive.normative_documents.published_total", 1)
+    finding = one(check(report), "proactive.published_exceeds_total")
+    assert finding.severity is WARNING
+    assert finding.location == Location(
+        S2, "第二十条第（一）项 规范性文件", "对外公开总数量", "proactive.normative_documents.published_total"
+    )
+    assert "本年新公开数量为 2" in finding.message
+
+
+def test_amount_unit_unknown() -> None:
+    proactive = trial().proactive
+    report = attrs.evolve(trial(), proactive=attrs.evolve(proactive, units={"procurement.amount": None}))
+    finding = one(check(report), "proactive.amount_unit_unknown")
+    assert finding.location.field == "proactive.procurement.amount" and "采购总金额" in finding.message
+
+
+def test_previous_published_total() -> None:
+    now, prev = trial_pair()
+    prev = with_path(prev, "proactive.normative_documents.published_total", 10)
+    finding = one(check(now, prev), "previous.published_total")
+    assert finding.severity is WARNING
+    assert finding.location.field == "proactive.normative_documents.published_total"
+    assert finding.message == "对外公开总数量为 17，而上年对外公开总数量 + 本年新公开数量 = 12（相差 +5）"
+
+
+def test_previous_items_last_year() -> None:
+    now, prev = trial_pair()
+    prev = with_path(prev, "proactive.penalty.items_change", 0)
+    finding = one(check(now, prev), "previous.items_last_year")
+    assert finding.location == Location(
+        S2, "第二十条第（六）项 行政处罚", "上一年项目数量", "proactive.penalty.items_last_year"
+    )
+    assert finding.message == "上一年项目数量为 1276，而上年报告的上一年项目数量 + 本年增/减 = 1317（相差 -41）"
+    assert only(check(now, prev), "previous.in_force") == []
+
+
+def test_across_a_change_of_format_only_the_carry_over_is_compared() -> None:
+    """A 2021-format report for 2021 against its agency's 2020 report in the 2019 format."""
+    now = with_path(clean(), "agency.name", trial().agency.name)
+    prev = trial()
+    forward = prev.applications.carried_forward
+    # Table 二 differs in every cell (no in-force chain across formats); 二 = last year's 四 except one column.
+    now = attrs.evolve(now, applications=now.applications.with_row("carried_over", attrs.evolve(forward, other=5)))
+    now = attrs.evolve(now, applications=now.applications.with_row("new", _rebalanced_new(now)))
+    findings = [f for f in check(now, prev) if f.code != "previous.text_copied"]
+    assert [(f.code, f.location.field) for f in findings] == [
+        ("previous.carried_over", "applications.carried_over.other")
+    ]
+
+
+def test_a_blank_cell_makes_the_rules_that_need_it_not_assessable() -> None:
+    report = with_row_cell(trial(), "disclosed", "business", Blank("/"))
+    assert report.applications.disclosed.total is None and report.applications.total.business == Blank()
+    findings = check(report)
+    assert [(f.code, f.severity, f.location.field) for f in findings] == [
+        ("cell.not_assessable", WARNING, "applications.disclosed.business")
+    ]
+    assert "“/”" in findings[0].message and "勾稽关系" in findings[0].message
+    # With a stated total of the row, that check cannot be made either (one finding per rule and cell).
+    stated = with_row_cell(report, "disclosed", "declared_total", 3)
+    codes = [(f.code, f.location.field) for f in check(stated)]
+    assert codes == [("cell.not_assessable", "applications.disclosed.business")] * 2
+
+
+def test_a_blank_cell_of_table4_or_table2() -> None:
+    report = with_path(clean(), "review_litigation.review.pending", Blank("不适用"))
+    report = with_path(report, "review_litigation.review.declared_total", 5)
+    (finding,) = check(report)
+    assert (finding.code, finding.location.field) == ("cell.not_assessable", "review_litigation.review.pending")
+    now, prev = trial_pair()
+    prev = with_path(prev, "proactive.regulations.published_total", Blank())
+    now = with_path(now, "proactive.regulations.published", Blank())
+    (finding,) = [f for f in check(now, prev) if f.code != "previous.text_copied"]
+    assert (finding.code, finding.location.field) == ("cell.not_assessable", "proactive.regulations.published")
+    assert "留空" in finding.message

@@ -32,14 +32,26 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from reportkit import formats
+from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
+from reportkit.formats.layout import ValueType
+from reportkit.formats.spec import ReportFormat
 from reportkit.fs import atomic_write_bytes, commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
-from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
+from reportkit.model import (
+    AnnualReport,
+    Applications,
+    InformationFees,
+    ProactiveDisclosure,
+    ReviewLitigation,
+    trusted,
+)
 from reportkit.names import safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
+from reportkit.values import Blank, Unit
 
 __all__ = [
     "AgencyResult",
@@ -90,7 +102,7 @@ class AgencyResult:
     errors: int = 0
     warnings: int = 0
     findings: tuple[str, ...] = ()
-    totals: tuple[tuple[str, int], ...] = ()
+    totals: tuple[tuple[str, int | None], ...] = ()
     outputs: tuple[str, ...] = ()
     previous: str = ""
 
@@ -124,16 +136,16 @@ def remove_stale_temporaries(outdir: str | os.PathLike[str]) -> list[Path]:
     return remove_temporaries(outdir)
 
 
-def key_totals(report: AnnualReport) -> tuple[tuple[str, int], ...]:
-    """The figures a county office looks at first, labelled from the format."""
-    from reportkit.formats import gov2021 as fmt
-
-    table = fmt.APPLICATIONS_TABLE
+def key_totals(report: AnnualReport) -> tuple[tuple[str, int | None], ...]:
+    """The figures a county office looks at first, labelled from the format (None: a blank cell makes the
+    total impossible)."""
+    layout = report.layout
+    table = layout.applications_table
     apps = report.applications
     rows = [
         (table.row(key).short_label, apps.row(key).total) for key in ("new", "carried_over", "total", "carried_forward")
     ]
-    rows += [(group.label, getattr(report.review_litigation, group.key).total) for group in fmt.CASE_GROUPS]
+    rows += [(group.label, getattr(report.review_litigation, group.key).total) for group in layout.case_groups]
     return tuple(rows)
 
 
@@ -610,18 +622,50 @@ class CountySummary:
     applications: Applications
     review_litigation: ReviewLitigation
     information_fees: InformationFees | None
+    #: The format of every report summed (reports of two formats cannot be added up).
+    format: str = formats.NEWEST
+
+    @property
+    def layout(self) -> ReportFormat:
+        return formats.get_format(self.format)
 
     @property
     def title(self) -> str:
         """某县2022年政府信息公开工作年度报告数据汇总."""
-        from reportkit.formats import gov2021 as fmt
-
-        return f"{self.name}{fmt.title('', self.year)}数据汇总"
+        return f"{self.name}{self.layout.title('', self.year)}数据汇总"
 
     @property
     def count(self) -> int:
         """How many agencies are summed."""
         return len(self.included)
+
+
+def _sum_tables(layout: ReportFormat, reports: Sequence[AnnualReport]) -> Tables:
+    """Tables 二, 三 and 四 summed cell by cell (by key path, :func:`reportkit.cells.input_cells`); stated
+    totals are dropped, the sum's totals are computed. A blank cell makes its sum blank (不可相加); an amount
+    whose unit each report states is summed in 元 (万元 converted exactly), or left without unit when a
+    report does not state it."""
+    sums: dict[str, Value] = {}
+    units: dict[str, Unit | None] = {}
+    amounts = {spec.path: spec for spec in specs(layout) if spec.value_type is ValueType.AMOUNT}
+    for report in reports:
+        for path, value in input_cells(report).items():
+            spec = spec_of(layout, path)
+            if spec.is_total:
+                continue
+            if path in amounts and isinstance(value, Decimal):
+                key = path.partition(".")[2]
+                unit = report.proactive.unit(key)
+                stated = units.get(key, Unit.YUAN)
+                units[key] = None if unit is None or stated is None else Unit.YUAN
+                value = value * 10000 if unit is Unit.WAN_YUAN else value
+            before = sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
+            if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
+                sums[path] = Blank()
+            else:
+                sums[path] = before + value
+    with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
+        return from_cells(layout, sums, units=units)
 
 
 def _sum_attrs(items: Sequence[Any]) -> Any:
@@ -688,17 +732,29 @@ def aggregate(
         included.append(member)
     if not kept:
         raise ReportkitError(f"没有{year}年度的报告可汇总")
+    by_format: dict[str, list[str]] = {}
+    for source, report in kept.values():
+        by_format.setdefault(report.format, []).append(source)
+    if len(by_format) > 1:
+        parts = "；".join(
+            f"{formats.get_format(f).notice}（{f}）：{'、'.join(sources[:5])}{' 等' if len(sources) > 5 else ''}"
+            for f, sources in by_format.items()
+        )
+        raise ReportkitError(f"报告使用了不同的格式，表格不同，不能相加：{parts}；请分别汇总同一格式的报告")
+    (format_id,) = by_format
     summed = [report for _, report in kept.values()]
     fees = [r.other.information_fees for r in summed if r.other.information_fees is not None]
+    tables = _sum_tables(formats.get_format(format_id), summed)
     return CountySummary(
         name=name,
         year=year,
         included=tuple(included),
         left_out=tuple(dropped),
-        proactive=_sum_attrs([r.proactive for r in summed]),
-        applications=_sum_attrs([r.applications for r in summed]),
-        review_litigation=_sum_attrs([r.review_litigation for r in summed]),
+        proactive=tables.proactive,
+        applications=tables.applications,
+        review_litigation=tables.review_litigation,
         information_fees=_sum_attrs(fees) if fees else None,
+        format=format_id,
     )
 
 
@@ -707,16 +763,26 @@ SUMMARY_KIND = "xlsx-county-summary"
 SUMMARY_SHEET = "汇总说明"
 
 
+def summary_cells(summary: CountySummary) -> dict[str, Value]:
+    """Every official cell of the summary by key path, totals computed (as :func:`reportkit.cells.cells`)."""
+    return table_cells(summary.layout, summary.proactive, summary.applications, summary.review_litigation)
+
+
 def summary_workbook(summary: CountySummary) -> bytes:
     """The summary's workbook: a sheet naming what was summed (the agencies included, those left out
     and why) and tables 二, 三 and 四 in the official layout with the summed figures."""
 
     from reportkit import xlsx_draw as xl
     from reportkit import xlsx_layout as xlayout
-    from reportkit.formats import gov2021 as fmt
 
+    layout = summary.layout
+    if layout.id != formats.NEWEST:
+        # The official-layout sheets are drawn by the Excel builders, which draw the newest format only yet.
+        raise ReportkitError(
+            f"汇总工作簿暂不支持 {layout.notice} 的格式（{layout.id}）；可用 aggregate() 的结果自行输出"
+        )
     title = clean_text(summary.title)
-    book = xl.new_workbook(SUMMARY_KIND, "1", fmt.FORMAT)
+    book = xl.new_workbook(SUMMARY_KIND, "1", layout)
     book.properties.title = title
 
     # 汇总说明
@@ -729,7 +795,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
         ("报告年度", summary.year),
         ("汇总单位数", summary.count),
         ("未计入单位数", len(summary.left_out)),
-        ("报告格式", f"{fmt.FORMAT_ID}（{fmt.NOTICE}）"),
+        ("报告格式", f"{layout.id}（{layout.notice}）"),
     ]
     fees = summary.information_fees
     if fees is not None:
@@ -763,14 +829,11 @@ def summary_workbook(summary: CountySummary) -> bytes:
     xl._print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{row - 1}")
     s.finish()
 
-    def values_of(field: str) -> int | Decimal:
-        head, _, rest = field.partition(".")
-        if head == "applications":
-            line, _, column = rest.rpartition(".")
-            return summary.applications.cell(line, column)
-        if head == "review_litigation":
-            return summary.review_litigation.cell(rest)
-        return summary.proactive.value(rest)
+    summed = summary_cells(summary)
+
+    def values_of(field: str) -> int | Decimal | str | None:
+        value = summed[field]
+        return str(value) if isinstance(value, Blank) else value
 
     def subtitle(sheet: Any, columns: int) -> None:
         cell = _put(sheet.ws, 2, 1, clean_text(f"{summary.title}（{summary.count} 个单位）"))
@@ -780,7 +843,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
 
     # 二, 三, 四: the output workbook's sheets, the draft cells left out
     drawn: list[xlayout.FieldCell] = []
-    for sheet in xlayout.tables_layout(fmt.FORMAT).sheets[1:]:
+    for sheet in xlayout.tables_layout(layout).sheets[1:]:
         sheet = attrs.evolve(
             sheet, items=tuple(i for i in sheet.items if not (isinstance(i, xlayout.ValueCell) and i.slot is not None))
         )

@@ -15,7 +15,7 @@ Each rule is a plain function ``rule(report, previous) -> Iterator[Finding]`` (:
 :func:`check_evaluators` runs them all, and a local rule pack (:mod:`reportkit.rulepacks`) after them.
 Rules read the model only through the accessors that every format keeps (the texts, ``applications.row(key)``
 totals, the group totals of table 四, ``proactive.value``) and take every official label from
-:mod:`reportkit.formats.gov2021`.
+:mod:`reportkit.formats` (the report's format value).
 
 Text similarity, here and in the batch, is measured on *comparable text*: the text without white space,
 punctuation, digits, Chinese numerals and 年月日 (so a copy with new figures still counts as a copy), without
@@ -43,9 +43,10 @@ from typing import TYPE_CHECKING
 
 from attrs import frozen
 
+from reportkit import formats
 from reportkit.errors import ReportkitError
-from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Group, Leaf, Section
+from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
 from reportkit.rules import Finding, Location, Severity
 
@@ -121,30 +122,42 @@ class TextSection:
         return self.location.row or self.location.section
 
 
-def _overview_location(key: str, heading: str) -> Location:
-    return Location(fmt.OVERVIEW.heading, heading, "", f"overview.{key}")
+@functools.cache
+def _text_locations(format_id: str) -> dict[str, Location]:
+    layout = formats.get_format(format_id)
+
+    def overview(key: str, heading: str) -> Location:
+        return Location(layout.overview.heading, heading, "", f"overview.{key}")
+
+    return {
+        "report.preamble": Location(_REPORT_SECTION.heading, "开篇说明", "", "report.preamble"),
+        "overview.intro": overview("intro", "概述"),
+        **{
+            f"overview.{sub.key}": overview(sub.key, sub.heading)
+            for sub in (*layout.overview_subsections, layout.accountability)
+        },
+        "problems.text": Location(layout.problems.heading, "", "", "problems.text"),
+        "other.text": Location(layout.other.heading, "", "", "other.text"),
+    }
 
 
-#: Where each text of a report is, by model path, in reading order: the opening paragraphs, the lead
-#: paragraph and topics of 一、总体情况 (考核、评议和追究 included), 五 and 六. The locations are those
-#: :mod:`reportkit.rules` uses.
-TEXT_LOCATIONS: dict[str, Location] = {
-    "report.preamble": Location(_REPORT_SECTION.heading, "开篇说明", "", "report.preamble"),
-    "overview.intro": _overview_location("intro", "概述"),
-    **{
-        f"overview.{sub.key}": _overview_location(sub.key, sub.heading)
-        for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY)
-    },
-    "problems.text": Location(fmt.PROBLEMS.heading, "", "", "problems.text"),
-    "other.text": Location(fmt.OTHER.heading, "", "", "other.text"),
-}
+def text_locations(layout: ReportFormat) -> dict[str, Location]:
+    """Where each text of a report of ``layout`` is, by model path, in reading order: the opening
+    paragraphs, the lead paragraph and topics of 一、总体情况 (考核、评议和追究 included), 五 and 六. The
+    locations are those :mod:`reportkit.rules` uses."""
+    return _text_locations(layout.id)
+
+
+#: :func:`text_locations` of the newest format (the model paths are the same in every format).
+TEXT_LOCATIONS: dict[str, Location] = text_locations(formats.get_format(formats.NEWEST))
 #: The model paths of :data:`TEXT_LOCATIONS`, in reading order.
 TEXT_FIELDS: tuple[str, ...] = tuple(TEXT_LOCATIONS)
 
 
 def text_sections(report: AnnualReport) -> list[TextSection]:
-    """Every text of ``report`` with its location, in the order of :data:`TEXT_LOCATIONS`."""
-    return [TextSection(field, location, _section_text(report, field)) for field, location in TEXT_LOCATIONS.items()]
+    """Every text of ``report`` with its location, in the order of :data:`TEXT_FIELDS`."""
+    locations = text_locations(report.layout)
+    return [TextSection(field, location, _section_text(report, field)) for field, location in locations.items()]
 
 
 def _section_text(report: AnnualReport, field: str) -> str:
@@ -320,13 +333,13 @@ _OTHER_PERIOD = re.compile(
 )
 
 
-def _review_label() -> str:
-    return next(group.label for group in fmt.CASE_GROUPS if group.key == "review")
+def _review_label(layout: ReportFormat) -> str:
+    return next(group.label for group in layout.case_groups if group.key == "review")
 
 
-def _litigation_label() -> str:
+def _litigation_label(layout: ReportFormat) -> str:
     """The 行政诉讼 header: the column group of table 四 over the two litigation groups."""
-    for node in fmt.REVIEW_LITIGATION_COLUMNS:
+    for node in layout.review_litigation_table.columns:
         if isinstance(node, Group) and any(
             isinstance(c, Group) and c.key.startswith("litigation") for c in node.children
         ):
@@ -334,11 +347,14 @@ def _litigation_label() -> str:
     raise LookupError("litigation")  # pragma: no cover - the format always has it
 
 
-def _normative_row() -> tuple[str, str, str, str]:
-    """Block title, row label, column label and model key of 行政规范性文件 现行有效件数."""
-    block = fmt.PROACTIVE_BLOCKS[0]
+def _normative_row(layout: ReportFormat) -> tuple[str, str, str, str] | None:
+    """Block title, row label, column label and model key of 行政规范性文件 现行有效件数 (None: a format
+    without a stock in force, such as the 2019 trial format)."""
+    block = layout.proactive_blocks[0]
     row = next(r for r in block.rows if r.key == "normative_documents")
-    column = next(c for c in block.columns if c.key == "in_force")
+    column = next((c for c in block.columns if c.key == "in_force"), None)
+    if column is None:
+        return None
     return block.title, row.label, column.label, block.cell_key(row, column)
 
 
@@ -354,12 +370,12 @@ def _normative_labels(first: str) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def _total_label() -> str:
-    return fmt.APPLICATIONS_TABLE.column("total").label
+def _total_label(layout: ReportFormat) -> str:
+    return layout.applications_table.column("total").label
 
 
-def _case_total_label() -> str:
-    group = fmt.CASE_GROUPS[0]
+def _case_total_label(layout: ReportFormat) -> str:
+    group = layout.case_groups[0]
     return next(c.label for c in group.children if isinstance(c, Leaf) and c.key.endswith(".total"))
 
 
@@ -411,25 +427,26 @@ class _Figure:
     also: Callable[[AnnualReport], tuple[int | None, ...]] = lambda report: ()
 
 
-def _t3_place(row_key: str) -> str:
-    row = fmt.APPLICATIONS_TABLE.row(row_key)
-    return f"{fmt.APPLICATIONS.heading}中“{row.short_label}”的{_total_label()}"
+def _t3_place(layout: ReportFormat, row_key: str) -> str:
+    row = layout.applications_table.row(row_key)
+    return f"{layout.applications.heading}中“{row.short_label}”的{_total_label(layout)}"
 
 
 @functools.lru_cache(maxsize=32)
-def _figures(year: int) -> tuple[_Figure, ...]:
-    """The figures of a report of ``year`` (the patterns name last year and next year)."""
+def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
+    """The figures of a report of ``year`` in a format (the patterns name last year and next year)."""
+    layout = formats.get_format(format_id)
     last, next_ = _year(year - 1), _year(year + 1)
     this = _year(year)
-    review, litigation = re.escape(_review_label()), re.escape(_litigation_label())
+    review_label, litigation_label = _review_label(layout), _litigation_label(layout)
+    review, litigation = re.escape(review_label), re.escape(litigation_label)
     case = rf"(?:{review}|{litigation})"
-    block_title, doc_label, in_force_label, in_force_key = _normative_row()
-    docs = "(?:" + "|".join(re.escape(label) for label in _normative_labels(doc_label)) + ")"
+    case_total = _case_total_label(layout)
     last_year = rf"(?:上年度?|上一年度?|{last}年度?)"
     next_year = rf"(?:下一?年度?|{next_}年度?)"
     carry = r"(?:结转|转结)"
     case_parts = re.compile(r"维持|纠正|纠错|撤销|败诉|胜诉|驳回|确认违法|审结|尚未|未结")
-    direct, after_review = (g for g in fmt.CASE_GROUPS if g.key != "review")
+    direct, after_review = (g for g in layout.case_groups if g.key != "review")
     new_total, carried_total = _safe(_row_total("new")), _safe(_row_total("carried_over"))
 
     def received_or_all(report: AnnualReport) -> tuple[int | None, ...]:
@@ -437,11 +454,11 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         return (a + b,) if a is not None and b is not None else ()
 
     c = re.compile
-    return (
+    figures = (
         _Figure(
             "applications.new",
             "收到申请",
-            _t3_place("new"),
+            _t3_place(layout, "new"),
             new_total,
             (
                 c(rf"{_RECEIVE}{_APPLICANTS}{_APPLICATION}(?:数量)?{_COPULA}{_QTY}"),
@@ -463,7 +480,7 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         _Figure(
             "applications.carried_over",
             "上年结转的申请",
-            _t3_place("carried_over"),
+            _t3_place(layout, "carried_over"),
             carried_total,
             (
                 c(
@@ -476,7 +493,7 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         _Figure(
             "applications.carried_forward",
             "结转下年度的申请",
-            _t3_place("carried_forward"),
+            _t3_place(layout, "carried_forward"),
             _safe(_row_total("carried_forward")),
             (
                 c(
@@ -489,7 +506,7 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         _Figure(
             "applications.total",
             "办结申请",
-            _t3_place("total"),
+            _t3_place(layout, "total"),
             _safe(_row_total("total")),
             (
                 c(rf"{_CLOSE}(?:了)?(?:{_APPLICATION})?{_COPULA}{_QTY}"),
@@ -500,8 +517,8 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         ),
         _Figure(
             "review_litigation.review.total",
-            f"{_review_label()}案件",
-            f"{fmt.REVIEW_LITIGATION.heading}中{_review_label()}的{_case_total_label()}",
+            f"{review_label}案件",
+            f"{layout.review_litigation.heading}中{review_label}的{case_total}",
             _safe(_group_total("review")),
             (
                 c(rf"(?<![、和及与或]){review}(?:申请|案件|案)?{_COPULA}{_QTY}"),
@@ -511,8 +528,8 @@ def _figures(year: int) -> tuple[_Figure, ...]:
         ),
         _Figure(
             "review_litigation.litigation.total",
-            f"{_litigation_label()}案件",
-            f"{fmt.REVIEW_LITIGATION.heading}中{direct.label}与{after_review.label}的{_case_total_label()}之和",
+            f"{litigation_label}案件",
+            f"{layout.review_litigation.heading}中{direct.label}与{after_review.label}的{case_total}之和",
             _safe(_group_total(direct.key, after_review.key)),
             (
                 c(rf"(?<![、和及与或]){litigation}(?:案件|案)?{_COPULA}{_QTY}"),
@@ -520,10 +537,18 @@ def _figures(year: int) -> tuple[_Figure, ...]:
             ),
             part_words=case_parts,
         ),
+    )
+    normative = _normative_row(layout)
+    if normative is None:
+        return figures
+    block_title, doc_label, in_force_label, in_force_key = normative
+    docs = "(?:" + "|".join(re.escape(label) for label in _normative_labels(doc_label)) + ")"
+    return (
+        *figures,
         _Figure(
             "proactive.normative_documents.in_force",
             f"现行有效的{doc_label}",
-            f"{fmt.PROACTIVE.heading}中{block_title}“{doc_label}”的{in_force_label}",
+            f"{layout.proactive.heading}中{block_title}“{doc_label}”的{in_force_label}",
             _safe(lambda report: report.proactive.value(in_force_key)),
             (
                 c(rf"现行有效(?:的)?{docs}{_COPULA}{_QTY}"),
@@ -534,9 +559,10 @@ def _figures(year: int) -> tuple[_Figure, ...]:
 
 
 @functools.lru_cache(maxsize=32)
-def _case_zero(year: int) -> re.Pattern[str]:
+def _case_zero(year: int, format_id: str) -> re.Pattern[str]:
     """未发生（因政府信息公开引发的）行政复议（、行政诉讼）（案件）: none of the cases named."""
-    review, litigation = re.escape(_review_label()), re.escape(_litigation_label())
+    layout = formats.get_format(format_id)
+    review, litigation = re.escape(_review_label(layout)), re.escape(_litigation_label(layout))
     case = rf"(?:{review}|{litigation})"
     return re.compile(
         rf"(?:未|没有|无)(?:发生|收到|产生|出现|涉及)?(?:被)?(?:提起|申请)?(?:过)?{_CAUSE}{case}"
@@ -563,11 +589,11 @@ def _other_years(text: str, lo: int, hi: int, match: tuple[int, int], year: int)
     return False
 
 
-def _claims(text: str, year: int) -> Iterator[tuple[_Claim, tuple[int, int]]]:
+def _claims(text: str, year: int, layout: ReportFormat) -> Iterator[tuple[_Claim, tuple[int, int]]]:
     """Every figure ``text`` clearly states, with the sentence it stands in."""
     sentences = _Sentences(text)
-    zero_cases = _case_zero(year)
-    figures = _figures(year)
+    zero_cases = _case_zero(year, layout.id)
+    figures = _figures(year, layout.id)
     found: list[tuple[_Figure, int, str, int, int]] = []
     for figure in figures:
         for pattern in figure.patterns:
@@ -582,8 +608,8 @@ def _claims(text: str, year: int) -> Iterator[tuple[_Claim, tuple[int, int]]]:
                 found.append((figure, 0, "件", m.start(), m.end()))
     by_key = {figure.key: figure for figure in figures}
     by_label = {
-        _review_label(): by_key["review_litigation.review.total"],
-        _litigation_label(): by_key["review_litigation.litigation.total"],
+        _review_label(layout): by_key["review_litigation.review.total"],
+        _litigation_label(layout): by_key["review_litigation.litigation.total"],
     }
     for m in zero_cases.finditer(text):
         for label, figure in by_label.items():
@@ -632,7 +658,7 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
             continue
         text = section.text.translate(_FULL_WIDTH_DIGITS)
         reported: set[tuple[str, int]] = set()
-        for claim, sentence in _claims(text, year):
+        for claim, sentence in _claims(text, year, report.layout):
             figure = claim.figure
             actual = figure.table(report)
             if actual is None or claim.stated == actual or claim.stated in figure.also(report):
@@ -664,7 +690,9 @@ _FUTURE = re.compile(r"将|计划|拟|下一步|今后|明年|力争|预计|争�
 
 
 @functools.lru_cache(maxsize=32)
-def _stale_patterns(year: int) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _stale_patterns(
+    year: int, document_name: str
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     last = _year(year - 1)
     period = re.compile(
         rf"{last}\s*年\s*(?:度\s*)?1\s*月\s*(?:1\s*日\s*)?(?:起\s*)?(?:至|到|—|－|-|～|~)\s*(?:{last}\s*年\s*)?12\s*月"
@@ -672,12 +700,12 @@ def _stale_patterns(year: int) -> tuple[re.Pattern[str], re.Pattern[str], re.Pat
     lead = re.compile(
         rf"{last}\s*年(?:度)?(?:全年)?(?:[，,、]|我|全|本|共|累计|未|收到|受理|新收|主动|办结|发布|印发|制定|开展|完成|各)"
     )
-    title = re.compile(rf"{last}\s*年(?:度)?{re.escape(fmt.DOCUMENT_NAME)}")
+    title = re.compile(rf"{last}\s*年(?:度)?{re.escape(document_name)}")
     return period, lead, title, re.compile(_year(year) + r"\s*年")
 
 
-def _stale_sentences(text: str, year: int) -> Iterator[tuple[int, int]]:
-    period, lead, title, this_year = _stale_patterns(year)
+def _stale_sentences(text: str, year: int, document_name: str) -> Iterator[tuple[int, int]]:
+    period, lead, title, this_year = _stale_patterns(year, document_name)
     sentences = _Sentences(text)
     for start, end in sentences.all():
         sentence = text[start:end]
@@ -706,7 +734,7 @@ def text_stale_year(report: AnnualReport, previous: AnnualReport | None) -> Iter
         if not section.text.strip():
             continue
         text = section.text.translate(_FULL_WIDTH_DIGITS)
-        stale = list(_stale_sentences(text, year))
+        stale = list(_stale_sentences(text, year, report.layout.document_name))
         if not stale:
             continue
         more = f"（该节共 {len(stale)} 处）" if len(stale) > 1 else ""
@@ -748,8 +776,8 @@ def text_problems_thin(report: AnnualReport, previous: AnnualReport | None) -> I
     yield Finding(
         "text.problems_thin",
         Severity.WARNING,
-        Location(fmt.PROBLEMS.heading, "", "", "problems.text"),
-        f"“{fmt.PROBLEMS.heading}”{reason}；请写明本机关工作中存在的主要问题，以及下一步的改进措施",
+        Location(report.layout.problems.heading, "", "", "problems.text"),
+        f"“{report.layout.problems.heading}”{reason}；请写明本机关工作中存在的主要问题，以及下一步的改进措施",
     )
 
 
@@ -866,7 +894,7 @@ def previous_text_similar(report: AnnualReport, previous: AnnualReport | None) -
             "previous.text_similar",
             Severity.WARNING,
             section.location,
-            f"“{section.name}”{how}；请按本年度的实际工作改写（{fmt.NOTICE}将内容雷同列为应当纠正的问题）",
+            f"“{section.name}”{how}；请按本年度的实际工作改写（{report.layout.notice}将内容雷同列为应当纠正的问题）",
         )
 
 
@@ -999,9 +1027,10 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
         for a, b, jaccard in _field_pairs(reports, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
-        location = TEXT_LOCATIONS[field]
-        name = location.row or location.section
         for index in sorted(alike):
+            layout = reports[index][1].layout
+            location = text_locations(layout)[field]
+            name = location.row or location.section
             ranked = sorted(alike[index], key=lambda item: (-item[0], reports[item[1]][0]))
             named = "、".join(
                 f"{reports[other][1].agency.display_title_name}（{reports[other][0]}）{_percent(jaccard)}%"
@@ -1014,7 +1043,7 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
                     Severity.WARNING,
                     location,
                     f"“{name}”与其他单位雷同：与{named}的该节文字相同{more}；"
-                    f"请按本单位的实际工作撰写（{fmt.NOTICE}将内容雷同列为应当纠正的问题）",
+                    f"请按本单位的实际工作撰写（{layout.notice}将内容雷同列为应当纠正的问题）",
                 )
             )
     return result

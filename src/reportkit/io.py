@@ -27,23 +27,37 @@ from typing import Annotated, Any, Final
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError, IterableValidationError
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_structure_fn, override
 
 from reportkit import formats
 from reportkit.errors import FiguresFileError, ModelError, Problem, ReportkitError
+from reportkit.formats.layout import ValueType
+from reportkit.formats.spec import ReportFormat
 from reportkit.fs import atomic_write_bytes
 from reportkit.loaded import Loaded
-from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, Applications, CaseOutcomes
+from reportkit.model import (
+    APPLICANT_KEYS,
+    AgencyKind,
+    AnnualReport,
+    ApplicantCounts,
+    Applications,
+    CaseOutcomes,
+    ProactiveDisclosure,
+    ProactiveValue,
+)
 from reportkit.tomlwriter import Example, field_comments, toml_text
 from reportkit.values import (
+    Blank,
     TextRule,
     Unit,
     ValueProblem,
+    blank_of,
     describe,
     format_amount,
     parse_amount,
     parse_count,
     parse_date,
+    parse_signed_count,
     printable,
     read_decimal,
     text_problem,
@@ -51,6 +65,7 @@ from reportkit.values import (
 
 __all__ = [
     "FIGURES_SUFFIXES",
+    "blank_report",
     "converter",
     "dump",
     "dumps",
@@ -82,7 +97,7 @@ class _Problems(Exception):
 # The converter
 # ---------------------------------------------------------------------------------------------------
 
-_APPLICANT_KEYS: Final = tuple(field.name for field in attrs.fields(ApplicantCounts) if field.name != "declared_total")
+_APPLICANT_KEYS: Final = APPLICANT_KEYS
 _CASE_KEYS: Final = tuple(field.name for field in attrs.fields(CaseOutcomes) if field.name != "declared_total")
 #: Model attribute names that figures files spell differently.
 _FILE_KEYS: Final = {"declared_total": "total"}
@@ -91,6 +106,8 @@ _FILE_KEYS: Final = {"declared_total": "total"}
 _PATH: ContextVar[tuple[str, ...]] = ContextVar("reportkit_io_path", default=())
 #: Where the reading notes of the current structure() call go (an amount converted from 元 …).
 _NOTES: ContextVar[list[Problem] | None] = ContextVar("reportkit_io_notes", default=None)
+#: The format of the report being structured: it decides the keys of tables 二 and 三.
+_LAYOUT: ContextVar[ReportFormat | None] = ContextVar("reportkit_io_layout", default=None)
 
 Hook = Callable[[Any, Any], Any]
 
@@ -148,8 +165,8 @@ def _unknown_key_message(key: str, allowed: tuple[str, ...]) -> str:
 def _structure_row(value: Any, _: type) -> ApplicantCounts:
     """A row of table 三: six counts in column order (a seventh is a stated 总计), or a table."""
     problems: list[tuple[str, str]] = []
-    counts: dict[str, int] = {}
-    declared: int | None = None
+    counts: dict[str, int | Blank] = {}
+    declared: int | Blank | None = None
     if isinstance(value, list):
         if len(value) not in (6, 7):
             raise ValueProblem(
@@ -157,7 +174,7 @@ def _structure_row(value: Any, _: type) -> ApplicantCounts:
             )
         for index, item in enumerate(value):
             try:
-                number = parse_count(item)
+                number = _count_or_blank(item)
             except ValueProblem as exc:
                 problems.append((f"[{index}]", str(exc)))
                 continue
@@ -172,7 +189,7 @@ def _structure_row(value: Any, _: type) -> ApplicantCounts:
                 problems.append((f".{key}", _unknown_key_message(str(key), allowed)))
                 continue
             try:
-                number = parse_count(item)
+                number = _count_or_blank(item)
             except ValueProblem as exc:
                 problems.append((f".{key}", str(exc)))
                 continue
@@ -190,8 +207,8 @@ def _structure_row(value: Any, _: type) -> ApplicantCounts:
 def _structure_outcomes(value: Any, _: type) -> CaseOutcomes:
     """A group of table 四: a table (upheld, corrected, other, pending, total) or a list in that order."""
     problems: list[tuple[str, str]] = []
-    counts: dict[str, int] = {}
-    declared: int | None = None
+    counts: dict[str, int | Blank] = {}
+    declared: int | Blank | None = None
     if isinstance(value, list):
         if len(value) not in (4, 5):
             raise ValueProblem(f"应列出 4 个数值（{'、'.join(_CASE_KEYS)}），可再加总计，而不是 {len(value)} 个")
@@ -210,7 +227,7 @@ def _structure_outcomes(value: Any, _: type) -> CaseOutcomes:
         raise ValueProblem(f"应为按结果命名的表（{'、'.join(_CASE_KEYS)}、total），而不是 {describe(value)}")
     for where, key, item in items:
         try:
-            number = parse_count(item)
+            number = _count_or_blank(item)
         except ValueProblem as exc:
             problems.append((where, str(exc)))
             continue
@@ -223,16 +240,215 @@ def _structure_outcomes(value: Any, _: type) -> CaseOutcomes:
     return CaseOutcomes(**counts, declared_total=declared)
 
 
-def _unstructure_row(row: ApplicantCounts) -> list[int] | dict[str, int]:
+def _count_or_blank(value: Any) -> int | Blank:
+    blank = blank_of(value)
+    return blank if blank is not None else parse_count(value)
+
+
+def _plain_cell(value: Any) -> Any:
+    """A cell as a file writes it: a blank as its reason (留空, 不适用, /)."""
+    return value.reason if isinstance(value, Blank) else value
+
+
+def _unstructure_row(row: ApplicantCounts) -> list[Any] | dict[str, Any]:
     if row.declared_total is None:
-        return list(row.values())
-    return {**dict(zip(_APPLICANT_KEYS, row.values(), strict=True)), "total": row.declared_total}
+        return [_plain_cell(v) for v in row.values()]
+    plain = {key: _plain_cell(v) for key, v in zip(_APPLICANT_KEYS, row.values(), strict=True)}
+    return {**plain, "total": _plain_cell(row.declared_total)}
 
 
-def _unstructure_outcomes(outcomes: CaseOutcomes) -> dict[str, int]:
-    data = {key: getattr(outcomes, key) for key in _CASE_KEYS}
+def _unstructure_outcomes(outcomes: CaseOutcomes) -> dict[str, Any]:
+    data = {key: _plain_cell(getattr(outcomes, key)) for key in _CASE_KEYS}
     if outcomes.declared_total is not None:
-        data["total"] = outcomes.declared_total
+        data["total"] = _plain_cell(outcomes.declared_total)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tables 二 and 三: keys from the format
+# ---------------------------------------------------------------------------------------------------
+
+
+def _layout() -> ReportFormat:
+    return _LAYOUT.get() or formats.get_format(formats.NEWEST)
+
+
+def _stated_unit(value: Any) -> Unit:
+    if isinstance(value, str):
+        for unit in Unit:
+            if value.strip() == unit.value:
+                return unit
+    raise ValueProblem(f"金额单位应为“元”或“万元”，而不是 {describe(value)}")
+
+
+def _proactive_cell(value: Any, value_type: ValueType, unit: Unit, where: str) -> ProactiveValue:
+    blank = blank_of(value)
+    if blank is not None:
+        return blank
+    if value_type is ValueType.SIGNED_COUNT:
+        return parse_signed_count(value)
+    if value_type is ValueType.COUNT:
+        return parse_count(value)
+    token = _PATH.set((*_PATH.get(), *where.split(".")))
+    try:
+        return _amount_hook(unit)(value, Decimal)  # type: ignore[no-any-return]
+    finally:
+        _PATH.reset(token)
+
+
+def _structure_proactive(value: Any, _: type) -> ProactiveDisclosure:
+    """Table 二 by the keys of the report's format: a one-column row is a value, a row of several columns
+    a table by column key; an amount whose unit each report states has its unit beside it (``amount_unit``)."""
+    layout = _layout()
+    if not isinstance(value, Mapping):
+        raise ValueProblem(f"应为一个表（键值对），而不是 {describe(value)}")
+    problems: list[tuple[str, str]] = []
+    cells: dict[str, ProactiveValue] = {}
+    units: dict[str, Unit | None] = {}
+    rows = {row.key: (block, row) for block in layout.proactive_blocks for row in block.rows}
+    for key, item in value.items():
+        if key not in rows:
+            problems.append((f".{key}", _unknown_key_message(str(key), tuple(rows))))
+            continue
+        block, row = rows[key]
+        if len(block.columns) == 1:
+            column = block.columns[0]
+            try:
+                cells[key] = _proactive_cell(item, block.value_type(row, column), Unit.WAN_YUAN, key)
+            except ValueProblem as exc:
+                problems.append((f".{key}", str(exc)))
+            continue
+        allowed = [column.key for column in block.columns]
+        allowed += [
+            block.unit_key(row, c)[len(key) + 1 :]
+            for c in block.columns
+            if block.value_type(row, c) is ValueType.AMOUNT
+        ]
+        if not isinstance(item, Mapping):
+            problems.append(
+                (f".{key}", f"应为一个表（键值对，按列命名：{'、'.join(allowed)}），而不是 {describe(item)}")
+            )
+            continue
+        for sub in item:
+            if sub not in allowed:
+                problems.append((f".{key}.{sub}", _unknown_key_message(str(sub), tuple(allowed))))
+        for column in block.columns:
+            cell_key = block.cell_key(row, column)
+            value_type = block.value_type(row, column)
+            unit = Unit.WAN_YUAN
+            if value_type is ValueType.AMOUNT:
+                unit_name = block.unit_key(row, column)[len(key) + 1 :]
+                if unit_name in item:
+                    try:
+                        unit = _stated_unit(item[unit_name])
+                    except ValueProblem as exc:
+                        problems.append((f".{key}.{unit_name}", str(exc)))
+                        continue
+                elif column.key in item and blank_of(item[column.key]) is None:
+                    problems.append(
+                        (f".{key}.{unit_name}", "缺少金额单位：请写 “元” 或 “万元”（表头没有单位，须逐份写明）")
+                    )
+                    continue
+                else:
+                    unit = Unit.YUAN
+                units[cell_key] = unit
+            if column.key not in item:
+                continue
+            try:
+                cells[cell_key] = _proactive_cell(item[column.key], value_type, unit, cell_key)
+            except ValueProblem as exc:
+                problems.append((f".{key}.{column.key}", str(exc)))
+    if problems:
+        raise _Problems(problems)
+    return ProactiveDisclosure(format=layout.id, cells=cells, units=units)
+
+
+def _unstructure_proactive(table: ProactiveDisclosure) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for block in table.layout.proactive_blocks:
+        for row in block.rows:
+            if len(block.columns) == 1:
+                data[row.key] = _plain_cell(table.value(block.cell_key(row, block.columns[0])))
+                continue
+            values: dict[str, Any] = {}
+            for column in block.columns:
+                key = block.cell_key(row, column)
+                values[column.key] = _plain_cell(table.value(key))
+                if block.value_type(row, column) is ValueType.AMOUNT:
+                    unit = table.unit(key)
+                    if unit is not None:
+                        values[block.unit_key(row, column)[len(row.key) + 1 :]] = unit.value
+            data[row.key] = values
+    return data
+
+
+def _structure_applications(value: Any, _: type) -> Applications:
+    """Table 三 by the row keys of the report's format: a row (list of six, or a table by applicant), a
+    group of rows (a table by the rows' keys in the group), and ``total`` for a stated （七）总计."""
+    layout = _layout()
+    if not isinstance(value, Mapping):
+        raise ValueProblem(f"应为一个表（键值对），而不是 {describe(value)}")
+    table = layout.applications_table
+    top: dict[str, tuple[str, ...]] = {}
+    for row in table.input_rows:
+        head, _dot, sub = row.key.partition(".")
+        top.setdefault(head, ())
+        if sub:
+            top[head] = (*top[head], sub)
+    allowed = (*top, "total")
+    problems: list[tuple[str, str]] = []
+    rows: dict[str, ApplicantCounts] = {}
+    declared: ApplicantCounts | None = None
+
+    def one_row(item: Any, where: str) -> ApplicantCounts | None:
+        try:
+            return _structure_row(item, ApplicantCounts)
+        except ValueProblem as exc:
+            problems.append((f".{where}", str(exc)))
+        except _Problems as exc:
+            problems.extend((f".{where}{sub}", message) for sub, message in exc.problems)
+        return None
+
+    for key, item in value.items():
+        if key not in allowed:
+            problems.append((f".{key}", _unknown_key_message(str(key), allowed)))
+            continue
+        subs = top.get(key, ())
+        if key == "total" or not subs:
+            counts = one_row(item, key)
+            if counts is not None and key == "total":
+                declared = counts
+            elif counts is not None:
+                rows[key] = counts
+            continue
+        if not isinstance(item, Mapping):
+            problems.append(
+                (f".{key}", f"应为一个表（键值对，按项目命名：{'、'.join(subs)}），而不是 {describe(item)}")
+            )
+            continue
+        for sub, sub_item in item.items():
+            if sub not in subs:
+                problems.append((f".{key}.{sub}", _unknown_key_message(str(sub), subs)))
+                continue
+            counts = one_row(sub_item, f"{key}.{sub}")
+            if counts is not None:
+                rows[f"{key}.{sub}"] = counts
+    if problems:
+        raise _Problems(problems)
+    return Applications(format=layout.id, rows=rows, declared_total=declared)
+
+
+def _unstructure_applications(table: Applications) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for row in table.layout.applications_table.input_rows:
+        head, _, sub = row.key.partition(".")
+        plain = _unstructure_row(table.rows[row.key])
+        if sub:
+            data.setdefault(head, {})[sub] = plain
+        else:
+            data[head] = plain
+    if table.declared_total is not None:
+        data["total"] = _unstructure_row(table.declared_total)
     return data
 
 
@@ -302,12 +518,10 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(CaseOutcomes, _unstructure_outcomes)
     conv.register_unstructure_hook(Decimal, lambda d: d)
     conv.register_unstructure_hook(dt.date, lambda d: d)
-    conv.register_unstructure_hook(
-        Applications,
-        make_dict_unstructure_fn(
-            Applications, conv, _cattrs_omit_if_default=False, declared_total=override(rename="total")
-        ),
-    )
+    conv.register_structure_hook(ProactiveDisclosure, _structure_proactive)
+    conv.register_structure_hook(Applications, _structure_applications)
+    conv.register_unstructure_hook(ProactiveDisclosure, _unstructure_proactive)
+    conv.register_unstructure_hook(Applications, _unstructure_applications)
     return conv
 
 
@@ -397,18 +611,21 @@ def structure_with_notes(data: Any, *, source: str = "<data>") -> tuple[AnnualRe
     if not isinstance(data, Mapping):
         raise FiguresFileError(f"文件顶层应为一个表（键值对），而不是 {describe(data)}", source=source)
     data = dict(data)
-    format_id = data.pop("format", formats.NEWEST)
+    format_id = data.pop("format", None)
+    if format_id is None:
+        format_id = _format_in_force(data)
     if not isinstance(format_id, str) or text_problem(format_id, one_line=True) or len(format_id) > 100:
         problem = Problem("format", f"应为格式标识文字，而不是 {describe(format_id)}")
         raise FiguresFileError("格式标识有误", source=source, problems=[problem])
     try:
-        formats.get_format(format_id)
+        layout = formats.get_format(format_id)
     except ReportkitError as exc:
         raise FiguresFileError("不支持的报告格式", source=source, problems=[Problem("format", exc.summary)]) from None
     data["format"] = format_id
     notes: list[Problem] = []
     notes_token = _NOTES.set(notes)
     path_token = _PATH.set(())
+    layout_token = _LAYOUT.set(layout)
     try:
         report = converter.structure(data, AnnualReport)
     except RecursionError:
@@ -419,11 +636,88 @@ def structure_with_notes(data: Any, *, source: str = "<data>") -> tuple[AnnualRe
         count = len(problems) + problems.left_out
         if problems.left_out:
             problems.append(Problem("（其余）", f"另有 {problems.left_out} 处问题未列出；请先改正以上各处"))
+        hint = _other_format_hint(data, layout)
+        if hint is not None:
+            problems.append(hint)
         raise FiguresFileError(f"无法作为年度报告读取，发现 {count} 处问题", source=source, problems=problems) from None
     finally:
+        _LAYOUT.reset(layout_token)
         _PATH.reset(path_token)
         _NOTES.reset(notes_token)
     return report, notes
+
+
+def _format_in_force(data: Mapping[str, Any]) -> str:
+    """A file without ``format``: the format in force for its year (the newest when the year is unreadable)."""
+    info = data.get("report")
+    year = info.get("year") if isinstance(info, Mapping) else None
+    try:
+        number = parse_count(year)
+    except ValueProblem:
+        return formats.NEWEST
+    return formats.format_for_year(number).id
+
+
+def _table_keys(layout: ReportFormat) -> frozenset[str]:
+    """The keys of tables 二 and 三 a figures file of ``layout`` may hold (``proactive.penalty.items_change``)."""
+    keys: set[str] = set()
+    for block in layout.proactive_blocks:
+        for row, column, key in block.cells():
+            keys |= {f"proactive.{row.key}", f"proactive.{key}"}
+            if block.value_type(row, column) is ValueType.AMOUNT:
+                keys.add(f"proactive.{block.unit_key(row, column)}")
+    for row in layout.applications_table.input_rows:
+        head, _, _ = row.key.partition(".")
+        keys |= {f"applications.{head}", f"applications.{row.key}"}
+    return frozenset(keys)
+
+
+def _file_table_keys(data: Mapping[str, Any]) -> set[str]:
+    keys: set[str] = set()
+    for table in ("proactive", "applications"):
+        section = data.get(table)
+        if not isinstance(section, Mapping):
+            continue
+        for key, item in list(section.items())[:MAX_PROBLEMS]:
+            keys.add(f"{table}.{key}")
+            if isinstance(item, Mapping):
+                keys |= {f"{table}.{key}.{sub}" for sub in list(item)[:MAX_PROBLEMS]}
+    return keys
+
+
+def _other_format_hint(data: Mapping[str, Any], layout: ReportFormat) -> Problem | None:
+    """One line naming the format a file seems written for, when its table keys are another format's."""
+    found = _file_table_keys(data)
+    unknown = {key for key in found - _table_keys(layout) if not key.endswith(".total")}
+    if not unknown:
+        return None
+    for other in formats.all_formats():
+        if other.id != layout.id and unknown <= _table_keys(other):
+            return Problem(
+                "format",
+                f"表二、表三的键属于 {other.id} 格式（{other.notice}），文件似乎是按该格式写的，而读取时用的格式为 "
+                f'{layout.id}（{layout.notice}）；请在文件开头写 format = "{other.id}"，或按 {layout.id} 格式改写',
+            )
+    return None
+
+
+def blank_report(year: int | None = None, format: str | None = None) -> AnnualReport:
+    """A report with every figure zero, every text empty, the agency name a placeholder and no signing
+    date, for a person to fill (``reportkit init``): of ``year`` (last year by default), in ``format``
+    (the format in force for the year by default). check() reports each placeholder until it is filled."""
+    from reportkit.model import Agency, InformationFees, OtherMatters, ReportInfo
+    from reportkit.values import AGENCY_NAME_PLACEHOLDER
+
+    if year is None:
+        year = dt.date.today().year - 1
+    layout = formats.format_for_year(year) if format is None else formats.get_format(format)
+    fees = InformationFees() if layout.information_fee is not None else None
+    return AnnualReport(
+        agency=Agency(AGENCY_NAME_PLACEHOLDER, AgencyKind.DEPARTMENT),
+        report=ReportInfo(year),
+        other=OtherMatters("", fees),
+        format=layout.id,
+    )
 
 
 def unstructure(report: AnnualReport) -> dict[str, Any]:
@@ -812,7 +1106,7 @@ def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False)
     With ``comments`` (TOML only), each key is annotated with its official label, which makes a
     file an office can fill by hand (``reportkit init``)."""
     if format == "toml" and comments:
-        return toml_text(_drop_none(_with_examples(_ordered(report))), comments=field_comments())
+        return toml_text(_drop_none(_with_examples(_ordered(report))), comments=field_comments(report.format))
     data = unstructure(report)
     if format == "toml":
         return toml_text(data)

@@ -4,8 +4,10 @@ The classes hold only what a person fills in. Every total of the official tables
 （七）总计 and the three 总计 of table 四) is a computed property; a total that an input *states* is
 kept as ``declared_total`` so that :func:`reportkit.check` can compare it with the computed one.
 
-Attribute names are the keys of figures files (``applications.withheld.state_secret``); the official
-labels live in :mod:`reportkit.formats.gov2021` and are looked up by these keys.
+Where formats differ (table 二, table 三's rows), a table holds its cells by the format's keys, which are
+the keys of figures files (``applications.withheld.state_secret``), with attribute access along them; the
+official labels live in the format value (``report.layout``) and are looked up by these keys. The rest
+(agency, dates, texts, :class:`ApplicantCounts`, table 四) is typed classes.
 
 Every class derives from :class:`Checked`: when an object is made (by a reader, by ``attrs.evolve`` or by
 hand in Python), each value is checked against the field's annotation, and a value of the wrong kind is
@@ -20,17 +22,18 @@ import datetime as dt
 import enum
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from decimal import Decimal
-from operator import attrgetter
 from typing import Annotated, Any
 
-from attrs import Factory, evolve, fields, frozen
+from attrs import Factory, evolve, field, fields, frozen
 
+from reportkit import formats
 from reportkit.errors import ModelError, Problem
-from reportkit.formats import gov2021
-from reportkit.values import Name, TextRule, Unit, WanYuan, Yuan, describe, text_problem
+from reportkit.formats.layout import ValueType
+from reportkit.formats.spec import ReportFormat
+from reportkit.values import Blank, Name, TextRule, Unit, Yuan, describe, text_problem
 
 __all__ = [
     "Agency",
@@ -40,18 +43,19 @@ __all__ = [
     "Applications",
     "CaseOutcomes",
     "Checked",
+    "Count",
     "DocumentCounts",
     "InformationFees",
-    "NotProcessedCounts",
-    "OtherHandlingCounts",
     "OtherMatters",
     "Overview",
     "ProactiveDisclosure",
+    "ProactiveRow",
+    "ProactiveValue",
     "Problems",
     "ReportInfo",
     "ReviewLitigation",
-    "UnavailableCounts",
-    "WithheldCounts",
+    "RowGroup",
+    "outcome_row_keys",
 ]
 
 
@@ -86,7 +90,7 @@ def _check_int(value: object) -> str | None:
 def _decimal_check(unit: Unit) -> Check:
     def check(value: object) -> str | None:
         if not isinstance(value, Decimal):
-            return f"应为 Decimal 金额（单位：{unit.value}，如 Decimal(\"12.5\")），而不是 {_shown(value)}"
+            return f'应为 Decimal 金额（单位：{unit.value}，如 Decimal("12.5")），而不是 {_shown(value)}'
         if not value.is_finite():
             return f"应为有限的金额，而不是 {value}"
         if not value.is_zero() and value.adjusted() >= 15:
@@ -140,14 +144,15 @@ def _check_for(hint: Any) -> Check | None:
     if origin is typing.Union or origin is types.UnionType:
         options = typing.get_args(hint)
         optional = type(None) in options
-        checks = [_check_for(option) for option in options if option is not type(None)]
+        blank = Blank in options
+        checks = [_check_for(option) for option in options if option not in (type(None), Blank)]
         if any(check is None for check in checks):
             return None
         present = [check for check in checks if check is not None]
-        absent = "（或 None，表示未填）" if optional else ""
+        absent = ("（或 None，表示未填）" if optional else "") + ("（或 Blank，表示留空或不适用）" if blank else "")
 
         def union(value: object) -> str | None:
-            if value is None and optional:
+            if (value is None and optional) or (blank and isinstance(value, Blank)):
                 return None
             messages = [check(value) for check in present]
             if all(messages):
@@ -204,10 +209,10 @@ def _container_check(origin: Any, args: tuple[Any, ...]) -> Check:
 def _checks_of(cls: type) -> tuple[tuple[str, Check], ...]:
     hints = typing.get_type_hints(cls, include_extras=True)
     checks = []
-    for field in fields(cls):
-        check = _check_for(hints[field.name])
+    for each in fields(cls):
+        check = _check_for(hints[each.name])
         if check is not None:
-            checks.append((field.name, check))
+            checks.append((each.name, check))
     _CHECKS[cls] = found = tuple(checks)
     return found
 
@@ -219,6 +224,10 @@ def _trusted() -> Iterator[None]:
         yield
     finally:
         _TRUSTED.reset(token)
+
+
+#: Public name: build model objects from values already checked (sums of checked rows), skipping the bounds.
+trusted = _trusted
 
 
 class Checked:
@@ -343,178 +352,423 @@ class Overview(Checked):
     accountability: str = ""
 
 
-@frozen
-class DocumentCounts(Checked):
-    """A row of 第二十条第（一）项: documents issued and repealed this year, and in force at year end."""
+# ---------------------------------------------------------------------------------------------------
+# Table 二: cells held by the format's keys
+# ---------------------------------------------------------------------------------------------------
 
-    issued: int = 0
-    repealed: int = 0
-    in_force: int = 0
+#: What a cell of table 二 holds: a count, an amount, or a blank.
+ProactiveValue = int | Decimal | Blank
 
 
-@frozen
+@frozen(init=False)
+class ProactiveRow(Checked):
+    """The values of one table-二 row that has several columns (``report.proactive.regulations``), by
+    column key: ``row.in_force`` (2021), ``row.items_change`` (2019).
+
+    It is a view made by :class:`ProactiveDisclosure`, and a way to give a row when making one:
+    ``ProactiveRow(issued=3, in_force=41)`` or positionally in the format's column order,
+    ``ProactiveRow(3, 0, 41)`` (``DocumentCounts`` is the same class, its 2021 name).
+    """
+
+    values: Mapping[str, ProactiveValue] = field(hash=False)
+    positional: tuple[ProactiveValue, ...] = ()
+
+    def __init__(
+        self,
+        *args: ProactiveValue,
+        values: Mapping[str, ProactiveValue] | None = None,
+        positional: tuple[ProactiveValue, ...] = (),
+        **by_column: ProactiveValue,
+    ) -> None:
+        self.__attrs_init__(values={**(values or {}), **by_column}, positional=(*positional, *args))
+
+    def __getattr__(self, name: str) -> ProactiveValue:
+        if name.startswith("_") or name in _PROACTIVE_ROW_FIELDS:
+            raise AttributeError(name)
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(f"表二的这一行没有列“{name}”（有：{'、'.join(self.values)}）") from None
+
+    def resolved(self, columns: tuple[str, ...]) -> dict[str, ProactiveValue]:
+        """The values by column key, positional values given to the first columns; raises ValueError."""
+        if len(self.positional) > len(columns):
+            raise ValueError(
+                f"这一行只有 {len(columns)} 列（{'、'.join(columns)}），而给了 {len(self.positional)} 个数值"
+            )
+        values: dict[str, ProactiveValue] = dict(zip(columns, self.positional, strict=False))
+        for key, value in self.values.items():
+            if key in values:
+                raise ValueError(f"列“{key}”既按位置又按名称给出")
+            values[key] = value
+        return values
+
+
+_PROACTIVE_ROW_FIELDS = frozenset({"values", "positional"})
+#: The 2021 name of a row of 第二十条第（一）项 (issued, repealed, in_force); any format's row works.
+DocumentCounts = ProactiveRow
+
+
+def _layout_of(format_id: str) -> ReportFormat:
+    return formats.get_format(format_id)
+
+
+def _zero(value_type: ValueType) -> ProactiveValue:
+    return Decimal(0) if value_type in (ValueType.WAN_YUAN, ValueType.AMOUNT) else 0
+
+
+def _cell_problem(value: object, value_type: ValueType, unit: Unit | None) -> str | None:
+    if isinstance(value, Blank):
+        return None
+    if value_type in (ValueType.COUNT, ValueType.SIGNED_COUNT):
+        return _check_int(value)
+    if value_type is ValueType.WAN_YUAN:
+        return _decimal_check(Unit.WAN_YUAN)(value)
+    return _decimal_check(unit or Unit.WAN_YUAN)(value)
+
+
+@frozen(init=False)
 class ProactiveDisclosure(Checked):
-    """Table 二: proactive disclosure under Art. 20 (1), (5), (6) and (8) of the Regulation."""
+    """Table 二 (主动公开政府信息情况): one value per cell of the format, by the format's key.
 
-    regulations: DocumentCounts = Factory(DocumentCounts)
-    normative_documents: DocumentCounts = Factory(DocumentCounts)
-    licensing: int = 0
-    penalty: int = 0
-    coercion: int = 0
-    fees_wan_yuan: WanYuan = Decimal(0)
+    A one-column row keeps its value under the row key (2021: ``proactive.licensing``), a row of several
+    columns under ``row.column`` (``proactive.regulations.in_force``; 2019: ``proactive.penalty.items_change``).
+    Attribute access follows the keys: ``report.proactive.licensing``, ``report.proactive.regulations.in_force``.
+    An amount whose unit the report states (2019: 采购总金额) keeps its unit in ``units``.
 
-    def value(self, key: str) -> int | Decimal:
-        """The value at a model path of table 二 (``"regulations.issued"``, ``"licensing"``)."""
-        value: int | Decimal = attrgetter(key)(self)
-        return value
+    Made by keyword (or position) per row, in the format's row order: ``ProactiveDisclosure(licensing=3)``,
+    ``ProactiveDisclosure(regulations=ProactiveRow(issued=1), format=...)``; cells not given are 0.
+    """
+
+    format: Name
+    cells: Mapping[str, ProactiveValue] = field(hash=False)
+    units: Mapping[str, Unit | None] = field(hash=False)
+
+    def __init__(
+        self,
+        *args: object,
+        format: str | None = None,
+        cells: Mapping[str, ProactiveValue] | None = None,
+        units: Mapping[str, Unit | None] | None = None,
+        **rows: object,
+    ) -> None:
+        format_id = _default_format() if format is None else format
+        problems: list[Problem] = []
+        built: dict[str, ProactiveValue] = {}
+        stated_units: dict[str, Unit | None] = dict(units or {})
+        layout = _known_layout(format_id, "ProactiveDisclosure.format", problems)
+        if layout is not None:
+            given = dict(cells or {})
+            row_keys = [row.key for block in layout.proactive_blocks for row in block.rows]
+            if len(args) > len(row_keys):
+                problems.append(Problem("ProactiveDisclosure", f"表二只有 {len(row_keys)} 行，而给了 {len(args)} 个"))
+            for key, value in zip(row_keys, args, strict=False):
+                if key in rows:
+                    problems.append(Problem(f"ProactiveDisclosure.{key}", "既按位置又按名称给出"))
+                rows[key] = value
+            for block in layout.proactive_blocks:
+                columns = tuple(column.key for column in block.columns)
+                for row in block.rows:
+                    if row.key not in rows:
+                        continue
+                    value = rows.pop(row.key)
+                    if len(columns) == 1:
+                        given[row.key] = value  # type: ignore[assignment]  # checked below
+                    elif isinstance(value, ProactiveRow | Mapping):
+                        try:
+                            by_column = value.resolved(columns) if isinstance(value, ProactiveRow) else dict(value)
+                        except ValueError as exc:
+                            problems.append(Problem(f"ProactiveDisclosure.{row.key}", str(exc)))
+                            continue
+                        given.update({f"{row.key}.{key}": item for key, item in by_column.items()})
+                    else:
+                        expected = f"ProactiveRow 对象（列：{'、'.join(columns)}）"
+                        problems.append(
+                            Problem(f"ProactiveDisclosure.{row.key}", f"应为 {expected}，而不是 {_shown(value)}")
+                        )
+            for key in rows:
+                problems.append(Problem(f"ProactiveDisclosure.{key}", f"{layout.id} 格式的表二没有这一行"))
+            for block in layout.proactive_blocks:
+                for row, column, key in block.cells():
+                    value_type = block.value_type(row, column)
+                    value = given.pop(key, _zero(value_type))
+                    if value_type is ValueType.AMOUNT:
+                        stated_units.setdefault(key, Unit.YUAN)
+                    message = _cell_problem(value, value_type, stated_units.get(key))
+                    if message is not None:
+                        problems.append(Problem(f"ProactiveDisclosure.{key}", message))
+                    built[key] = value
+            for key in given:
+                problems.append(Problem(f"ProactiveDisclosure.{key}", f"{layout.id} 格式的表二没有这一格"))
+            for key, unit in stated_units.items():
+                if key not in built:
+                    problems.append(Problem(f"ProactiveDisclosure.units.{key}", "表二没有这一格，无需单位"))
+                elif unit is not None and not isinstance(unit, Unit):
+                    problems.append(
+                        Problem(f"ProactiveDisclosure.units.{key}", f"应为 Unit（元或万元），而不是 {_shown(unit)}")
+                    )
+        if problems and not _TRUSTED.get():
+            raise ModelError(f"ProactiveDisclosure 的值有误，发现 {len(problems)} 处问题", problems=problems)
+        self.__attrs_init__(format=format_id, cells=built, units=stated_units)
+
+    @property
+    def layout(self) -> ReportFormat:
+        return _layout_of(self.format)
+
+    def value(self, key: str) -> ProactiveValue:
+        """The value of one cell by its key (``"regulations.in_force"``, ``"licensing"``)."""
+        return self.cells[key]
+
+    def unit(self, key: str) -> Unit | None:
+        """The stated unit of an amount whose unit each report states (None: not stated)."""
+        return self.units.get(key)
+
+    def with_cell(self, key: str, value: ProactiveValue) -> ProactiveDisclosure:
+        """A copy with one cell replaced."""
+        if key not in self.cells:
+            raise KeyError(key)
+        return ProactiveDisclosure(format=self.format, cells={**self.cells, key: value}, units=self.units)
+
+    def __getattr__(self, name: str) -> ProactiveValue | ProactiveRow:
+        if name.startswith("_") or name in _PROACTIVE_FIELDS:
+            raise AttributeError(name)
+        cells = self.cells
+        if name in cells:
+            return cells[name]
+        prefix = f"{name}."
+        row = {key[len(prefix) :]: value for key, value in cells.items() if key.startswith(prefix)}
+        if not row:
+            raise AttributeError(f"{self.format} 格式的表二没有“{name}”")
+        return ProactiveRow(values=row)
+
+
+_PROACTIVE_FIELDS = frozenset({"format", "cells", "units"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Table 三: rows held by the format's keys
+# ---------------------------------------------------------------------------------------------------
+
+#: What a cell of tables 三 and 四 holds: a count, or a blank.
+Count = int | Blank
+
+
+def _sum_or_none(values: Iterable[Count | None]) -> int | None:
+    total = 0
+    for value in values:
+        if not isinstance(value, int):
+            return None
+        total += value
+    return total
 
 
 @frozen
 class ApplicantCounts(Checked):
-    """One row of table 三: a count per applicant column. ``total`` (the 总计 column) is computed;
-    ``declared_total`` keeps a 总计 that an input stated."""
+    """One row of table 三: a count per applicant column (the same seven columns in every format).
+    ``total`` (the 总计 column) is computed, None when a cell is blank; ``declared_total`` keeps a 总计
+    that an input stated."""
 
-    natural_person: int = 0
-    business: int = 0
-    research: int = 0
-    public_interest: int = 0
-    legal_service: int = 0
-    other: int = 0
-    declared_total: int | None = None
+    natural_person: Count = 0
+    business: Count = 0
+    research: Count = 0
+    public_interest: Count = 0
+    legal_service: Count = 0
+    other: Count = 0
+    declared_total: Count | None = None
 
     @property
-    def total(self) -> int:
-        return sum(self.values())
+    def total(self) -> int | None:
+        return _sum_or_none(self.values())
 
-    def values(self) -> tuple[int, ...]:
+    def values(self) -> tuple[Count, ...]:
         """The six applicant counts, in the official column order."""
-        return tuple(getattr(self, column.key) for column in gov2021.APPLICATIONS_TABLE.input_columns)
+        return tuple(getattr(self, key) for key in APPLICANT_KEYS)
 
-    def get(self, column: str) -> int:
-        """The count of one column key; ``"total"`` gives the computed total."""
-        return self.total if column == "total" else int(getattr(self, column))
+    def get(self, column: str) -> Count | None:
+        """The count of one column key; ``"total"`` gives the computed total (None when not assessable)."""
+        value: Count | None = self.total if column == "total" else getattr(self, column)
+        return value
 
     @classmethod
-    def of(cls, values: tuple[int, ...] | list[int], declared_total: int | None = None) -> ApplicantCounts:
+    def of(cls, values: tuple[Count, ...] | list[Count], declared_total: Count | None = None) -> ApplicantCounts:
         """A row from the six applicant counts in official order."""
-        keys = [column.key for column in gov2021.APPLICATIONS_TABLE.input_columns]
-        if len(values) != len(keys):
-            raise ValueError(f"一行须有 {len(keys)} 个申请人列的数值，而不是 {len(values)} 个")
-        return cls(**dict(zip(keys, values, strict=True)), declared_total=declared_total)
+        if len(values) != len(APPLICANT_KEYS):
+            raise ValueError(f"一行须有 {len(APPLICANT_KEYS)} 个申请人列的数值，而不是 {len(values)} 个")
+        return cls(**dict(zip(APPLICANT_KEYS, values, strict=True)), declared_total=declared_total)
 
     @classmethod
     def sum(cls, rows: list[ApplicantCounts] | tuple[ApplicantCounts, ...]) -> ApplicantCounts:
-        """The column-wise sum of several rows."""
-        keys = [column.key for column in gov2021.APPLICATIONS_TABLE.input_columns]
+        """The column-wise sum of several rows; a column with a blank cell is blank (不可计算) in the sum."""
         with _trusted():  # a sum of checked rows may exceed a row's bound; it is still a number
-            return cls(**{key: sum(getattr(row, key) for row in rows) for key in keys})
+            sums = {key: _sum_or_none(getattr(row, key) for row in rows) for key in APPLICANT_KEYS}
+            return cls(**{key: Blank() if value is None else value for key, value in sums.items()})
 
 
-@frozen
-class WithheldCounts(Checked):
-    """（三）不予公开, by ground."""
-
-    state_secret: ApplicantCounts = Factory(ApplicantCounts)
-    prohibited_by_law: ApplicantCounts = Factory(ApplicantCounts)
-    security_stability: ApplicantCounts = Factory(ApplicantCounts)
-    third_party_rights: ApplicantCounts = Factory(ApplicantCounts)
-    internal_affairs: ApplicantCounts = Factory(ApplicantCounts)
-    process_information: ApplicantCounts = Factory(ApplicantCounts)
-    enforcement_files: ApplicantCounts = Factory(ApplicantCounts)
-    query_matters: ApplicantCounts = Factory(ApplicantCounts)
+#: The applicant columns of table 三 in official order (the model's own names; every format's input
+#: columns are these, which tests/test_format.py asserts for each format).
+APPLICANT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(ApplicantCounts) if f.name != "declared_total")
 
 
-@frozen
-class UnavailableCounts(Checked):
-    """（四）无法提供, by reason."""
+@frozen(init=False)
+class RowGroup(Checked):
+    """The rows of one group of table 三 (``report.applications.withheld``), by their key in the group:
+    ``group.state_secret``. A view made by :class:`Applications`, and a way to give a group when making
+    one (``Applications(withheld=RowGroup(state_secret=ApplicantCounts(1)))``)."""
 
-    not_held: ApplicantCounts = Factory(ApplicantCounts)
-    needs_creation: ApplicantCounts = Factory(ApplicantCounts)
-    still_unclear: ApplicantCounts = Factory(ApplicantCounts)
+    rows: Mapping[str, ApplicantCounts] = field(hash=False)
 
+    def __init__(self, rows: Mapping[str, ApplicantCounts] | None = None, **by_key: ApplicantCounts) -> None:
+        self.__attrs_init__(rows={**(rows or {}), **by_key})
 
-@frozen
-class NotProcessedCounts(Checked):
-    """（五）不予处理, by reason."""
-
-    petition_complaint: ApplicantCounts = Factory(ApplicantCounts)
-    duplicate: ApplicantCounts = Factory(ApplicantCounts)
-    publications: ApplicantCounts = Factory(ApplicantCounts)
-    mass_repeated: ApplicantCounts = Factory(ApplicantCounts)
-    confirm_reissue: ApplicantCounts = Factory(ApplicantCounts)
-
-
-@frozen
-class OtherHandlingCounts(Checked):
-    """（六）其他处理, by reason."""
-
-    no_correction: ApplicantCounts = Factory(ApplicantCounts)
-    unpaid_fee: ApplicantCounts = Factory(ApplicantCounts)
-    other: ApplicantCounts = Factory(ApplicantCounts)
+    def __getattr__(self, name: str) -> ApplicantCounts:
+        if name.startswith("_") or name == "rows":
+            raise AttributeError(name)
+        try:
+            return self.rows[name]
+        except KeyError:
+            raise AttributeError(f"这一组没有行“{name}”（有：{'、'.join(self.rows)}）") from None
 
 
-@frozen
+def outcome_row_keys(layout: ReportFormat) -> tuple[str, ...]:
+    """The outcome rows under 三、本年度办理结果 that （七）总计 adds up (2021: 21, 2019: 19)."""
+    cached = _OUTCOME_KEYS.get(layout.id)
+    if cached is None:
+        balance = {*layout.balance_inflow, *layout.balance_outflow}
+        table = layout.applications_table
+        cached = _OUTCOME_KEYS[layout.id] = tuple(row.key for row in table.input_rows if row.key not in balance)
+    return cached
+
+
+_OUTCOME_KEYS: dict[str, tuple[str, ...]] = {}
+
+
+@frozen(init=False)
 class Applications(Checked):
-    """Table 三: applications received and how they were handled, per applicant column.
+    """Table 三: applications received and how they were handled, one :class:`ApplicantCounts` per row
+    of the format, by the format's row key (``"withheld.state_secret"``; 2019: ``"other_handling"``).
 
-    ``total`` (（七）总计) is computed from the 21 outcome rows; ``declared_total`` keeps a （七）总计
-    row that an input stated.
+    Attribute access follows the keys: ``apps.new``, ``apps.withheld.state_secret``. ``total``
+    (（七）总计) is computed from the outcome rows; ``declared_total`` keeps a （七）总计 row that an input
+    stated. Made by keyword per top-level row or group (``Applications(new=..., withheld=RowGroup(...))``)
+    or with ``rows={key: counts}``; rows not given are zero.
     """
 
-    new: ApplicantCounts = Factory(ApplicantCounts)
-    carried_over: ApplicantCounts = Factory(ApplicantCounts)
-    disclosed: ApplicantCounts = Factory(ApplicantCounts)
-    partly_disclosed: ApplicantCounts = Factory(ApplicantCounts)
-    withheld: WithheldCounts = Factory(WithheldCounts)
-    unavailable: UnavailableCounts = Factory(UnavailableCounts)
-    not_processed: NotProcessedCounts = Factory(NotProcessedCounts)
-    other_handling: OtherHandlingCounts = Factory(OtherHandlingCounts)
-    carried_forward: ApplicantCounts = Factory(ApplicantCounts)
+    format: Name
+    rows: Mapping[str, ApplicantCounts] = field(hash=False)
     declared_total: ApplicantCounts | None = None
+
+    def __init__(
+        self,
+        *,
+        format: str | None = None,
+        rows: Mapping[str, ApplicantCounts] | None = None,
+        declared_total: ApplicantCounts | None = None,
+        **by_key: object,
+    ) -> None:
+        format_id = _default_format() if format is None else format
+        problems: list[Problem] = []
+        built: dict[str, ApplicantCounts] = {}
+        layout = _known_layout(format_id, "Applications.format", problems)
+        if layout is not None:
+            given: dict[str, object] = dict(rows or {})
+            for key, value in by_key.items():
+                if isinstance(value, RowGroup | Mapping) and not isinstance(value, ApplicantCounts):
+                    items = value.rows if isinstance(value, RowGroup) else value
+                    given.update({f"{key}.{sub}": row for sub, row in items.items()})
+                else:
+                    given[key] = value
+            blank = _BLANK_ROW
+            for row in layout.applications_table.input_rows:
+                value = given.pop(row.key, blank)
+                if not isinstance(value, ApplicantCounts):
+                    problems.append(
+                        Problem(f"Applications.{row.key}", f"应为 ApplicantCounts 对象，而不是 {_shown(value)}")
+                    )
+                    continue
+                built[row.key] = value
+            for key in given:
+                problems.append(Problem(f"Applications.{key}", f"{layout.id} 格式的表三没有这一行"))
+        if problems and not _TRUSTED.get():
+            raise ModelError(f"Applications 的值有误，发现 {len(problems)} 处问题", problems=problems)
+        self.__attrs_init__(format=format_id, rows=built, declared_total=declared_total)
+
+    @property
+    def layout(self) -> ReportFormat:
+        return _layout_of(self.format)
+
+    @property
+    def outcome_keys(self) -> tuple[str, ...]:
+        return outcome_row_keys(self.layout)
 
     @property
     def total(self) -> ApplicantCounts:
-        """（七）总计: the sum of every outcome row, per column."""
-        return ApplicantCounts.sum([self.row(key) for key in OUTCOME_ROW_KEYS])
+        """（七）总计: the sum of every outcome row, per column (a column with a blank cell is blank)."""
+        rows = self.rows
+        return ApplicantCounts.sum([rows[key] for key in self.outcome_keys])
 
     def row(self, key: str) -> ApplicantCounts:
         """The row at a key of the format (``"withheld.state_secret"``); ``"total"`` is computed."""
         if key == "total":
             return self.total
-        row: ApplicantCounts = attrgetter(key)(self)
-        return row
+        return self.rows[key]
 
-    def cell(self, row: str, column: str) -> int:
-        """One cell of the official table, totals computed."""
+    def cell(self, row: str, column: str) -> Count | None:
+        """One cell of the official table, totals computed (None when not assessable)."""
         return self.row(row).get(column)
 
     def with_row(self, key: str, value: ApplicantCounts) -> Applications:
         """A copy with the row at ``key`` replaced (keys as in :meth:`row`)."""
-        updated: Applications = _evolve_path(self, key.split("."), value)
-        return updated
+        if key not in self.rows:
+            raise KeyError(key)
+        return Applications(format=self.format, rows={**self.rows, key: value}, declared_total=self.declared_total)
+
+    def __getattr__(self, name: str) -> ApplicantCounts | RowGroup:
+        if name.startswith("_") or name in _APPLICATIONS_FIELDS:
+            raise AttributeError(name)
+        rows = self.rows
+        if name in rows:
+            return rows[name]
+        prefix = f"{name}."
+        group = {key[len(prefix) :]: row for key, row in rows.items() if key.startswith(prefix)}
+        if not group:
+            raise AttributeError(f"{self.format} 格式的表三没有“{name}”")
+        return RowGroup(group)
 
 
-#: The 21 outcome rows under 三、本年度办理结果 that （七）总计 adds up.
-OUTCOME_ROW_KEYS: tuple[str, ...] = tuple(
-    row.key
-    for row in gov2021.APPLICATIONS_TABLE.input_rows
-    if row.key not in gov2021.BALANCE_INFLOW and row.key not in gov2021.BALANCE_OUTFLOW
-)
+_APPLICATIONS_FIELDS = frozenset({"format", "rows", "declared_total"})
+_BLANK_ROW = ApplicantCounts()
+
+
+def _default_format() -> str:
+    return formats.NEWEST
+
+
+def _known_layout(format_id: object, where: str, problems: list[Problem]) -> ReportFormat | None:
+    if not isinstance(format_id, str) or format_id not in formats.FORMATS:
+        known = "、".join(formats.FORMATS)
+        problems.append(Problem(where, f"未知的报告格式 {describe(format_id)}；本版本支持的格式：{known}"))
+        return None
+    return formats.get_format(format_id)
+
+
+#: The 21 outcome rows of the newest format (kept for code written for 2021; use :func:`outcome_row_keys`).
+OUTCOME_ROW_KEYS: tuple[str, ...] = outcome_row_keys(formats.get_format(formats.NEWEST))
 
 
 @frozen
 class CaseOutcomes(Checked):
-    """One group of table 四 (行政复议, 未经复议直接起诉 or 复议后起诉); ``total`` is computed."""
+    """One group of table 四 (行政复议, 未经复议直接起诉 or 复议后起诉); ``total`` is computed (None when a
+    cell is blank)."""
 
-    upheld: int = 0
-    corrected: int = 0
-    other: int = 0
-    pending: int = 0
-    declared_total: int | None = None
+    upheld: Count = 0
+    corrected: Count = 0
+    other: Count = 0
+    pending: Count = 0
+    declared_total: Count | None = None
 
     @property
-    def total(self) -> int:
-        return self.upheld + self.corrected + self.other + self.pending
+    def total(self) -> int | None:
+        return _sum_or_none((self.upheld, self.corrected, self.other, self.pending))
 
 
 @frozen
@@ -525,10 +779,10 @@ class ReviewLitigation(Checked):
     litigation_direct: CaseOutcomes = Factory(CaseOutcomes)
     litigation_after_review: CaseOutcomes = Factory(CaseOutcomes)
 
-    def cell(self, key: str) -> int:
+    def cell(self, key: str) -> Count | None:
         """One cell by its format key (``"review.upheld"``, ``"litigation_direct.total"``)."""
         group, _, outcome = key.partition(".")
-        value: int = getattr(getattr(self, group), outcome)
+        value: Count | None = getattr(getattr(self, group), outcome)
         return value
 
 
@@ -558,7 +812,10 @@ class OtherMatters(Checked):
 
 @frozen
 class AnnualReport(Checked):
-    """A whole 政府信息公开工作年度报告."""
+    """A whole 政府信息公开工作年度报告, in the format ``format`` (a format id; ``layout`` is its value).
+
+    Tables 二 and 三 follow the report's format: left out, they are blank tables of that format; given
+    in another format, they are a :class:`ModelError`."""
 
     agency: Agency
     report: ReportInfo
@@ -568,7 +825,28 @@ class AnnualReport(Checked):
     review_litigation: ReviewLitigation = Factory(ReviewLitigation)
     problems: Problems = Factory(Problems)
     other: OtherMatters = Factory(OtherMatters)
-    format: Name = gov2021.FORMAT_ID
+    format: Name = formats.NEWEST
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        problems: list[Problem] = []
+        if _known_layout(self.format, "AnnualReport.format", problems) is not None:
+            for name, blank in (("proactive", ProactiveDisclosure), ("applications", Applications)):
+                table = getattr(self, name)
+                if table.format == self.format:
+                    continue
+                if table == blank(format=table.format):  # left out: the blank table of the report's format
+                    object.__setattr__(self, name, blank(format=self.format))
+                else:
+                    message = f"按 {table.format} 格式填写，而报告的格式为 {self.format}；请按报告的格式填写此表"
+                    problems.append(Problem(f"AnnualReport.{name}", message))
+        if problems:
+            raise ModelError(f"AnnualReport 的值有误，发现 {len(problems)} 处问题", problems=problems)
+
+    @property
+    def layout(self) -> ReportFormat:
+        """The format of the report, as a value (labels, tables, rule families)."""
+        return _layout_of(self.format)
 
     @property
     def year(self) -> int:
@@ -577,7 +855,7 @@ class AnnualReport(Checked):
     @property
     def title(self) -> str:
         """The title, e.g. 隆德县城关镇2021年政府信息公开工作年度报告."""
-        return gov2021.title(self.agency.display_title_name, self.report.year)
+        return self.layout.title(self.agency.display_title_name, self.report.year)
 
 
 def _evolve_path(obj: Any, path: list[str], value: Any) -> Any:

@@ -3,7 +3,9 @@
 :func:`check` reads a report (and optionally last year's) and returns every finding at once. A finding
 has a stable English ``code`` (``applications.balance``), a severity, a location a person can find
 (section heading, row label, column label, and the model path in ``field``) and a Chinese message
-that says what is wrong and by how much. Rules only read the model; labels come from the format module.
+that says what is wrong and by how much. Rules only read the model; labels come from the report's format
+(``report.layout``), and the format's rule families decide which rules run. A cell left blank (留空, 不适用,
+"/") makes every rule that needs it report ``cell.not_assessable``, naming the cell, instead of a result.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ import datetime as dt
 import enum
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from attrs import frozen
 
-from reportkit.formats import gov2021 as fmt
-from reportkit.formats.layout import CellKind, Section, label_path
-from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes
-from reportkit.values import MAX_COUNT, MAX_YEAR, MIN_YEAR, describe, format_date, placeholder_in
+from reportkit import formats
+from reportkit.cells import CellSpec, input_cells, spec_of, specs
+from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
+from reportkit.formats.spec import ReportFormat, RuleFamily
+from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
+from reportkit.values import MAX_COUNT, MAX_YEAR, MIN_YEAR, Blank, describe, format_date, placeholder_in
 
 __all__ = ["RULES", "Finding", "Location", "Severity", "check", "errors"]
 
@@ -103,27 +107,49 @@ def errors(findings: list[Finding]) -> list[Finding]:
 # Helpers: locations from the format
 # ---------------------------------------------------------------------------------------------------
 
-_TABLE3 = fmt.APPLICATIONS_TABLE
-_TABLE4 = fmt.REVIEW_LITIGATION_TABLE
+
+def _row_label(layout: ReportFormat, key: str) -> str:
+    return "".join(label_path(layout.applications_table.rows, key))
 
 
-def _row_label(key: str) -> str:
-    return "".join(label_path(_TABLE3.rows, key))
-
-
-def _t3(row: str, column: str = "") -> Location:
-    column_label = _TABLE3.column(column).label if column else ""
+def _t3(layout: ReportFormat, row: str, column: str = "") -> Location:
+    column_label = layout.applications_table.column(column).label if column else ""
     field = f"applications.{row}" + (f".{column}" if column else "")
-    return Location(fmt.APPLICATIONS.heading, _row_label(row), column_label, field)
+    return Location(layout.applications.heading, _row_label(layout, row), column_label, field)
 
 
-def _t4(key: str) -> Location:
-    labels = label_path(_TABLE4.columns, key)
-    return Location(fmt.REVIEW_LITIGATION.heading, "", "".join(labels), f"review_litigation.{key}")
+def _t4(layout: ReportFormat, key: str) -> Location:
+    labels = label_path(layout.review_litigation_table.columns, key)
+    return Location(layout.review_litigation.heading, "", "".join(labels), f"review_litigation.{key}")
+
+
+def _at(spec: CellSpec) -> Location:
+    return Location(spec.section, spec.row_label, spec.column_label, spec.path)
 
 
 def _section(section: Section, field: str, row: str = "") -> Location:
     return Location(section.heading, row, "", field)
+
+
+def _not_assessable(layout: ReportFormat, paths: Iterable[str], report: AnnualReport, what: str) -> Iterator[Finding]:
+    """One ``cell.not_assessable`` per blank cell among ``paths``: the rule ``what`` cannot be checked."""
+    values = input_cells(report)
+    for path in dict.fromkeys(paths):
+        value = values.get(path)
+        if isinstance(value, Blank):
+            spec = spec_of(layout, path)
+            shown = value.reason
+            yield Finding(
+                "cell.not_assessable",
+                Severity.WARNING,
+                _at(spec),
+                f"此格{'留空' if shown == '留空' else f'填为“{shown}”'}，无法核对{what}；如数量为 0，请填 0",
+            )
+
+
+def _t3_paths(rows: Iterable[str], columns: Iterable[str]) -> list[str]:
+    columns = list(columns)
+    return [f"applications.{row}.{column}" for row in rows for column in columns]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -131,49 +157,69 @@ def _section(section: Section, field: str, row: str = "") -> Location:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal]]:
-    """Every count a person fills in, with its location (declared totals included)."""
-    for block in fmt.PROACTIVE_BLOCKS:
-        for leaf in block.rows:
-            for column in block.columns:
-                key = block.cell_key(leaf, column)
-                column_label = column.label if len(block.columns) > 1 else ""
-                loc = Location(fmt.PROACTIVE.heading, f"{block.title} {leaf.label}", column_label, f"proactive.{key}")
-                yield loc, report.proactive.value(key)
-    for leaf in _TABLE3.row_leaves:
-        row = report.applications.declared_total if leaf.kind is CellKind.TOTAL else report.applications.row(leaf.key)
-        if row is None:
-            continue
-        for applicant in _TABLE3.input_columns:
-            yield _t3(leaf.key, applicant.key), getattr(row, applicant.key)
-        if row.declared_total is not None:
-            yield _t3(leaf.key, "total"), row.declared_total
-    for leaf in _TABLE4.column_leaves:
-        group, _, outcome = leaf.key.partition(".")
-        outcomes: CaseOutcomes = getattr(report.review_litigation, group)
-        value = outcomes.declared_total if leaf.kind is CellKind.TOTAL else getattr(outcomes, outcome)
-        if value is not None:
-            yield _t4(leaf.key), value
+def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal, bool]]:
+    """Every number a person fills in, with its location and whether it may be negative (declared totals
+    included; blanks left out)."""
+    layout = report.layout
+    for path, value in input_cells(report).items():
+        if isinstance(value, int | Decimal):
+            spec = spec_of(layout, path)
+            yield _at(spec), value, spec.value_type is ValueType.SIGNED_COUNT
     fees = report.other.information_fees
     if fees is not None:
-        yield _section(fmt.OTHER, "other.information_fees.notices", "收费通知件数"), fees.notices
-        yield _section(fmt.OTHER, "other.information_fees.notified_yuan", "通知金额（元）"), fees.notified_yuan
-        yield _section(fmt.OTHER, "other.information_fees.collected_yuan", "实收金额（元）"), fees.collected_yuan
+        other = layout.other
+        yield _section(other, "other.information_fees.notices", "收费通知件数"), fees.notices, False
+        yield _section(other, "other.information_fees.notified_yuan", "通知金额（元）"), fees.notified_yuan, False
+        yield _section(other, "other.information_fees.collected_yuan", "实收金额（元）"), fees.collected_yuan, False
 
 
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """Counts and amounts are non-negative and none implausibly large (the model already holds only
-    whole numbers and bounded Decimals)."""
-    for loc, value in _count_cells(report):
-        if value < 0:
+    """Counts and amounts are non-negative (a signed 本年增/减 may be negative) and none implausibly large
+    (the model already holds only whole numbers and bounded Decimals)."""
+    for loc, number, signed in _count_cells(report):
+        value: int | Decimal = number
+        if value < 0 and not signed:
             yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
-        elif value > MAX_COUNT:
+        elif value > MAX_COUNT or value < -MAX_COUNT:
             yield Finding(
                 "value.implausible",
                 Severity.ERROR,
                 loc,
                 f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
+            )
+
+
+@rule
+def amount_units(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
+    """An amount whose unit each report states (2019: 采购总金额) has its unit."""
+    for spec in specs(report.layout):
+        if spec.value_type is ValueType.AMOUNT:
+            key = spec.path.partition(".")[2]
+            if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
+                yield Finding(
+                    "proactive.amount_unit_unknown",
+                    Severity.WARNING,
+                    _at(spec),
+                    f"{spec.column_label}未写明单位（元或万元），表头没有单位，无法知道金额大小；请写明单位",
+                )
+
+
+@rule
+def published_within_total(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
+    """2019 format: 本年新公开数量 ≤ 对外公开总数量 (a cumulative count includes this year's)."""
+    if not report.layout.has(RuleFamily.CUMULATIVE_PUBLISHED_CHAIN):
+        return
+    for block, row, published, total in _published_columns(report.layout):
+        now, cumulative = (report.proactive.value(block.cell_key(row, c)) for c in (published, total))
+        if isinstance(now, int) and isinstance(cumulative, int) and now > cumulative:
+            spec = spec_of(report.layout, f"proactive.{block.cell_key(row, total)}")
+            yield Finding(
+                "proactive.published_exceeds_total",
+                Severity.WARNING,
+                _at(spec),
+                f"{published.label}为 {now}，大于{total.label} {cumulative}"
+                f"（{total.label}是累计数，应包括本年新公开的）",
             )
 
 
@@ -185,12 +231,25 @@ def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterato
 @rule
 def applications_balance(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T3-1, the 勾稽关系 of the header note: 一 + 二 = （七）总计 + 四, for every column."""
+    layout = report.layout
+    if not layout.has(RuleFamily.APPLICATION_TOTALS):
+        return
+    table = layout.applications_table
     apps = report.applications
-    inflow_rows = [_TABLE3.row(k) for k in fmt.BALANCE_INFLOW]
-    outflow_rows = [_TABLE3.row(k) for k in fmt.BALANCE_OUTFLOW]
-    for column in _TABLE3.column_leaves:
-        inflow = sum(apps.cell(r.key, column.key) for r in inflow_rows)
-        outflow = sum(apps.cell(r.key, column.key) for r in outflow_rows)
+    inflow_rows = [table.row(k) for k in layout.balance_inflow]
+    outflow_rows = [table.row(k) for k in layout.balance_outflow]
+    involved = (
+        [r.key for r in inflow_rows] + list(apps.outcome_keys) + [r.key for r in outflow_rows if r.key != "total"]
+    )
+    for column in table.column_leaves:
+        inflows = [apps.cell(r.key, column.key) for r in inflow_rows]
+        outflows = [apps.cell(r.key, column.key) for r in outflow_rows]
+        if not all(isinstance(v, int) for v in (*inflows, *outflows)):
+            if column.kind is CellKind.INPUT:
+                yield from _not_assessable(layout, _t3_paths(involved, [column.key]), report, "本列的勾稽关系")
+            continue
+        inflow = sum(v for v in inflows if isinstance(v, int))
+        outflow = sum(v for v in outflows if isinstance(v, int))
         if inflow != outflow:
             left = " + ".join(r.short_label for r in inflow_rows)
             right = " + ".join(r.short_label for r in outflow_rows)
@@ -198,42 +257,62 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
             yield Finding(
                 "applications.balance",
                 Severity.ERROR,
-                Location(fmt.APPLICATIONS.heading, "", column.label, f"applications.*.{column.key}"),
+                Location(layout.applications.heading, "", column.label, f"applications.*.{column.key}"),
                 f"{left} = {inflow}，而{right} = {outflow}（列：{column.label}，相差 {diff:+d}）",
             )
+
+
+def _stated(value: Count | None) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 @rule
 def applications_declared_totals(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """A 总计 that the input stated must equal the computed one (the column 总计 of each row, and the
     （七）总计 row)."""
+    layout = report.layout
+    if not layout.has(RuleFamily.APPLICATION_TOTALS):
+        return
+    table = layout.applications_table
     apps = report.applications
     computed_total = apps.total
-    for leaf in _TABLE3.row_leaves:
+    columns = [c.key for c in table.input_columns]
+    for leaf in table.row_leaves:
         if leaf.kind is CellKind.TOTAL:
             declared = apps.declared_total
             if declared is None:
                 continue
-            for column in _TABLE3.input_columns:
-                stated, actual = getattr(declared, column.key), computed_total.get(column.key)
-                if stated != actual:
+            for column in table.input_columns:
+                stated, actual = _stated(getattr(declared, column.key)), computed_total.get(column.key)
+                if stated is None:
+                    continue
+                if not isinstance(actual, int):
+                    what = f"填写的{leaf.label}"
+                    yield from _not_assessable(layout, _t3_paths(apps.outcome_keys, [column.key]), report, what)
+                elif stated != actual:
                     yield Finding(
                         "applications.declared_total",
                         Severity.ERROR,
-                        _t3(leaf.key, column.key),
+                        _t3(layout, leaf.key, column.key),
                         f"填写的{leaf.label}为 {stated}，而各办理结果之和为 {actual}"
                         f"（列：{column.label}，相差 {stated - actual:+d}）",
                     )
-            row_stated = declared.declared_total
+            row_stated = _stated(declared.declared_total)
             row_actual = computed_total.total
+            needed = _t3_paths(apps.outcome_keys, columns)
         else:
             row = apps.row(leaf.key)
-            row_stated, row_actual = row.declared_total, row.total
-        if row_stated is not None and row_stated != row_actual:
+            row_stated, row_actual = _stated(row.declared_total), row.total
+            needed = _t3_paths([leaf.key], columns)
+        if row_stated is None:
+            continue
+        if row_actual is None:
+            yield from _not_assessable(layout, needed, report, f"“{leaf.short_label}”填写的总计")
+        elif row_stated != row_actual:
             yield Finding(
                 "applications.declared_total",
                 Severity.ERROR,
-                _t3(leaf.key, "total"),
+                _t3(layout, leaf.key, "total"),
                 f"填写的总计为 {row_stated}，而六类申请人之和为 {row_actual}"
                 f"（行：{leaf.short_label}，相差 {row_stated - row_actual:+d}）",
             )
@@ -247,16 +326,26 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
 @rule
 def review_litigation_declared_totals(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T4-1: a stated 总计 of each group equals 结果维持 + 结果纠正 + 其他结果 + 尚未审结."""
-    for group in fmt.CASE_GROUPS:
+    layout = report.layout
+    if not layout.has(RuleFamily.CASE_TOTALS):
+        return
+    for group in layout.case_groups:
         outcomes: CaseOutcomes = getattr(report.review_litigation, group.key)
-        if outcomes.declared_total is not None and outcomes.declared_total != outcomes.total:
-            parts = " + ".join(leaf.label for leaf in group.children if leaf.kind is CellKind.INPUT)  # type: ignore[union-attr]
+        stated = _stated(outcomes.declared_total)
+        if stated is None:
+            continue
+        parts = [leaf for leaf in group.children if leaf.kind is CellKind.INPUT]  # type: ignore[union-attr]
+        if outcomes.total is None:
+            paths = [f"review_litigation.{leaf.key}" for leaf in parts]
+            yield from _not_assessable(layout, paths, report, f"{group.label}填写的总计")
+        elif stated != outcomes.total:
+            labels = " + ".join(leaf.label for leaf in parts)
             yield Finding(
                 "review_litigation.declared_total",
                 Severity.ERROR,
-                _t4(f"{group.key}.total"),
-                f"填写的总计为 {outcomes.declared_total}，而{parts} = {outcomes.total}"
-                f"（{group.label}，相差 {outcomes.declared_total - outcomes.total:+d}）",
+                _t4(layout, f"{group.key}.total"),
+                f"填写的总计为 {stated}，而{labels} = {outcomes.total}"
+                f"（{group.label}，相差 {stated - outcomes.total:+d}）",
             )
 
 
@@ -269,7 +358,7 @@ _AGENCY_SECTION = Section("agency", "发布机关")
 
 
 def _deadline(report: AnnualReport) -> dt.date:
-    deadline = fmt.DEADLINES[report.agency.kind.value]
+    deadline = report.layout.deadlines[report.agency.kind.value]
     return dt.date(report.year + 1, deadline.month, deadline.day)
 
 
@@ -278,11 +367,18 @@ def _plausible_year(report: AnnualReport) -> bool:
     return MIN_YEAR <= report.year <= MAX_YEAR
 
 
+def _years(layout: ReportFormat) -> str:
+    if layout.last_year is None:
+        return f"自{layout.first_year}年度起适用"
+    return f"适用于{layout.first_year}—{layout.last_year}年度"
+
+
 @rule
 def report_year(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """The year is a plausible reporting year; the 2021 format serves reports for 2021 onward (2019 and
-    2020 used the trial format)."""
+    """The year is a plausible reporting year, and the report's format is the one in force for it (the
+    2019 trial format for 2019 and 2020, the 2021 format from 2021 on)."""
     loc = _section(_REPORT_SECTION, "report.year", "报告年度")
+    layout = report.layout
     if not _plausible_year(report):
         yield Finding(
             "report.year_implausible",
@@ -290,12 +386,15 @@ def report_year(report: AnnualReport, previous: AnnualReport | None) -> Iterator
             loc,
             f"报告年度 {report.year} 不合理，应为四位数年份（{MIN_YEAR}–{MAX_YEAR}），如 2021",
         )
-    elif report.year < fmt.FIRST_YEAR:
+        return
+    in_force = formats.format_for_year(report.year)
+    if not layout.serves(report.year) and in_force.id != layout.id:
         yield Finding(
             "report.format_year",
             Severity.WARNING,
             loc,
-            f"{report.year}年度报告应使用2019年试行格式（国办公开办函〔2019〕60号）；本格式（{fmt.NOTICE}）自{fmt.FIRST_YEAR}年度起适用",
+            f"{report.year}年度报告应使用{in_force.notice}规定的格式（{in_force.id}，{_years(in_force)}）；"
+            f"本报告使用的是{layout.notice}的格式（{layout.id}，{_years(layout)}）",
         )
 
 
@@ -326,7 +425,7 @@ def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterato
         return
     deadline = _deadline(report)
     if signed > deadline:
-        basis = fmt.DEADLINES[report.agency.kind.value].basis
+        basis = report.layout.deadlines[report.agency.kind.value].basis
         late = (signed - deadline).days
         yield Finding(
             "dates.signed_late",
@@ -369,13 +468,14 @@ def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Ite
 
 
 def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
-    for sub in fmt.OVERVIEW_SUBSECTIONS:
-        yield _section(fmt.OVERVIEW, f"overview.{sub.key}", sub.heading), getattr(report.overview, sub.key)
+    layout = report.layout
+    for sub in layout.overview_subsections:
+        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), getattr(report.overview, sub.key)
     if report.agency.kind is AgencyKind.GOVERNMENT:
-        sub = fmt.ACCOUNTABILITY
-        yield _section(fmt.OVERVIEW, f"overview.{sub.key}", sub.heading), report.overview.accountability
-    yield _section(fmt.PROBLEMS, "problems.text"), report.problems.text
-    yield _section(fmt.OTHER, "other.text"), report.other.text
+        sub = layout.accountability
+        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), report.overview.accountability
+    yield _section(layout.problems, "problems.text"), report.problems.text
+    yield _section(layout.other, "other.text"), report.other.text
 
 
 @rule
@@ -421,17 +521,20 @@ def texts_not_placeholders(report: AnnualReport, previous: AnnualReport | None) 
 
 @rule
 def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """Section 六 states the 信息处理费 of the year: as figures, or in its text."""
+    """Section 六 states the 信息处理费 of the year: as figures, or in its text (formats with a fee regime)."""
+    layout = report.layout
+    fee = layout.information_fee
+    if not layout.has(RuleFamily.INFORMATION_FEES) or fee is None:
+        return
     fees = report.other.information_fees
-    loc = _section(fmt.OTHER, "other.information_fees", fmt.INFORMATION_FEE)
+    loc = _section(layout.other, "other.information_fees", fee)
     if fees is None:
-        if fmt.INFORMATION_FEE not in report.other.text:
+        if fee not in report.other.text:
             yield Finding(
                 "fees.statement_missing",
                 Severity.WARNING,
                 loc,
-                f"未说明本年度{fmt.INFORMATION_FEE}收取情况；"
-                "请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
+                f"未说明本年度{fee}收取情况；请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
             )
         return
     if fees.collected_yuan > fees.notified_yuan:
@@ -448,12 +551,15 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
             loc,
             f"收费通知件数为 0，而通知金额为 {fees.notified_yuan} 元",
         )
-    unpaid = report.applications.row("other_handling.unpaid_fee").total
-    if unpaid > fees.notices:
+    unpaid_key = "other_handling.unpaid_fee"
+    if unpaid_key not in report.applications.rows:
+        return
+    unpaid = report.applications.row(unpaid_key).total
+    if unpaid is not None and unpaid > fees.notices:
         yield Finding(
             "fees.unpaid_exceeds_notices",
             Severity.WARNING,
-            _t3("other_handling.unpaid_fee", "total"),
+            _t3(layout, unpaid_key, "total"),
             f"因逾期未缴费不再处理的申请有 {unpaid} 件，多于发出的收费通知 {fees.notices} 件",
         )
 
@@ -499,49 +605,126 @@ def previous_carried_over(report: AnnualReport, previous: AnnualReport | None) -
     """T3-6: this year's 二、上年结转 equals last year's 四、结转下年度继续办理, per column."""
     if previous is None:
         return
-    this_row = report.applications.carried_over
-    last_row = previous.applications.carried_forward
-    carried = _TABLE3.row("carried_over")
-    forward = _TABLE3.row("carried_forward")
-    for column in _TABLE3.input_columns:
+    layout = report.layout
+    if not (layout.has(RuleFamily.CARRY_OVER) and previous.layout.has(RuleFamily.CARRY_OVER)):
+        return
+    this_row = report.applications.row("carried_over")
+    last_row = previous.applications.row("carried_forward")
+    carried = layout.applications_table.row("carried_over")
+    forward = previous.layout.applications_table.row("carried_forward")
+    for column in layout.applications_table.input_columns:
         now, before = this_row.get(column.key), last_row.get(column.key)
+        if not isinstance(now, int) or not isinstance(before, int):
+            if not isinstance(now, int):
+                yield from _not_assessable(
+                    layout, [f"applications.carried_over.{column.key}"], report, "与上年报告的结转数"
+                )
+            continue
         if now != before:
             yield Finding(
                 "previous.carried_over",
                 Severity.WARNING,
-                _t3("carried_over", column.key),
+                _t3(layout, "carried_over", column.key),
                 f"本年{carried.short_label}为 {now}，而上年报告{forward.short_label}为 {before}"
                 f"（列：{column.label}，相差 {now - before:+d}）",
             )
 
 
+def _same_format(report: AnnualReport, previous: AnnualReport | None, family: RuleFamily) -> bool:
+    """Table 二 chains hold only between two reports of one format (its cells change meaning across formats)."""
+    return previous is not None and previous.format == report.format and report.layout.has(family)
+
+
+@frozen
+class _Gap:
+    """A cross-year chain of table 二 that does not hold: where, the value and the value the chain gives."""
+
+    location: Location
+    now: int
+    expected: int
+    label: str
+
+    def message(self, formula: str) -> str:
+        return f"{self.label}为 {self.now}，而{formula} = {self.expected}（相差 {self.now - self.expected:+d}）"
+
+
+def _chain(
+    report: AnnualReport, target: str, terms: tuple[tuple[int, AnnualReport, str], ...]
+) -> _Gap | list[Finding] | None:
+    """Whether ``target`` (this year) = the signed sum of ``terms``: None when it holds, the gap when not,
+    the not-assessable findings when a cell it needs is blank."""
+    layout = report.layout
+    now = report.proactive.value(target)
+    values = [(sign, source.proactive.value(key)) for sign, source, key in terms]
+    spec = spec_of(layout, f"proactive.{target}")
+    if not isinstance(now, int) or not all(isinstance(v, int) for _, v in values):
+        own = [f"proactive.{target}"] + [f"proactive.{key}" for _, source, key in terms if source is report]
+        return list(_not_assessable(layout, own, report, f"{spec.column_label}与上年报告的衔接"))
+    expected = sum(sign * v for sign, v in values if isinstance(v, int))
+    return None if now == expected else _Gap(_at(spec), now, expected, spec.column_label)
+
+
 @rule
 def previous_in_force(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
-    """现行有效件数 = last year's + 本年制发件数 − 本年废止件数, for 规章 and 行政规范性文件."""
-    if previous is None:
+    """2021 format: 现行有效件数 = last year's + 本年制发件数 − 本年废止件数, for 规章 and 行政规范性文件."""
+    if previous is None or not _same_format(report, previous, RuleFamily.DOCUMENTS_IN_FORCE_CHAIN):
         return
-    block = fmt.PROACTIVE_BLOCKS[0]
+    block = report.layout.proactive_blocks[0]
     issued, repealed, in_force = block.columns
+    formula = f"上年{in_force.label} + {issued.label} − {repealed.label}"
     for leaf in block.rows:
-        now = report.proactive.value(block.cell_key(leaf, in_force))
-        expected = (
-            previous.proactive.value(block.cell_key(leaf, in_force))
-            + report.proactive.value(block.cell_key(leaf, issued))
-            - report.proactive.value(block.cell_key(leaf, repealed))
-        )
-        if now != expected:
-            yield Finding(
-                "previous.in_force",
-                Severity.WARNING,
-                Location(
-                    fmt.PROACTIVE.heading,
-                    f"{block.title} {leaf.label}",
-                    in_force.label,
-                    f"proactive.{block.cell_key(leaf, in_force)}",
-                ),
-                f"{in_force.label}为 {now}，而上年{in_force.label} + {issued.label} − {repealed.label} = {expected}"
-                f"（相差 {now - expected:+d}）",
-            )
+        key = block.cell_key
+        terms = ((1, previous, key(leaf, in_force)), (1, report, key(leaf, issued)), (-1, report, key(leaf, repealed)))
+        gap = _chain(report, key(leaf, in_force), terms)
+        if isinstance(gap, _Gap):
+            yield Finding("previous.in_force", Severity.WARNING, gap.location, gap.message(formula))
+        elif gap:
+            yield from gap
+
+
+def _published_columns(layout: ReportFormat) -> Iterator[tuple[ProactiveBlock, Leaf, Column, Column]]:
+    for block in layout.proactive_blocks:
+        columns = {column.key: column for column in block.columns}
+        if "published" in columns and "published_total" in columns:
+            for row in block.rows:
+                yield block, row, columns["published"], columns["published_total"]
+
+
+@rule
+def previous_published_total(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
+    """2019 format: 对外公开总数量 = last year's 对外公开总数量 + 本年新公开数量 (a cumulative count)."""
+    if previous is None or not _same_format(report, previous, RuleFamily.CUMULATIVE_PUBLISHED_CHAIN):
+        return
+    for block, row, published, total in _published_columns(report.layout):
+        key = block.cell_key
+        terms = ((1, previous, key(row, total)), (1, report, key(row, published)))
+        formula = f"上年{total.label} + {published.label}"
+        gap = _chain(report, key(row, total), terms)
+        if isinstance(gap, _Gap):
+            yield Finding("previous.published_total", Severity.WARNING, gap.location, gap.message(formula))
+        elif gap:
+            yield from gap
+
+
+@rule
+def previous_items(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
+    """2019 format: 上一年项目数量 = last year's 上一年项目数量 + last year's 本年增/减, for every row with both."""
+    if previous is None or not _same_format(report, previous, RuleFamily.ITEMS_CHAIN):
+        return
+    for block in report.layout.proactive_blocks:
+        columns = {column.key: column for column in block.columns}
+        if "items_last_year" not in columns or "items_change" not in columns:
+            continue
+        items, change = columns["items_last_year"], columns["items_change"]
+        for row in block.rows:
+            key = block.cell_key
+            terms = ((1, previous, key(row, items)), (1, previous, key(row, change)))
+            formula = f"上年报告的{items.label} + {change.label}"
+            gap = _chain(report, key(row, items), terms)
+            if isinstance(gap, _Gap):
+                yield Finding("previous.items_last_year", Severity.WARNING, gap.location, gap.message(formula))
+            elif gap:
+                yield from gap
 
 
 _NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
@@ -557,11 +740,12 @@ MIN_COPY_LENGTH = 20
 
 
 def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
+    layout = report.layout
     yield from _required_texts(report)
     if report.agency.kind is not AgencyKind.GOVERNMENT:
-        loc = _section(fmt.OVERVIEW, "overview.accountability", fmt.ACCOUNTABILITY.heading)
+        loc = _section(layout.overview, "overview.accountability", layout.accountability.heading)
         yield loc, report.overview.accountability
-    yield _section(fmt.OVERVIEW, "overview.intro", "概述"), report.overview.intro
+    yield _section(layout.overview, "overview.intro", "概述"), report.overview.intro
     yield _section(_REPORT_SECTION, "report.preamble", "开篇说明"), report.report.preamble
 
 
@@ -579,5 +763,5 @@ def previous_text_copied(report: AnnualReport, previous: AnnualReport | None) ->
                 "previous.text_copied",
                 Severity.WARNING,
                 loc,
-                f"“{what}”与上年报告相同（仅年份、数字或标点不同）；{fmt.NOTICE}将内容雷同列为应当纠正的问题",
+                f"“{what}”与上年报告相同（仅年份、数字或标点不同）；{report.layout.notice}将内容雷同列为应当纠正的问题",
             )

@@ -3,7 +3,7 @@
 The standard library reads TOML but does not write it. This writer knows the shapes a figures file
 has (tables of scalars, rows as short lists, long texts) and lays them out the way a person would:
 a row of table 三 on one line, multi-paragraph texts as multi-line strings, and, on request, the
-official label of every key as a comment above it (taken from the format module).
+official label of every key as a comment above it (taken from the report's format value).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from typing import Any
 
 from attrs import frozen
 
-from reportkit.formats import gov2021 as fmt
-from reportkit.formats.layout import CellKind, Group, Leaf, label_path, leaves
+from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, label_path, leaves
 from reportkit.values import format_amount
 
 __all__ = ["Example", "field_comments", "toml_text"]
@@ -30,6 +29,7 @@ class Example:
     sees where to fill it in; ``text`` is written as is."""
 
     text: str
+
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\f": "\\f", "\r": "\\r"}
@@ -122,10 +122,13 @@ def toml_text(data: Mapping[str, Any], *, comments: Mapping[str, str] | None = N
 
 
 @cache
-def field_comments() -> dict[str, str]:
-    """The official label of every figures-file key, for annotated TOML files."""
+def _comments(format_id: str) -> dict[str, str]:
+    from reportkit.formats import get_format
+
+    layout = get_format(format_id)
+    years = f"{layout.first_year}—{layout.last_year}年度" if layout.last_year else f"{layout.first_year}年度起"
     notes: dict[str, str] = {
-        "format": f"报告格式：{fmt.NOTICE}",
+        "format": f"报告格式：{layout.notice}（{years}）",
         "agency": "发布机关",
         "agency.name": "机关名称（落款所用全称）",
         "agency.title_name": "标题中的机关名称（不填则与落款相同）",
@@ -134,57 +137,75 @@ def field_comments() -> dict[str, str]:
         "report.year": "报告年度",
         "report.signed_on": "成文日期（落款日期），如 2022-01-19（必填；填写时删去行首的“# ”）",
         "report.published_on": "公布日期（可不填）",
-        "report.preamble": f"开篇说明：标题之后、“{fmt.OVERVIEW.heading}”之前的段落（可不填）",
-        "overview": f"{fmt.OVERVIEW.heading}（段落之间空一行）",
-        "overview.intro": f"“{fmt.OVERVIEW.heading}”标题下、分项之前的概述段落（可不填）",
-        "overview.accountability": f"{fmt.ACCOUNTABILITY.heading}（人民政府必填）",
-        "proactive": fmt.PROACTIVE.heading,
-        "review_litigation": fmt.REVIEW_LITIGATION.heading,
-        "problems": fmt.PROBLEMS.heading,
-        "other": fmt.OTHER.heading,
-        "other.information_fees": (
-            f"{fmt.INFORMATION_FEE}：notices 收费通知件数，notified_yuan 通知金额（元），collected_yuan 实收金额（元）"
-        ),
+        "report.preamble": f"开篇说明：标题之后、“{layout.overview.heading}”之前的段落（可不填）",
+        "overview": f"{layout.overview.heading}（段落之间空一行）",
+        "overview.intro": f"“{layout.overview.heading}”标题下、分项之前的概述段落（可不填）",
+        "overview.accountability": f"{layout.accountability.heading}（人民政府必填）",
+        "proactive": layout.proactive.heading,
+        "review_litigation": layout.review_litigation.heading,
+        "problems": layout.problems.heading,
+        "other": layout.other.heading,
     }
-    for sub in fmt.OVERVIEW_SUBSECTIONS:
+    if layout.information_fee is not None:
+        notes["other.information_fees"] = (
+            f"{layout.information_fee}：notices 收费通知件数，"
+            "notified_yuan 通知金额（元），collected_yuan 实收金额（元）"
+        )
+    for sub in layout.overview_subsections:
         notes[f"overview.{sub.key}"] = sub.heading
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in layout.proactive_blocks:
         for row in block.rows:
-            columns = "，".join(f"{c.key} {c.label}" for c in block.columns)
+            parts = []
+            for column in block.columns:
+                value_type = block.value_type(row, column)
+                note = "，可为负数" if value_type is ValueType.SIGNED_COUNT else ""
+                if value_type is ValueType.AMOUNT:
+                    unit_key = block.unit_key(row, column).rpartition(".")[2]
+                    note = f"，单位写在 {unit_key}：元 或 万元"
+                parts.append(f"{column.key} {column.label}{note}")
             notes[f"proactive.{row.key}"] = (
-                f"{block.title} {row.label}：{columns}"
+                f"{block.title} {row.label}：{'，'.join(parts)}"
                 if len(block.columns) > 1
                 else f"{block.title} {row.label}（{block.columns[0].label}）"
             )
-    table = fmt.APPLICATIONS_TABLE
+    table = layout.applications_table
     order = "、".join(c.label for c in table.input_columns)
     notes["applications"] = (
-        f"{fmt.APPLICATIONS.heading}\n每行依次填六类申请人：{order}\n"
+        f"{layout.applications.heading}\n每行依次填六类申请人：{order}\n"
         "（总计由程序计算；如要核对已填写的总计，可写成表并加 total）"
     )
     for node in table.rows:
-        _row_comments(node, "applications", notes)
-    for leaf in leaves(fmt.REVIEW_LITIGATION_TABLE.columns):
+        _row_comments(node, "applications", notes, table.rows)
+    columns = layout.review_litigation_table.columns
+    for leaf in leaves(columns):
         group, _, _outcome = leaf.key.partition(".")
         if leaf.kind is CellKind.TOTAL:
-            path = label_path(fmt.REVIEW_LITIGATION_TABLE.columns, leaf.key)[:-1]
+            path = label_path(columns, leaf.key)[:-1]
             outcomes = "，".join(
                 f"{sibling.key.partition('.')[2]} {sibling.label}"
-                for sibling in leaves(fmt.REVIEW_LITIGATION_TABLE.columns)
+                for sibling in leaves(columns)
                 if sibling.key.startswith(f"{group}.") and sibling.kind is CellKind.INPUT
             )
             notes[f"review_litigation.{group}"] = f"{''.join(path)}：{outcomes}"
     return notes
 
 
-def _row_comments(node: Group | Leaf, prefix: str, notes: dict[str, str]) -> None:
+def field_comments(format_id: str | None = None) -> dict[str, str]:
+    """The official label of every figures-file key of a format (the newest by default), for annotated
+    TOML files; computed once per format."""
+    from reportkit.formats import NEWEST
+
+    return _comments(format_id or NEWEST)
+
+
+def _row_comments(node: Group | Leaf, prefix: str, notes: dict[str, str], rows: tuple[Group | Leaf, ...]) -> None:
     if isinstance(node, Leaf):
         if node.kind is CellKind.TOTAL:
             notes[f"{prefix}.total"] = f"{node.label}（由程序计算；填写则作为核对值）"
         else:
-            notes[f"{prefix}.{node.key}"] = "".join(label_path(fmt.APPLICATIONS_TABLE.rows, node.key))
+            notes[f"{prefix}.{node.key}"] = "".join(label_path(rows, node.key))
         return
     if node.key:
         notes[f"{prefix}.{node.key}"] = node.label
     for child in node.children:
-        _row_comments(child, prefix, notes)
+        _row_comments(child, prefix, notes, rows)

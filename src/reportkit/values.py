@@ -276,9 +276,7 @@ def _not_an_amount(value: object, unit: Unit) -> ValueProblem:
 
 
 def _too_large_amount(value: object, unit: Unit) -> ValueProblem:
-    return ValueProblem(
-        f"金额 {describe(value)} 超过合理范围（不大于 {MAX_AMOUNT} {unit.value}），请检查单位和小数点"
-    )
+    return ValueProblem(f"金额 {describe(value)} 超过合理范围（不大于 {MAX_AMOUNT} {unit.value}），请检查单位和小数点")
 
 
 def _shifted(amount: Decimal, places: int) -> Decimal:
@@ -465,3 +463,77 @@ def placeholder_in(text: str, *, name: bool) -> str | None:
         ):
             return line
     return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Blank and not-applicable cells
+# ---------------------------------------------------------------------------------------------------
+
+#: The reasons a published table leaves a cell without a number.
+BLANK_LEFT_EMPTY: Final = "留空"
+BLANK_NOT_APPLICABLE: Final = "不适用"
+BLANK_SLASH: Final = "/"
+BLANK_REASONS: Final = (BLANK_LEFT_EMPTY, BLANK_NOT_APPLICABLE, BLANK_SLASH)
+
+
+@frozen
+class Blank:
+    """A cell that holds no number, and why: left empty (留空), marked 不适用, or struck through with "/".
+
+    Readers of published reports meet such cells; a figures file may state them too. Nothing adds a
+    blank up: a total over a blank cell is None, and every rule that needs the cell reports that it cannot
+    be assessed, naming the cell. ``str()`` gives what a table prints for it.
+    """
+
+    reason: str = BLANK_LEFT_EMPTY
+
+    def __attrs_post_init__(self) -> None:
+        if self.reason not in BLANK_REASONS:
+            raise ValueProblem(f"留空的原因应为 {'、'.join(BLANK_REASONS)} 之一，而不是 {describe(self.reason)}")
+
+    def __str__(self) -> str:
+        return "" if self.reason == BLANK_LEFT_EMPTY else self.reason
+
+
+def blank_of(value: object) -> Blank | None:
+    """The blank a file or a form wrote (``""`` or 留空, 不适用, ``/``), or None when ``value`` is not one."""
+    if not isinstance(value, str):
+        return None
+    cleaned = value.strip().replace("／", "/")
+    if cleaned == "":
+        return Blank(BLANK_LEFT_EMPTY)
+    return Blank(cleaned) if cleaned in BLANK_REASONS else None
+
+
+def _negative_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return False
+    if isinstance(value, Decimal | float) and not (
+        value.is_finite() if isinstance(value, Decimal) else math.isfinite(value)
+    ):
+        return False
+    return value < 0
+
+
+_SIGNS: Final = {"-": -1, "－": -1, "\u2212": -1, "+": 1, "＋": 1}
+
+
+def parse_signed_count(value: object) -> int:
+    """A whole number that may be negative (2019 format: 本年增/减), e.g. ``-3``, ``"-3"``, ``"+2项"``."""
+    if isinstance(value, str):
+        cleaned = value.strip()
+        sign = _SIGNS.get(cleaned[:1], 0)
+        if sign:
+            try:
+                return sign * parse_count(cleaned[1:])
+            except ValueProblem:
+                raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None
+    elif isinstance(value, int | float | Decimal) and _negative_number(value):
+        try:
+            return -parse_count(-value)
+        except ValueProblem:
+            raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None
+    try:
+        return parse_count(value)
+    except ValueProblem:
+        raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None

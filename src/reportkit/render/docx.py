@@ -44,7 +44,7 @@ from reportkit.model import AnnualReport
 from reportkit.render.docx_fit import fit_rendered_part
 from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
 from reportkit.safezip import inspect_archive
-from reportkit.values import format_amount, format_date
+from reportkit.values import Blank, format_amount, format_date
 
 __all__ = [
     "STYLE_SIGNOFF_DATE",
@@ -159,7 +159,10 @@ def _set_path(target: dict[str, Any], key: str, value: Any) -> None:
     target[last] = value
 
 
-def _number(value: int | Decimal) -> str:
+def _number(value: int | Decimal | Blank | None) -> str:
+    # A blank cell prints what it stands for (its reason); a total that cannot be computed prints nothing.
+    if value is None:
+        return ""
     return format_amount(value) if isinstance(value, Decimal) else str(value)
 
 
@@ -231,11 +234,11 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
     table3 = fmt.APPLICATIONS_TABLE
     for row in table3.row_leaves:
         counts = report.applications.row(row.key)
-        _set_path(applications, row.key, {col.key: str(counts.get(col.key)) for col in table3.column_leaves})
+        _set_path(applications, row.key, {col.key: _number(counts.get(col.key)) for col in table3.column_leaves})
 
     review_litigation: dict[str, Any] = {}
     for case in fmt.REVIEW_LITIGATION_TABLE.column_leaves:
-        _set_path(review_litigation, case.key, str(report.review_litigation.cell(case.key)))
+        _set_path(review_litigation, case.key, _number(report.review_litigation.cell(case.key)))
 
     return {
         "title": _clean(report.title),
@@ -687,8 +690,7 @@ class _CodeSize:
     def _check(self) -> None:
         if max(self.openings, self.tags) > MAX_TEMPLATE_TAGS:
             raise TemplateError(
-                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；"
-                "请以内置模板为底稿修改",
+                f"模板语句过多（超过 {MAX_TEMPLATE_TAGS} 处“{{{{”“{{%”），不像是年度报告的模板；请以内置模板为底稿修改",
                 source=self.source,
             )
         if self.code > MAX_TEMPLATE_CODE:

@@ -31,6 +31,7 @@ from defusedxml import ElementTree
 from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.model import AnnualReport
 from reportkit.rules import check, errors
+from reportkit.values import Blank
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
     HEADER_TITLE_TOKEN,
@@ -243,6 +244,11 @@ def warm_up() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
+def _plain(value: int | Decimal | Blank | None) -> int | Decimal | str | None:
+    """A blank cell (留空, 不适用, /) is written as what it stands for."""
+    return str(value) if isinstance(value, Blank) else value
+
+
 def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Value]:
     """The value of each field path of the output workbook."""
     apps = report.applications
@@ -265,11 +271,11 @@ def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Val
             return draft_text
         if head == "applications":
             row, _, column = rest.rpartition(".")
-            return apps.cell(row, column)
+            return _plain(apps.cell(row, column))
         if head == "review_litigation":
-            return review.cell(rest)
+            return _plain(review.cell(rest))
         if head == "proactive":
-            amount = report.proactive.value(rest)
+            amount = _plain(report.proactive.value(rest))
             return amount.copy_abs() if isinstance(amount, Decimal) and amount.is_zero() else amount  # no "-0"
         raise KeyError(field)
 

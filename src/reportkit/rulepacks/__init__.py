@@ -26,6 +26,7 @@ file and the key path (``rules[1].max``), every problem at once.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.resources
 import os
 import re
@@ -37,9 +38,9 @@ from typing import Any
 
 from attrs import frozen
 
+from reportkit import formats
 from reportkit.errors import Problem, ReportkitError
-from reportkit.evaluators import TEXT_LOCATIONS, parse_count, text_sections
-from reportkit.formats import gov2021 as fmt
+from reportkit.evaluators import parse_count, text_locations, text_sections
 from reportkit.formats.layout import Leaf, ValueType
 from reportkit.model import AnnualReport
 from reportkit.rules import Finding, Location, Severity
@@ -83,23 +84,27 @@ class _SectionPath:
     location: Location
 
 
-def _section_paths() -> dict[str, _SectionPath]:
+@functools.cache
+def _section_paths(format_id: str) -> dict[str, _SectionPath]:
+    """The sections a rule pack may name, with their names and locations in one format (the keys are the
+    same in every format)."""
+    layout = formats.get_format(format_id)
+    locations = text_locations(layout)
+
+    def one(field: str) -> _SectionPath:
+        location = locations[field]
+        return _SectionPath(location.row or location.section, (field,), location)
+
     paths: dict[str, _SectionPath] = {}
-    overview_fields = tuple(f for f in TEXT_LOCATIONS if f.startswith("overview."))
-    paths["preamble"] = _one("report.preamble")
-    paths["overview"] = _SectionPath(
-        fmt.OVERVIEW.heading, overview_fields, Location(fmt.OVERVIEW.heading, "", "", "overview")
-    )
+    overview_fields = tuple(f for f in locations if f.startswith("overview."))
+    paths["preamble"] = one("report.preamble")
+    heading = layout.overview.heading
+    paths["overview"] = _SectionPath(heading, overview_fields, Location(heading, "", "", "overview"))
     for field in overview_fields:
-        paths[field] = _one(field)
-    paths["problems"] = _one("problems.text")
-    paths["other"] = _one("other.text")
+        paths[field] = one(field)
+    paths["problems"] = one("problems.text")
+    paths["other"] = one("other.text")
     return paths
-
-
-def _one(field: str) -> _SectionPath:
-    location = TEXT_LOCATIONS[field]
-    return _SectionPath(location.row or location.section, (field,), location)
 
 
 @frozen
@@ -120,22 +125,25 @@ def _case_total(group: str) -> Callable[[AnnualReport], object]:
     return lambda report: getattr(report.review_litigation, group).total
 
 
-def _cells() -> dict[str, _Cell]:
+@functools.cache
+def _cells(format_id: str) -> dict[str, _Cell]:
+    """The cells a rule pack may name in one format, by model path, with their labels."""
+    layout = formats.get_format(format_id)
     cells: dict[str, _Cell] = {}
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in layout.proactive_blocks:
         for leaf in block.rows:
             if leaf.value_type is not ValueType.COUNT:
                 continue
             for column in block.columns:
                 key = block.cell_key(leaf, column)
                 cells[f"proactive.{key}"] = _Cell(f"{leaf.label}“{column.label}”", _proactive(key))
-    table = fmt.APPLICATIONS_TABLE
+    table = layout.applications_table
     for row in table.row_leaves:
         for applicant in table.column_leaves:
             cells[f"applications.{row.key}.{applicant.key}"] = _Cell(
                 f"“{row.short_label}”的{applicant.label}", _applications(row.key, applicant.key)
             )
-    for group in fmt.CASE_GROUPS:
+    for group in layout.case_groups:
         total = next(c for c in group.children if isinstance(c, Leaf) and c.key.endswith(".total"))
         cells[f"review_litigation.{group.key}.total"] = _Cell(f"{group.label}{total.label}", _case_total(group.key))
     return cells
@@ -166,7 +174,7 @@ class MaxLength:
     message: str
 
     def check(self, report: AnnualReport) -> Iterator[Finding]:
-        where = _SECTIONS[self.section]
+        where = _section_paths(report.format)[self.section]
         texts = {s.field: s.text for s in text_sections(report)}
         length = sum(_length(texts[field]) for field in where.fields)
         if length > self.limit:
@@ -193,7 +201,7 @@ class MustMention:
     message: str
 
     def check(self, report: AnnualReport) -> Iterator[Finding]:
-        fields = [field for path in self.sections for field in _SECTIONS[path].fields]
+        fields = [field for path in self.sections for field in _section_paths(report.format)[path].fields]
         texts = {s.field: s.text for s in text_sections(report)}
         sentences = [
             m.group()
@@ -209,11 +217,14 @@ class MustMention:
                 if value is not None:
                     stated.add(value)
             negated = negated or bool(_NEGATION.search(sentence))
-        where = _SECTIONS[self.sections[0]] if len(self.sections) == 1 else None
-        location = where.location if where else Location(section="、".join(_SECTIONS[p].name for p in self.sections))
-        section_name = where.name if where else "、".join(_SECTIONS[p].name for p in self.sections)
+        paths = _section_paths(report.format)
+        where = paths[self.sections[0]] if len(self.sections) == 1 else None
+        location = where.location if where else Location(section="、".join(paths[p].name for p in self.sections))
+        section_name = where.name if where else "、".join(paths[p].name for p in self.sections)
         for key in self.cells:
-            cell = _CELLS[key]
+            cell = _cells(report.format).get(key)
+            if cell is None:
+                continue  # a cell of another format
             try:
                 figure = cell.value(report)
             except (TypeError, ValueError, KeyError, AttributeError):
@@ -238,7 +249,7 @@ class RequireText:
     message: str
 
     def check(self, report: AnnualReport) -> Iterator[Finding]:
-        where = _SECTIONS[self.section]
+        where = _section_paths(report.format)[self.section]
         texts = {s.field: s.text for s in text_sections(report)}
         text = "\n".join(texts[field] for field in where.fields)
         if not any(phrase in text for phrase in self.phrases):
@@ -303,8 +314,10 @@ KINDS: dict[str, _Kind] = {
 _COMMON_KEYS = ("kind", "code", "severity", "message")
 _PACK_KEYS = ("name", "description", "rules")
 _CODE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+")
-_SECTIONS = _section_paths()
-_CELLS = _cells()
+#: The section keys a rule pack may name (the same in every format).
+_SECTIONS = _section_paths(formats.NEWEST)
+#: The cells a rule pack may name: those of any format (a rule on a cell another format lacks stays quiet).
+_CELLS = {key: cell for layout in formats.all_formats() for key, cell in _cells(layout.id).items()}
 
 
 class _Reader:
