@@ -658,7 +658,7 @@ def guide_lines(layout: ReportFormat) -> tuple[str, ...]:
                     amounts.append(f"{leaf.label}{column.label}单位为元")
                 elif kind is FieldKind.AMOUNT:
                     units = "或".join(AMOUNT_UNITS)
-                    amounts.append(f"{leaf.label}{column.label}的单位（{units}）在其右侧单元格中选择")
+                    amounts.append(f"{column.label}的单位（{units}）在其右侧的单元格中选择")
     if layout.information_fee is not None:
         amounts.append(f"{layout.information_fee}单位为元")
     signed = dict.fromkeys(label for block in layout.proactive_blocks for label in _signed_columns(block))
