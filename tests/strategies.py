@@ -15,7 +15,9 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from reportkit.formats import gov2021 as fmt
+from reportkit.formats import NEWEST, get_format
+from reportkit.formats.layout import ValueType
+from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
     Agency,
     AgencyKind,
@@ -32,11 +34,12 @@ from reportkit.model import (
     ReportInfo,
     ReviewLitigation,
 )
-from reportkit.values import placeholder_in
+from reportkit.values import Unit, placeholder_in
 
 __all__ = [
     "APPLICANT_KEYS",
     "CASE_KEYS",
+    "FORMAT_IDS",
     "INPUT_ROW_KEYS",
     "OUTCOME_KEYS",
     "amounts",
@@ -48,14 +51,27 @@ __all__ = [
     "with_declared_totals",
 ]
 
-TABLE3 = fmt.APPLICATIONS_TABLE
+#: The formats the property tests run over, oldest first, and the newest one's value.
+FORMAT_IDS: tuple[str, ...] = ("gov-info-annual-report/2019", NEWEST)
+fmt = get_format(NEWEST)
+TABLE3 = fmt.applications_table
 APPLICANT_KEYS: tuple[str, ...] = tuple(c.key for c in TABLE3.input_columns)
 INPUT_ROW_KEYS: tuple[str, ...] = tuple(r.key for r in TABLE3.input_rows)
 OUTCOME_KEYS: tuple[str, ...] = tuple(
-    k for k in INPUT_ROW_KEYS if k not in fmt.BALANCE_INFLOW and k not in fmt.BALANCE_OUTFLOW
+    k for k in INPUT_ROW_KEYS if k not in fmt.balance_inflow and k not in fmt.balance_outflow
 )
 CASE_KEYS: tuple[str, ...] = ("upheld", "corrected", "other", "pending")
-GROUP_KEYS: tuple[str, ...] = tuple(g.key for g in fmt.CASE_GROUPS)
+GROUP_KEYS: tuple[str, ...] = tuple(g.key for g in fmt.case_groups)
+
+
+def input_row_keys(layout: ReportFormat) -> tuple[str, ...]:
+    return tuple(r.key for r in layout.applications_table.input_rows)
+
+
+def outcome_keys(layout: ReportFormat) -> tuple[str, ...]:
+    balance = {*layout.balance_inflow, *layout.balance_outflow}
+    return tuple(k for k in input_row_keys(layout) if k not in balance)
+
 
 SMALL = st.integers(min_value=0, max_value=50)
 
@@ -139,10 +155,10 @@ def _row(values: list[int]) -> ApplicantCounts:
 
 
 @st.composite
-def _applications(draw: st.DrawFn) -> Applications:
+def _applications(draw: st.DrawFn, layout: ReportFormat = fmt) -> Applications:
     """Table 三, balanced per column: outcomes and 四 first, then 一 + 二 split to match."""
     n = len(APPLICANT_KEYS)
-    outcome_values = {key: [draw(SMALL) for _ in range(n)] for key in OUTCOME_KEYS}
+    outcome_values = {key: [draw(SMALL) for _ in range(n)] for key in outcome_keys(layout)}
     forward = [draw(SMALL) for _ in range(n)]
     new, carried = [], []
     for c in range(n):
@@ -150,7 +166,7 @@ def _applications(draw: st.DrawFn) -> Applications:
         over = draw(st.integers(min_value=0, max_value=outflow))
         carried.append(over)
         new.append(outflow - over)
-    apps = Applications(new=_row(new), carried_over=_row(carried), carried_forward=_row(forward))
+    apps = Applications(format=layout.id, new=_row(new), carried_over=_row(carried), carried_forward=_row(forward))
     for key, values in outcome_values.items():
         apps = apps.with_row(key, _row(values))
     return apps
@@ -163,7 +179,9 @@ def _review_litigation(draw: st.DrawFn) -> ReviewLitigation:
 
 
 @st.composite
-def _proactive(draw: st.DrawFn) -> ProactiveDisclosure:
+def _proactive(draw: st.DrawFn, layout: ReportFormat = fmt) -> ProactiveDisclosure:
+    if layout.id != NEWEST:
+        return draw(_any_proactive(layout))
     return ProactiveDisclosure(
         regulations=DocumentCounts(draw(SMALL), draw(SMALL), draw(SMALL)),
         normative_documents=DocumentCounts(draw(SMALL), draw(SMALL), draw(SMALL)),
@@ -175,8 +193,31 @@ def _proactive(draw: st.DrawFn) -> ProactiveDisclosure:
 
 
 @st.composite
+def _any_proactive(draw: st.DrawFn, layout: ReportFormat) -> ProactiveDisclosure:
+    """Table 二 of any format, cell by cell from its value types (a cumulative total at least this year's)."""
+    cells: dict[str, object] = {}
+    units: dict[str, Unit | None] = {}
+    for block in layout.proactive_blocks:
+        for row, column, key in block.cells():
+            value_type = block.value_type(row, column)
+            if value_type is ValueType.SIGNED_COUNT:
+                cells[key] = draw(st.integers(min_value=-20, max_value=20))
+            elif value_type is ValueType.AMOUNT:
+                unit = draw(st.sampled_from(list(Unit)))
+                units[key] = unit
+                cells[key] = draw(amounts(places=unit.places, max_units=10_000))
+            elif value_type is ValueType.WAN_YUAN:
+                cells[key] = draw(amounts(places=4, max_units=1000))
+            else:
+                cells[key] = draw(SMALL)
+            if column.key == "published_total":
+                cells[key] = cells[f"{row.key}.published"] + draw(SMALL)  # type: ignore[operator]
+    return ProactiveDisclosure(format=layout.id, cells=cells, units=units)  # type: ignore[arg-type]
+
+
+@st.composite
 def _dates(draw: st.DrawFn, kind: AgencyKind, year: int) -> ReportInfo:
-    deadline = fmt.DEADLINES[kind.value]
+    deadline = fmt.deadlines[kind.value]
     last = dt.date(year + 1, deadline.month, deadline.day)
     signed = draw(st.dates(min_value=dt.date(year + 1, 1, 1), max_value=last))
     published = draw(st.none() | st.dates(min_value=signed, max_value=last))
@@ -192,12 +233,17 @@ def _fees(draw: st.DrawFn, unpaid: int) -> InformationFees:
 
 
 @st.composite
-def consistent_reports(draw: st.DrawFn, *, declared_totals: bool = False, year: int | None = None) -> AnnualReport:
-    """A report that passes every rule (without ``previous``)."""
+def consistent_reports(
+    draw: st.DrawFn, *, declared_totals: bool = False, year: int | None = None, format_id: str = NEWEST
+) -> AnnualReport:
+    """A report of ``format_id`` that passes every rule (without ``previous``), of a year that format serves."""
+    layout = get_format(format_id)
     kind = draw(st.sampled_from(list(AgencyKind)))
-    the_year = year if year is not None else draw(st.integers(min_value=fmt.FIRST_YEAR, max_value=2035))
-    apps = draw(_applications())
-    unpaid = apps.row("other_handling.unpaid_fee").total
+    last = layout.last_year or 2035
+    the_year = year if year is not None else draw(st.integers(min_value=layout.first_year, max_value=last))
+    apps = draw(_applications(layout))
+    fee_row = "other_handling.unpaid_fee"
+    fees = draw(_fees(apps.row(fee_row).total)) if layout.information_fee and fee_row in apps.rows else None
     report = AnnualReport(
         agency=Agency(name=draw(names()), kind=kind, title_name=draw(st.none() | names())),
         report=draw(_dates(kind, the_year)),
@@ -210,11 +256,12 @@ def consistent_reports(draw: st.DrawFn, *, declared_totals: bool = False, year: 
             oversight=draw(texts()),
             accountability=draw(texts()) if kind is AgencyKind.GOVERNMENT else draw(st.just("") | texts()),
         ),
-        proactive=draw(_proactive()),
+        proactive=draw(_proactive(layout)),
         applications=apps,
         review_litigation=draw(_review_litigation()),
         problems=Problems(draw(texts())),
-        other=OtherMatters(draw(texts()), draw(_fees(unpaid))),
+        other=OtherMatters(draw(texts()), fees),
+        format=format_id,
     )
     return with_declared_totals(report) if declared_totals else report
 
@@ -224,7 +271,7 @@ def with_declared_totals(report: AnnualReport) -> AnnualReport:
     import attrs
 
     apps = report.applications
-    for key in INPUT_ROW_KEYS:
+    for key in input_row_keys(report.layout):
         row = apps.row(key)
         apps = apps.with_row(key, attrs.evolve(row, declared_total=row.total))
     total = apps.total

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -13,12 +14,14 @@ from openpyxl import load_workbook
 
 import reportkit
 from reportkit.batch import CountySummary, SummaryMember, aggregate, summary_workbook
+from reportkit.cells import cells
 from reportkit.cli import main
-from reportkit.formats import gov2021 as fmt
+from reportkit.formats import get_format
 from reportkit.xlsx_layout import Sheets
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNTY = ROOT / "examples" / "county"
+LAYOUT = get_format(reportkit.NEWEST)
 GOOD = ("finance", "education", "natural-resources", "chengguan", "county-government")
 
 
@@ -62,7 +65,7 @@ def test_the_same_agency_written_differently_is_still_one_agency() -> None:
 def test_the_api_returns_a_summary_not_a_report() -> None:
     summary = aggregate([_load(name)[1] for name in GOOD], name="隆德县")
     assert isinstance(summary, CountySummary) and not isinstance(summary, reportkit.AnnualReport)
-    assert summary.title == f"隆德县2022年{fmt.DOCUMENT_NAME}数据汇总"
+    assert summary.title == f"隆德县2022年{get_format(reportkit.NEWEST).document_name}数据汇总"
     for invented in ("agency", "report", "signed_on", "kind", "overview"):
         assert not hasattr(summary, invented)
     assert summary.count == 5 and summary.included[0].source == "第1份报告"
@@ -90,7 +93,7 @@ def test_the_summary_workbook(tmp_path: Path) -> None:
     assert "机关类型" not in everything and "人民政府" not in texts[: texts.index("汇总单位数") + 2]
 
     # Table 三: the 总计 column of 一、本年新收 is the sum; table 四's first 总计 too; table 二's licensing.
-    table = fmt.APPLICATIONS_TABLE
+    table = LAYOUT.applications_table
     rows = _rows(book[Sheets.APPLICATIONS])
     (new_row,) = [row for row in rows if table.row("new").label in row]
     assert new_row[-1] == sum(report.applications.new.total for _, report in items)
@@ -115,7 +118,7 @@ def test_aggregate_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     printed = capsys.readouterr().out
     assert "2022 年度 2 个单位" in printed and "chengguan-2021.toml" in printed and "报告年度为2021年" in printed
     book = load_workbook(out)
-    assert book.properties.title == f"隆德县2022年{fmt.DOCUMENT_NAME}数据汇总"
+    assert book.properties.title == f"隆德县2022年{LAYOUT.document_name}数据汇总"
     shutil.copy(folder / "finance-2022.toml", folder / "finance-copy.toml")
     assert main(["aggregate", str(folder), "-o", str(out), "--year", "2022"]) == 1  # a duplicate needs a look
     assert "finance-copy.toml" in capsys.readouterr().out
@@ -137,3 +140,65 @@ def test_texts_of_the_summary_workbook_are_never_formulas() -> None:
     assert formulas == []
     texts = [cell.value for row in book["汇总说明"].iter_rows() for cell in row]
     assert texts[0].startswith("=1+1") and evil.agency.name in texts and "=cmd|' /C calc'!A0" in texts
+
+
+# ---------------------------------------------------------------------------------------------------
+# Per format
+# ---------------------------------------------------------------------------------------------------
+
+TRIAL_EXAMPLE = ROOT / "examples" / "trial-format-2020.toml"
+
+
+def _trial(name: str, scale: int) -> tuple[str, reportkit.AnnualReport]:
+    """The 2019-format example as another agency's report; with ``scale`` 2 its 采购总金额 is 12.5 万元."""
+    report = reportkit.load(TRIAL_EXAMPLE)
+    report = attrs.evolve(report, agency=attrs.evolve(report.agency, name=name))
+    if scale == 2:
+        cells = {**report.proactive.cells, "procurement.amount": Decimal("12.5")}
+        units = {"procurement.amount": reportkit.model.Unit.WAN_YUAN}
+        report = attrs.evolve(report, proactive=attrs.evolve(report.proactive, cells=cells, units=units))
+    return f"{name}.toml", report
+
+
+def test_reports_of_the_2019_format_are_summed_cell_by_cell() -> None:
+    one, two = _trial("甲局", 1), _trial("乙局", 2)
+    summary = aggregate([one, two], name="某县")
+    assert summary.format == "gov-info-annual-report/2019" and summary.layout.id == summary.format
+    assert summary.count == 2 and summary.year == 2020
+    summed = summary.proactive
+    assert summed.licensing.items_change == 2 * one[1].proactive.licensing.items_change == -6
+    # 1285630.50 元 + 12.5 万元: summed in 元.
+    assert summed.procurement.amount == Decimal("1410630.50")
+    assert summed.unit("procurement.amount").value == "元"
+    assert summary.applications.other_handling.natural_person == 2
+    total = summary.applications.total.total
+    assert total == 2 * one[1].applications.total.total
+    for path, value in cells(one[1]).items():
+        if isinstance(value, int) and not path.startswith("proactive.procurement"):
+            summed_value = reportkit.cells.table_cells(
+                summary.layout, summary.proactive, summary.applications, summary.review_litigation
+            )[path]
+            assert summed_value == 2 * value, path
+    with pytest.raises(reportkit.ReportkitError, match="暂不支持"):
+        summary_workbook(summary)
+
+
+def test_reports_of_two_formats_are_not_added_up() -> None:
+    trial_2022 = _trial("甲局", 1)
+    trial_2022 = (trial_2022[0], attrs.evolve(trial_2022[1], report=attrs.evolve(trial_2022[1].report, year=2022)))
+    with pytest.raises(reportkit.ReportkitError, match="不同的格式") as caught:
+        aggregate([_load("finance"), trial_2022])
+    message = str(caught.value)
+    assert "finance-2022.toml" in message and "甲局.toml" in message
+    assert "国办公开办函〔2019〕60号" in message and "国办公开办函〔2021〕30号" in message
+
+
+def test_a_blank_cell_makes_its_sum_blank() -> None:
+    one = _trial("甲局", 1)
+    apps = one[1].applications
+    blank = apps.with_row("disclosed", attrs.evolve(apps.disclosed, business=reportkit.model.Blank("/")))
+    two = ("乙局.toml", attrs.evolve(_trial("乙局", 1)[1], applications=blank))
+    summary = aggregate([one, two])
+    assert summary.applications.disclosed.business == reportkit.model.Blank()
+    assert summary.applications.disclosed.total is None
+    assert summary.applications.disclosed.natural_person == 24

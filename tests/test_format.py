@@ -536,3 +536,15 @@ def test_the_import_scan_sees_format_imports(tmp_path: Path) -> None:
     sample.write_text("from reportkit.formats import gov2021 as fmt\nimport reportkit.formats.gov2019\n", "utf-8")
     assert _format_imports(sample) == ["reportkit.formats.gov2021", "reportkit.formats.gov2019"]
     assert {str(p.relative_to(SRC)) for p in _MODULES} >= STILL_IMPORTING
+
+
+@pytest.mark.parametrize("renderer", ["render_docx", "render_xlsx", "render_html"])
+def test_a_2019_report_is_rendered_or_refused_clearly_never_a_crash(renderer: str) -> None:
+    """Until the 2019 templates ship, a renderer refuses such a report naming its format; after, it renders."""
+    report = reportkit.load(SRC.parent.parent / "examples" / "trial-format-2020.toml")
+    try:
+        output = getattr(reportkit, renderer)(report)
+    except reportkit.ReportkitError as exc:
+        assert "gov-info-annual-report/2019" in str(exc)
+    else:
+        assert output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,18 @@ import reportkit
 from reportkit import FiguresFileError, ReportkitError, check, dump, dumps, load, loads
 from reportkit import io as rio
 from reportkit.cli import main
+from reportkit.values import Blank, Unit
 from strategies import report_with_all_distinct_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "longde-chengguan-2021.toml"
 TEXT = EXAMPLE.read_text(encoding="utf-8")
 NEW_ROW = "new = [0, 0, 0, 0, 0, 0]"
+TRIAL_EXAMPLE = ROOT / "examples" / "trial-format-2020.toml"
+TRIAL_TEXT = TRIAL_EXAMPLE.read_text(encoding="utf-8")
+TRIAL = "gov-info-annual-report/2019"
+#: One example of each format: the round trips run over both.
+EXAMPLES = pytest.mark.parametrize("example", [EXAMPLE, TRIAL_EXAMPLE], ids=["2021", "2019"])
 
 
 def problems_of(text: str | bytes, file_format: str = "toml") -> list[tuple[str, str]]:
@@ -303,8 +310,9 @@ def test_suffixes_are_case_insensitive(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".toml", ".json", ".yaml", ".yml"])
-def test_dump_and_load_every_suffix(tmp_path: Path, suffix: str) -> None:
-    report = report_with_all_distinct_numbers()
+@pytest.mark.parametrize("which", ["2021", "2019"])
+def test_dump_and_load_every_suffix(tmp_path: Path, suffix: str, which: str) -> None:
+    report = report_with_all_distinct_numbers() if which == "2021" else load(TRIAL_EXAMPLE)
     path = tmp_path / f"report{suffix}"
     dump(report, path)
     assert load(path) == report
@@ -349,8 +357,9 @@ def test_dump_replaces_a_file_and_leaves_nothing_else(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["report.toml"]
 
 
-def test_the_example_round_trips_through_its_own_text() -> None:
-    report = load(EXAMPLE)
+@EXAMPLES
+def test_the_example_round_trips_through_its_own_text(example: Path) -> None:
+    report = load(example)
     assert loads(dumps(report, "toml", comments=True)) == report
     assert loads(dumps(report, "json"), "json") == report
 
@@ -392,3 +401,113 @@ def test_yaml_duplicate_keys_are_refused(tmp_path: Path) -> None:
     path.write_text("agency:\n  name: 甲\n  name: 乙\n  kind: department\n", encoding="utf-8")
     with pytest.raises(FiguresFileError, match=r"name.*重复"):
         reportkit.load(path)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The 2019 trial format (issue 10's figures contract)
+# ---------------------------------------------------------------------------------------------------
+
+
+def trial_replaced(old: str, new: str) -> str:
+    return replaced(old, new, TRIAL_TEXT)
+
+
+def test_the_trial_example_reads_in_its_format() -> None:
+    report = load(TRIAL_EXAMPLE)
+    assert report.format == TRIAL and report.layout.id == TRIAL
+    assert report.proactive.licensing.items_change == -3
+    assert report.proactive.procurement.amount == Decimal("1285630.50")
+    assert report.proactive.unit("procurement.amount") is Unit.YUAN
+    assert report.applications.other_handling.natural_person == 1
+    assert "other_handling.no_correction" not in report.applications.rows
+
+
+def test_without_format_the_format_in_force_for_the_year_is_used() -> None:
+    text = trial_replaced('format = "gov-info-annual-report/2019"\n', "")
+    assert loads(text).format == TRIAL
+    assert loads(replaced('format = "gov-info-annual-report/2021"\n', "")).format == "gov-info-annual-report/2021"
+
+
+def test_other_handling_as_a_table_by_applicant_with_a_total() -> None:
+    text = trial_replaced(
+        "other_handling = [1, 0, 0, 0, 0, 0]", "other_handling = { natural_person = 1, business = 0, total = 1 }"
+    )
+    row = loads(text).applications.other_handling
+    assert (row.natural_person, row.business, row.declared_total) == (1, 0, 1)
+    (where, message), *_ = problems_of(trial_replaced("other_handling = [1, 0, 0, 0, 0, 0]", "other_handling = [1, 0]"))
+    assert where == "applications.other_handling" and "6 个" in message
+
+
+def test_a_signed_change_and_its_spellings() -> None:
+    for written in ('"-3"', '"－3"', "-3", '"-3项"'):
+        text = trial_replaced("items_change = -3,", f"items_change = {written},")
+        assert loads(text).proactive.licensing.items_change == -3, written
+    ((where, message),) = problems_of(trial_replaced("items_change = -3,", 'items_change = "减3",'))
+    assert where == "proactive.licensing.items_change" and "可为负数" in message
+    ((where, message),) = problems_of(trial_replaced("decisions = 1863", "decisions = -1863"))
+    assert where == "proactive.licensing.decisions" and "非负整数" in message
+
+
+def test_the_procurement_amount_states_its_unit() -> None:
+    text = trial_replaced('amount_unit = "元"', 'amount_unit = "万元"')
+    wan = loads(
+        trial_replaced("amount = 1285630.50", "amount = 128.5630").replace('amount_unit = "元"', 'amount_unit = "万元"')
+    )
+    assert wan.proactive.unit("procurement.amount") is Unit.WAN_YUAN
+    assert wan.proactive.procurement.amount == Decimal("128.5630")
+    assert loads(dumps(wan)) == wan
+    assert loads(text).proactive.unit("procurement.amount") is Unit.WAN_YUAN  # the stated unit decides
+    ((where, message),) = problems_of(trial_replaced('amount_unit = "元"', 'amount_unit = "美元"'))
+    assert where == "proactive.procurement.amount_unit" and "元" in message and "万元" in message
+    ((where, message),) = problems_of(trial_replaced(', amount_unit = "元"', ""))
+    assert where == "proactive.procurement.amount_unit" and "缺少金额单位" in message
+    ((where, message),) = problems_of(trial_replaced("amount = 1285630.50", "amount = 1285630.505"))
+    assert where == "proactive.procurement.amount" and "2 位小数" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "declared", "meant"),
+    [
+        (TRIAL_TEXT, "gov-info-annual-report/2021", "gov-info-annual-report/2019"),
+        (TEXT, "gov-info-annual-report/2019", "gov-info-annual-report/2021"),
+    ],
+    ids=["2019 file read as 2021", "2021 file read as 2019"],
+)
+def test_keys_of_the_other_format_name_the_format_the_file_seems_written_for(
+    text: str, declared: str, meant: str
+) -> None:
+    original = f'format = "{meant}"'
+    problems = problems_of(replaced(original, f'format = "{declared}"', text))
+    unknown = [(where, message) for where, message in problems if "未知的键" in message]
+    assert unknown and all(where.startswith(("proactive.", "applications.")) for where, _ in unknown)
+    ((where, hint),) = [(w, m) for w, m in problems if w == "format"]
+    assert problems[-1] == (where, hint)
+    assert meant in hint and declared in hint and f'format = "{meant}"' in hint
+
+
+def test_no_format_hint_for_keys_of_no_format() -> None:
+    problems = problems_of(replaced("new = [0, 0, 0, 0, 0, 0]", "newest = [0, 0, 0, 0, 0, 0]"))
+    assert [where for where, _ in problems] == ["applications.newest"]
+
+
+def test_blank_cells_are_read_and_written_back() -> None:
+    text = trial_replaced("disclosed = [12, 1, 0, 1, 0, 0]", 'disclosed = [12, "/", 0, "不适用", "", 0]')
+    report = loads(text)
+    row = report.applications.disclosed
+    assert (row.business, row.public_interest, row.legal_service) == (Blank("/"), Blank("不适用"), Blank("留空"))
+    assert row.total is None
+    assert loads(dumps(report)) == report
+    assert loads(dumps(report, "json"), "json") == report
+    assert {f.code for f in check(report)} == {"cell.not_assessable"}
+
+
+@pytest.mark.parametrize("year", [2020, 2022])
+def test_a_blank_report_per_format(year: int) -> None:
+    report = rio.blank_report(year)
+    assert report.layout.serves(year) and report.year == year
+    text = dumps(report, comments=True)
+    assert f'format = "{report.format}"' in text
+    assert ("本年增/减" in text) is (year == 2020) and ("信息处理费" in text) is (year == 2022)
+    filled = text.replace("# signed_on = YYYY-MM-DD", f"signed_on = {year + 1}-01-20")
+    assert loads(filled).format == report.format
+    assert rio.blank_report(2022, TRIAL).format == TRIAL

@@ -256,3 +256,61 @@ def test_negative_zero_prints_as_zero() -> None:
     with zipfile.ZipFile(io.BytesIO(reportkit.render_xlsx(report))) as book:
         sheets = [book.read(name).decode() for name in book.namelist() if name.startswith("xl/worksheets/")]
     assert sheets and not any("<v>-0" in sheet for sheet in sheets)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The format: a report's tables follow it (issue 10)
+# ---------------------------------------------------------------------------------------------------
+
+TRIAL = "gov-info-annual-report/2019"
+
+
+def test_an_unknown_format_is_a_model_error_at_construction() -> None:
+    ((where, message),) = problems_of(lambda: evolve_at(full_report(), "format", "gov-info-annual-report/1999"))
+    assert where == "AnnualReport.format" and "gov-info-annual-report/2019" in message
+    ((where, _),) = problems_of(lambda: model.Applications(format="nonexistent"))
+    assert where == "Applications.format"
+
+
+def test_tables_of_another_format_are_a_model_error_and_left_out_ones_follow_the_report() -> None:
+    problems = problems_of(lambda: evolve_at(full_report(), "format", TRIAL))
+    assert [where for where, _ in problems] == ["AnnualReport.proactive", "AnnualReport.applications"]
+    assert TRIAL in problems[0][1]
+    sample = full_report()
+    blank = AnnualReport(sample.agency, sample.report, format=TRIAL)
+    assert blank.layout.id == TRIAL
+    assert blank.proactive.format == blank.applications.format == TRIAL
+    assert "other_handling" in blank.applications.rows and blank.proactive.procurement.items == 0
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "where", "expected"),
+    [
+        ("penalty.items_change", "3", "ProactiveDisclosure.penalty.items_change", "整数（int）"),
+        ("procurement.amount", 12.5, "ProactiveDisclosure.procurement.amount", "Decimal"),
+        ("procurement.amount", Decimal("0.001"), "ProactiveDisclosure.procurement.amount", "2 位小数"),
+        ("fees.items_last_year", None, "ProactiveDisclosure.fees.items_last_year", "整数（int）"),
+    ],
+)
+def test_a_wrong_value_in_a_2019_table_names_its_cell(key: str, value: object, where: str, expected: str) -> None:
+    table = model.ProactiveDisclosure(format=TRIAL)
+    ((found, message),) = problems_of(lambda: table.with_cell(key, value))  # type: ignore[arg-type]
+    assert found == where and expected in message, message
+    assert table.with_cell("penalty.items_change", -3).penalty.items_change == -3
+
+
+def test_the_2021_ways_of_making_tables_still_work() -> None:
+    rows = model.ProactiveDisclosure(
+        model.DocumentCounts(1, 2, 3), normative_documents=model.DocumentCounts(in_force=9)
+    )
+    assert (rows.regulations.issued, rows.regulations.in_force, rows.normative_documents.in_force) == (1, 3, 9)
+    assert attrs.evolve(rows, licensing=5).licensing == 5
+    ((where, _),) = problems_of(lambda: model.ProactiveDisclosure(regulations=model.DocumentCounts(1, 2, 3, 4)))
+    assert where == "ProactiveDisclosure.regulations"
+    ((where, _),) = problems_of(lambda: model.ProactiveDisclosure(format=TRIAL, licensing=3))
+    assert where == "ProactiveDisclosure.licensing"
+    apps = model.Applications(new=ApplicantCounts(1), withheld=model.RowGroup(state_secret=ApplicantCounts(2)))
+    assert apps.new.natural_person == 1 and apps.withheld.state_secret.natural_person == 2
+    assert apps.withheld.query_matters == ApplicantCounts()
+    with pytest.raises(AttributeError, match="other_services"):
+        _ = rows.other_services

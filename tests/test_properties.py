@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reportkit import AnnualReport, check, dumps, loads
-from reportkit.formats import gov2021 as fmt
+from reportkit.formats import get_format
 from reportkit.formats.layout import label_path
 from reportkit.rules import Severity
 from strategies import (
     APPLICANT_KEYS,
     CASE_KEYS,
+    FORMAT_IDS,
     GROUP_KEYS,
-    INPUT_ROW_KEYS,
     consistent_reports,
     report_with_all_distinct_numbers,
     texts,
@@ -32,35 +32,32 @@ from strategies import (
 EXAMPLES = int(os.environ.get("REPORTKIT_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-T3 = fmt.APPLICATIONS_TABLE
-T4 = fmt.REVIEW_LITIGATION_TABLE
+FORMATS = pytest.mark.parametrize("format_id", FORMAT_IDS, ids=["2019", "2021"])
 
 
 # ---------------------------------------------------------------------------------------------------
-# Consistent reports pass
+# Consistent reports pass, in every format
 # ---------------------------------------------------------------------------------------------------
 
 
+@FORMATS
 @FUZZ
-@given(consistent_reports())
-def test_a_consistent_report_passes_every_rule(report: AnnualReport) -> None:
+@given(data=st.data())
+def test_a_consistent_report_passes_every_rule(format_id: str, data: st.DataObject) -> None:
+    report = data.draw(consistent_reports(format_id=format_id))
+    assert report.format == format_id and report.layout.serves(report.year)
     assert check(report) == []
 
 
+@FORMATS
 @FUZZ
-@given(consistent_reports(declared_totals=True))
-def test_a_consistent_report_with_declared_totals_passes_every_rule(report: AnnualReport) -> None:
-    assert check(report) == []
+@given(data=st.data())
+def test_a_consistent_report_with_declared_totals_passes_every_rule(format_id: str, data: st.DataObject) -> None:
+    assert check(data.draw(consistent_reports(declared_totals=True, format_id=format_id))) == []
 
 
-@FUZZ
-@given(consistent_reports(year=2022), consistent_reports(year=2021), texts())
-def test_a_consistent_pair_of_years_passes_the_cross_year_rules(
-    now: AnnualReport, before: AnnualReport, marker: str
-) -> None:
-    before = attrs.evolve(before, agency=now.agency)  # last year's report of the same agency
-    # Last year's 四 becomes this year's 二 (moving the difference into 一 keeps the balance), and
-    # last year's stock in force plus this year's flows gives this year's stock.
+def _carried_from(now: AnnualReport, before: AnnualReport) -> AnnualReport:
+    """``now`` with last year's 四 as this year's 二 (moving the difference into 一 keeps the balance)."""
     apps = now.applications
     shift = [before.applications.carried_forward.get(k) - apps.carried_over.get(k) for k in APPLICANT_KEYS]
     new = [apps.new.get(k) - d for k, d in zip(APPLICANT_KEYS, shift, strict=True)]
@@ -70,6 +67,23 @@ def test_a_consistent_pair_of_years_passes_the_cross_year_rules(
         apps = attrs.evolve(apps, carried_forward=type(apps.new).of(forward))
         new = [max(n, 0) for n in new]
     apps = attrs.evolve(apps, carried_over=before.applications.carried_forward, new=type(apps.new).of(new))
+    return attrs.evolve(now, applications=apps)
+
+
+def _not_copied(now: AnnualReport, before: AnnualReport, marker: str) -> list[object]:
+    # Texts of this year differ from last year's by more than numbers and punctuation.
+    now = attrs.evolve(now, problems=attrs.evolve(now.problems, text=now.problems.text + "今年新增的整改措施" + marker))
+    return [f for f in check(now, before) if f.code != "previous.text_copied"]
+
+
+@FUZZ
+@given(consistent_reports(year=2022), consistent_reports(year=2021), texts())
+def test_a_consistent_pair_of_years_passes_the_cross_year_rules(
+    now: AnnualReport, before: AnnualReport, marker: str
+) -> None:
+    before = attrs.evolve(before, agency=now.agency)  # last year's report of the same agency
+    now = _carried_from(now, before)
+    # Last year's stock in force plus this year's flows gives this year's stock.
     proactive = now.proactive
     for doc in ("regulations", "normative_documents"):
         counts = getattr(proactive, doc)
@@ -78,20 +92,59 @@ def test_a_consistent_pair_of_years_passes_the_cross_year_rules(
             counts = attrs.evolve(counts, repealed=counts.repealed + in_force)
             in_force = 0
         proactive = attrs.evolve(proactive, **{doc: attrs.evolve(counts, in_force=in_force)})
-    now = attrs.evolve(now, applications=apps, proactive=proactive)
-    # Texts of this year differ from last year's by more than numbers and punctuation.
-    now = attrs.evolve(now, problems=attrs.evolve(now.problems, text=now.problems.text + "今年新增的整改措施" + marker))
-    findings = check(now, before)
-    assert [f for f in findings if f.code != "previous.text_copied"] == []
+    assert _not_copied(attrs.evolve(now, proactive=proactive), before, marker) == []
+
+
+@FUZZ
+@given(
+    consistent_reports(year=2020, format_id=FORMAT_IDS[0]),
+    consistent_reports(year=2019, format_id=FORMAT_IDS[0]),
+    texts(),
+)
+def test_a_consistent_pair_of_2019_format_years_passes_the_cross_year_rules(
+    now: AnnualReport, before: AnnualReport, marker: str
+) -> None:
+    before = attrs.evolve(before, agency=now.agency)
+    now = _carried_from(now, before)
+    # This year's cumulative total = last year's + this year's published; this year's items = last year's +
+    # last year's change (kept non-negative).
+    proactive = now.proactive
+    for key in proactive.cells:
+        row, _, column = key.partition(".")
+        if column == "published_total":
+            total = before.proactive.value(key) + proactive.value(f"{row}.published")
+            proactive = proactive.with_cell(key, total)
+        elif column == "items_last_year":
+            items = before.proactive.value(key) + before.proactive.value(f"{row}.items_change")
+            if items < 0:
+                before = attrs.evolve(before, proactive=before.proactive.with_cell(f"{row}.items_change", 0))
+                items = before.proactive.value(key)
+            proactive = proactive.with_cell(key, items)
+    assert _not_copied(attrs.evolve(now, proactive=proactive), before, marker) == []
+
+
+@FUZZ
+@given(consistent_reports(year=2021), consistent_reports(year=2020, format_id=FORMAT_IDS[0]), texts())
+def test_across_the_change_of_format_only_the_carry_over_is_compared(
+    now: AnnualReport, before: AnnualReport, marker: str
+) -> None:
+    before = attrs.evolve(before, agency=now.agency)
+    assert _not_copied(_carried_from(now, before), before, marker) == []
 
 
 # ---------------------------------------------------------------------------------------------------
-# Any one changed cell is caught (when every total is declared)
+# Any one changed cell is caught (when every total is declared), in every format
 # ---------------------------------------------------------------------------------------------------
 
-#: (table, row key, column key): every input cell of table 三 (the six applicant columns and a stated
-#: 总计 of every row, the stated （七）总计 row) and of table 四 (four outcomes and the stated 总计).
-T3_CELLS = [(row, column) for row in (*INPUT_ROW_KEYS, "total") for column in (*APPLICANT_KEYS, "total")]
+
+def _t3_cells(format_id: str) -> list[tuple[str, str]]:
+    """Every input cell of table 三: the six applicant columns and a stated 总计 of every row, and the
+    stated （七）总计 row."""
+    rows = [r.key for r in get_format(format_id).applications_table.input_rows]
+    return [(row, column) for row in (*rows, "total") for column in (*APPLICANT_KEYS, "total")]
+
+
+#: (group, outcome): every input cell of table 四 (four outcomes and the stated 总计), the same in every format.
 T4_CELLS = [(group, outcome) for group in GROUP_KEYS for outcome in (*CASE_KEYS, "total")]
 
 
@@ -99,7 +152,7 @@ def _t3_get(report: AnnualReport, row: str, column: str) -> int:
     counts = report.applications.declared_total if row == "total" else report.applications.row(row)
     assert counts is not None
     value = counts.declared_total if column == "total" else counts.get(column)
-    assert value is not None
+    assert isinstance(value, int)
     return value
 
 
@@ -126,26 +179,24 @@ def _t4_get(report: AnnualReport, group: str, outcome: str) -> int:
     return value
 
 
+@FORMATS
 @FUZZ
-@given(
-    consistent_reports(declared_totals=True),
-    st.sampled_from(T3_CELLS),
-    st.integers(min_value=1, max_value=30),
-    st.booleans(),
-)
+@given(data=st.data(), amount=st.integers(min_value=1, max_value=30), down=st.booleans())
 def test_changing_any_cell_of_table3_is_an_error_naming_its_row_or_column(
-    report: AnnualReport, cell: tuple[str, str], amount: int, down: bool
+    format_id: str, data: st.DataObject, amount: int, down: bool
 ) -> None:
-    row, column = cell
+    report = data.draw(consistent_reports(declared_totals=True, format_id=format_id))
+    row, column = data.draw(st.sampled_from(_t3_cells(format_id)))
+    table = report.layout.applications_table
     before = _t3_get(report, row, column)
     delta = -min(amount, before) if down and before else amount
     changed = _t3_set(report, row, column, before + delta)
-    row_label = "".join(label_path(T3.rows, row))
-    column_label = T3.column(column).label
+    row_label = "".join(label_path(table.rows, row))
+    column_label = table.column(column).label
     errors = [f for f in check(changed) if f.severity is Severity.ERROR]
     assert errors, (row, column, delta)
     assert any(
-        f.location.section == fmt.APPLICATIONS.heading
+        f.location.section == report.layout.applications.heading
         and (f.location.row == row_label or f.location.column == column_label)
         for f in errors
     ), (row, column, errors)
@@ -153,16 +204,18 @@ def test_changing_any_cell_of_table3_is_an_error_naming_its_row_or_column(
     assert any(f.location.field.startswith(f"applications.{row}.") for f in errors), errors
 
 
+@FORMATS
 @FUZZ
 @given(
-    consistent_reports(declared_totals=True),
-    st.sampled_from(T4_CELLS),
-    st.integers(min_value=1, max_value=30),
-    st.booleans(),
+    data=st.data(),
+    cell=st.sampled_from(T4_CELLS),
+    amount=st.integers(min_value=1, max_value=30),
+    down=st.booleans(),
 )
 def test_changing_any_cell_of_table4_is_an_error_naming_its_group(
-    report: AnnualReport, cell: tuple[str, str], amount: int, down: bool
+    format_id: str, data: st.DataObject, cell: tuple[str, str], amount: int, down: bool
 ) -> None:
+    report = data.draw(consistent_reports(declared_totals=True, format_id=format_id))
     group, outcome = cell
     before = _t4_get(report, group, outcome)
     delta = -min(amount, before) if down and before else amount
@@ -171,12 +224,13 @@ def test_changing_any_cell_of_table4_is_an_error_naming_its_group(
     assert [f.code for f in errors] == ["review_litigation.declared_total"]
     (error,) = errors
     assert error.location.field == f"review_litigation.{group}.total"
-    assert error.location.column == "".join(label_path(T4.columns, f"{group}.total"))
+    assert error.location.column == "".join(label_path(report.layout.review_litigation_table.columns, f"{group}.total"))
     assert f"{delta:+d}" in error.message or f"{-delta:+d}" in error.message
 
 
 def test_every_cell_is_in_the_mutation_lists() -> None:
-    assert len(T3_CELLS) == 25 * 7
+    assert len(_t3_cells(FORMAT_IDS[1])) == 25 * 7
+    assert len(_t3_cells(FORMAT_IDS[0])) == 23 * 7  # format-2019.md §2: 161 cells
     assert len(T4_CELLS) == 15
 
 
@@ -185,16 +239,21 @@ def test_every_cell_is_in_the_mutation_lists() -> None:
 # ---------------------------------------------------------------------------------------------------
 
 
+@FORMATS
 @FUZZ
-@given(consistent_reports())
-def test_round_trip_toml_with_label_comments(report: AnnualReport) -> None:
+@given(data=st.data())
+def test_round_trip_toml_with_label_comments(format_id: str, data: st.DataObject) -> None:
+    report = data.draw(consistent_reports(format_id=format_id))
     assert loads(dumps(report, "toml", comments=True), "toml") == report
 
 
+@FORMATS
 @pytest.mark.parametrize("file_format", ["toml", "json", "yaml"])
 @FUZZ
-@given(report=st.one_of(consistent_reports(), consistent_reports(declared_totals=True)))
-def test_round_trip(file_format: str, report: AnnualReport) -> None:
+@given(data=st.data())
+def test_round_trip(format_id: str, file_format: str, data: st.DataObject) -> None:
+    declared = data.draw(st.booleans())
+    report = data.draw(consistent_reports(format_id=format_id, declared_totals=declared))
     text = dumps(report, file_format)
     assert loads(text, file_format) == report
     # And once more from bytes, as files are read.

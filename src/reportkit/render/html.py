@@ -21,6 +21,7 @@ from typing import Any
 
 from attrs import frozen
 
+from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
@@ -323,6 +324,8 @@ def render_html(report: AnnualReport, *, draft: bool = False, fragment: bool = F
     A report with error findings is refused with :class:`~reportkit.errors.RenderError` listing them, unless
     ``draft``: a draft says so at the top, in the Word draft's words.
     """
+    if report.format != fmt.FORMAT_ID:  # issue 10: the page lays out the 2021 tables only, until it reads report.layout
+        raise TemplateError(f"网页输出暂不支持报告格式“{report.format}”（{report.layout.notice}）")
     context = _context(report, draft)
     writer = _Writer(inline=fragment)
     if fragment:
