@@ -217,6 +217,8 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
     Numbers are strings as printed; totals are the computed ones. Texts are lists of paragraphs, meant
     for ``{%p for p in overview.proactive %}{{ p }}{%p endfor %}``.
     """
+    if report.format != fmt.FORMAT_ID:  # the context below spells 2021 cells; a 2019 report would crash in it
+        raise RenderError(f"Word 输出暂不支持 {report.layout.notice} 的格式（{report.format}）")
     signed = report.report.signed_on
     signed_on = format_date(signed) if signed is not None else SIGNED_ON_MISSING
     agency = _clean(report.agency.name)
