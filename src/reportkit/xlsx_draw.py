@@ -29,6 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AgencyKind
 from reportkit.xlsx_layout import (
+    AMOUNT_UNITS,
     FORM_KIND,
     HEADER_TITLE_TOKEN,
     PAGE_FOOTER,
@@ -160,6 +161,8 @@ class _Sheet:
             else:
                 cell.fill = FILL_INPUT
                 cell.protection = UNLOCKED
+                if field.kind is FieldKind.UNIT:  # what offices write (format-2019.md §1.2); a list to change it
+                    cell.value = AMOUNT_UNITS[0]
         self.fields.append(field)
 
     def finish(self) -> None:
@@ -265,8 +268,8 @@ def _count_validation(ws: Worksheet, cells: Iterable[str], kind: FieldKind) -> N
         dv.error = "请填写整数（减少时填负数，如 -3）。"
     else:
         dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        unit = "万元" if kind is FieldKind.WAN_YUAN else "元"
-        dv.error = f"请填写不小于 0 的金额（单位：{unit}），可以有小数。"
+        unit = {FieldKind.WAN_YUAN: "单位：万元", FieldKind.YUAN: "单位：元"}.get(kind, "单位在右侧选择")
+        dv.error = f"请填写不小于 0 的金额（{unit}），可以有小数。"
     dv.errorTitle = "数值有误"
     dv.showErrorMessage = True
     ws.add_data_validation(dv)
@@ -275,8 +278,17 @@ def _count_validation(ws: Worksheet, cells: Iterable[str], kind: FieldKind) -> N
 
 
 def _validate_numbers(s: _Sheet) -> None:
-    for kind in (FieldKind.COUNT, FieldKind.SIGNED_COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN):
+    for kind in (FieldKind.COUNT, FieldKind.SIGNED_COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN, FieldKind.AMOUNT):
         _count_validation(s.ws, (f.coord for f in s.fields if f.kind is kind and not f.total), kind)
+    units = [f.coord for f in s.fields if f.kind is FieldKind.UNIT]
+    if units:
+        dv = DataValidation(type="list", formula1='"' + ",".join(AMOUNT_UNITS) + '"', allow_blank=False)
+        dv.error = "请从列表中选择金额单位（" + "或".join(AMOUNT_UNITS) + "）。"
+        dv.errorTitle = "金额单位"
+        dv.showErrorMessage = True
+        s.ws.add_data_validation(dv)
+        for coord in units:
+            dv.add(coord)
 
 
 def _protect(ws: Worksheet) -> None:

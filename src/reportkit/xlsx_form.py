@@ -45,30 +45,25 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final
 
-from attrs import evolve, frozen
+from attrs import frozen
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell as OpenpyxlCell
 
+from reportkit.cells import from_cells, input_cells
 from reportkit.errors import FormError, Problem, RenderError
 from reportkit.formats import NEWEST, UnknownFormatError, get_format
-from reportkit.formats.layout import CellKind, Leaf
+from reportkit.formats.layout import CellKind
 from reportkit.formats.spec import ReportFormat
 from reportkit.loaded import Loaded
 from reportkit.model import (
     Agency,
     AgencyKind,
     AnnualReport,
-    ApplicantCounts,
-    Applications,
-    CaseOutcomes,
-    DocumentCounts,
     InformationFees,
     OtherMatters,
     Overview,
-    ProactiveDisclosure,
     Problems,
     ReportInfo,
-    ReviewLitigation,
 )
 from reportkit.ooxml.xlsx_cells import (
     Area,
@@ -82,7 +77,18 @@ from reportkit.ooxml.xlsx_cells import (
 )
 from reportkit.ooxml.xlsx_formulas import NO_RESULT, NOT_READ, NotVerifiable, Verified, evaluate, external_references
 from reportkit.safezip import ArchiveLimits, inspect_archive
-from reportkit.values import MAX_YEAR, MIN_YEAR, Unit, ValueProblem, parse_amount, parse_count, parse_date, text_problem
+from reportkit.values import (
+    MAX_YEAR,
+    MIN_YEAR,
+    Blank,
+    Unit,
+    ValueProblem,
+    parse_amount,
+    parse_count,
+    parse_date,
+    parse_signed_count,
+    text_problem,
+)
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
     FORM_KIND,
@@ -136,6 +142,10 @@ _EXCEL_EPOCH_1904: Final = dt.datetime(1904, 1, 1)
 #: Characters XML 1.0 cannot hold (a workbook cannot store them).
 _ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPE_LIKE: Final = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+#: The model paths of the three tables' cells.
+_TABLE_PREFIXES: Final = ("proactive.", "applications.", "review_litigation.")
+#: A UNIT cell's path is its amount's path plus this (``proactive.procurement.amount_unit``).
+UNIT_SUFFIX: Final = "_unit"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -167,7 +177,7 @@ def _blank_form(format_id: str) -> bytes:
 
 
 def _layout_of(report: AnnualReport) -> ReportFormat:
-    return get_format(report.format)
+    return report.layout
 
 
 def _form_values(report: AnnualReport) -> dict[str, Any]:
@@ -192,29 +202,12 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
         values["other.information_fees.notices"] = fees.notices
         values["other.information_fees.notified_yuan"] = fees.notified_yuan
         values["other.information_fees.collected_yuan"] = fees.collected_yuan
-    for block in layout.proactive_blocks:
-        for leaf in block.rows:
-            for column in block.columns:
-                key = block.cell_key(leaf, column)
-                values[f"proactive.{key}"] = report.proactive.value(key)
-    table = layout.applications_table
-    apps = report.applications
-    for row_leaf in table.row_leaves:
-        row = apps.declared_total if row_leaf.kind is CellKind.TOTAL else apps.row(row_leaf.key)
-        if row is None:
-            continue
-        for input_column in table.input_columns:
-            values[f"applications.{row_leaf.key}.{input_column.key}"] = row.get(input_column.key)
-        if row.declared_total is not None:
-            values[f"applications.{row_leaf.key}.total"] = row.declared_total
-    for group in layout.case_groups:
-        outcomes: CaseOutcomes = getattr(report.review_litigation, group.key)
-        for node in group.children:
-            assert isinstance(node, Leaf)
-            outcome = node.key.partition(".")[2]
-            value = outcomes.declared_total if node.kind is CellKind.TOTAL else getattr(outcomes, outcome)
-            if value is not None:
-                values[f"review_litigation.{node.key}"] = value
+    for path, value in input_cells(report).items():  # tables 二, 三, 四; stated totals under their paths
+        values[path] = str(value) or None if isinstance(value, Blank) else value
+    for field in field_cells(FORM_KIND, layout):
+        if field.kind is FieldKind.UNIT:  # the stated unit of an amount (2019: 采购总金额)
+            unit = report.proactive.unit(field.field.removeprefix("proactive.").removesuffix(UNIT_SUFFIX))
+            values[field.field] = unit.value if unit is not None else None
     return values
 
 
@@ -849,9 +842,32 @@ class _Reader:
         value = self.number(field, parse_count)
         return 0 if value is None else int(value)
 
-    def amount(self, field: FieldCell) -> Decimal | None:
-        """An amount in the unit of its cell (万元 or 元); the other unit is converted, with a note."""
-        unit = Unit.YUAN if field.kind is FieldKind.YUAN else Unit.WAN_YUAN
+    def signed_count(self, field: FieldCell) -> int:
+        """A whole number that may be negative (2019: 本年增/减)."""
+        value = self.number(field, parse_signed_count)
+        return 0 if value is None else int(value)
+
+    def unit(self, field: FieldCell) -> Unit | None:
+        """The unit an amount's UNIT cell states (元 or 万元); blank reads as 元 with a note."""
+        found = self.stored(field)
+        if found is None:
+            return None
+        where, value = found
+        text = "" if value is None else str(value).strip()
+        if not text:
+            self.notes.append(Problem(where, f"{_labels(field)}：金额单位留空，按元读取"))
+            return Unit.YUAN
+        for unit in Unit:
+            if text == unit.value:
+                return unit
+        self.problem(where, field, f"金额单位应为“元”或“万元”，而不是 {_show(value)}")
+        return None
+
+    def amount(self, field: FieldCell, unit: Unit | None = None) -> Decimal | None:
+        """An amount in the unit of its cell (万元 or 元, or ``unit`` for an amount whose unit the form
+        states beside it); the other unit is converted, with a note."""
+        if unit is None:
+            unit = Unit.YUAN if field.kind in (FieldKind.YUAN, FieldKind.AMOUNT) else Unit.WAN_YUAN
         converted: list[str] = []
         value = self.number(field, lambda raw: parse_amount(raw, unit, converted))
         if converted:
@@ -1078,49 +1094,39 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
         if field.kind is FieldKind.TEXT and key != "agency.title_name"
     }
 
-    # Table 二
-    proactive: dict[str, Any] = {}
-    for block in layout.proactive_blocks:
-        for leaf in block.rows:
-            row_values: dict[str, Any] = {}
-            for column in block.columns:
-                field = fields[f"proactive.{block.cell_key(leaf, column)}"]
-                if field.kind is FieldKind.WAN_YUAN:
-                    amount = reader.amount(field)
-                    row_values[column.key] = Decimal(0) if amount is None else amount
-                else:
-                    row_values[column.key] = reader.count(field)
-            proactive[leaf.key] = DocumentCounts(**row_values) if len(block.columns) > 1 else row_values.popitem()[1]
-
-    # Table 三
-    table = layout.applications_table
-    columns = [column.key for column in table.input_columns]
-    apps = Applications()
-    for leaf in table.input_rows:
-        counts = {column: reader.count(fields[f"applications.{leaf.key}.{column}"]) for column in columns}
-        declared = reader.declared(fields[f"applications.{leaf.key}.total"])
-        apps = apps.with_row(leaf.key, ApplicantCounts(**counts, declared_total=declared))
-    total_leaf = next(leaf for leaf in table.row_leaves if leaf.kind is CellKind.TOTAL)
-    typed = {column: reader.declared(fields[f"applications.{total_leaf.key}.{column}"]) for column in columns}
-    typed_total = reader.declared(fields[f"applications.{total_leaf.key}.total"])
-    if typed_total is not None or any(v is not None for v in typed.values()):
-        computed = apps.total
-        row_counts: dict[str, Any] = {column: computed.get(column) if v is None else v for column, v in typed.items()}
-        apps = evolve(apps, declared_total=ApplicantCounts(**row_counts, declared_total=typed_total))
-
-    # Table 四
-    groups: dict[str, CaseOutcomes] = {}
-    for group in layout.case_groups:
-        outcome_values: dict[str, int] = {}
-        declared_group: int | None = None
-        for node in group.children:
-            assert isinstance(node, Leaf)
-            field = fields[f"review_litigation.{node.key}"]
-            if node.kind is CellKind.TOTAL:
-                declared_group = reader.declared(field)
-            else:
-                outcome_values[node.key.partition(".")[2]] = reader.count(field)
-        groups[group.key] = CaseOutcomes(**outcome_values, declared_total=declared_group)
+    # Tables 二, 三, 四: every cell by its key path, then the model of the form's format
+    table_values: dict[str, Any] = {}
+    units: dict[str, Unit | None] = {}
+    for key, field in fields.items():
+        if field.kind is FieldKind.UNIT:
+            units[key.removeprefix("proactive.").removesuffix(UNIT_SUFFIX)] = reader.unit(field)
+    for key, field in fields.items():
+        if not key.startswith(_TABLE_PREFIXES) or field.kind is FieldKind.UNIT:
+            continue
+        if field.total:
+            declared = reader.declared(field)
+            if declared is not None:
+                table_values[key] = declared
+        elif field.kind is FieldKind.SIGNED_COUNT:
+            table_values[key] = reader.signed_count(field)
+        elif field.kind in (FieldKind.WAN_YUAN, FieldKind.YUAN, FieldKind.AMOUNT):
+            unit = units.get(key.removeprefix("proactive."), Unit.YUAN) if field.kind is FieldKind.AMOUNT else None
+            amount = reader.amount(field, unit)
+            table_values[key] = Decimal(0) if amount is None else amount
+        else:
+            table_values[key] = reader.count(field)
+    tables = None
+    if not reader.problems:
+        tables = from_cells(layout, table_values, units=units)
+        total_key = next(leaf.key for leaf in layout.applications_table.row_leaves if leaf.kind is CellKind.TOTAL)
+        typed = [path for path in table_values if path.startswith(f"applications.{total_key}.")]
+        if typed:  # a total typed in the （七）总计 row: the row's other columns are the computed ones
+            computed = tables.applications.total
+            for column in layout.applications_table.input_columns:
+                path = f"applications.{total_key}.{column.key}"
+                if path not in table_values:
+                    table_values[path] = computed.get(column.key)
+            tables = from_cells(layout, table_values, units=units)
 
     # 信息处理费: all three blank means not given
     fee_fields = [field for key, field in fields.items() if key.startswith("other.information_fees.")]
@@ -1139,7 +1145,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
     if reader.problems:
         count = len(reader.problems)
         raise FormError(f"填报表有 {count} 处内容无法读取，请改正后重试", source=source, problems=reader.problems)
-    assert kind is not None and year is not None and signed_on is not None
+    assert kind is not None and year is not None and signed_on is not None and tables is not None
 
     notes = list(reader.notes)
     if reader.blank:
@@ -1151,9 +1157,9 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
         overview=Overview(
             **{key.partition(".")[2]: value for key, value in texts.items() if key.startswith("overview.")}
         ),
-        proactive=ProactiveDisclosure(**proactive),
-        applications=apps,
-        review_litigation=ReviewLitigation(**groups),
+        proactive=tables.proactive,
+        applications=tables.applications,
+        review_litigation=tables.review_litigation,
         problems=Problems(texts["problems.text"]),
         other=OtherMatters(texts["other.text"], fees),
         format=layout.id,

@@ -129,6 +129,8 @@ class FieldKind(enum.Enum):
     SIGNED_COUNT = "signed_count"  #: a whole number, may be negative (2019: 本年增/减)
     WAN_YUAN = "wan_yuan"  #: an amount in 万元 (decimal ≥ 0)
     YUAN = "yuan"  #: an amount in 元 (decimal ≥ 0)
+    AMOUNT = "amount"  #: an amount (decimal ≥ 0) in the unit its UNIT cell beside it states (2019: 采购总金额)
+    UNIT = "unit"  #: the unit of the AMOUNT cell left of it: 元 or 万元
     TEXT = "text"  #: free text (may be blank)
     NAME = "name"  #: required one-line text
     KIND = "kind"  #: the agency kind (人民政府/部门/乡镇/街道)
@@ -140,7 +142,11 @@ class FieldKind(enum.Enum):
         return self in _NUMBER_KINDS
 
 
-_NUMBER_KINDS: Final = frozenset({FieldKind.COUNT, FieldKind.SIGNED_COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN})
+_NUMBER_KINDS: Final = frozenset(
+    {FieldKind.COUNT, FieldKind.SIGNED_COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN, FieldKind.AMOUNT}
+)
+#: The units an AMOUNT cell may be in (the UNIT cell's list).
+AMOUNT_UNITS: Final = ("元", "万元")
 
 
 @frozen
@@ -401,17 +407,14 @@ T2_VALUE_COLS: Final = T2_COLS - 1
 
 
 def value_spans(block: ProactiveBlock, width: int = T2_VALUE_COLS) -> tuple[int, ...]:
-    """How many grid columns each value column of ``block`` covers: equal shares, the last taking the rest
-    (one column: 3; three: 1+1+1; two, as in 2019's （八）（九）: 1+2)."""
-    count = len(block.columns)
-    share = width // count
-    return (*([share] * (count - 1)), width - share * (count - 1))
+    """How many grid columns each value column of ``block`` covers (:meth:`ProactiveBlock.value_spans`)."""
+    return block.value_spans(width)
 
 
 def _kind_of(block: ProactiveBlock, row: Leaf, column: Column) -> FieldKind:
     """The field kind of a table-二 cell, from the value type of its column (when the format gives one,
     as for 2019's signed 本年增/减) or of its row."""
-    value_type = getattr(column, "value_type", None) or row.value_type
+    value_type = block.value_type(row, column)
     kind = _VALUE_KINDS.get(str(value_type.value))
     if kind is None:  # pragma: no cover - a format with a value type the form cannot hold
         raise ValueError(f"{block.title} {row.label} {column.label}: unknown value type {value_type}")
@@ -423,6 +426,7 @@ _VALUE_KINDS: Final = {
     "signed_count": FieldKind.SIGNED_COUNT,
     "wan_yuan": FieldKind.WAN_YUAN,
     "yuan": FieldKind.YUAN,
+    "amount": FieldKind.AMOUNT,
 }
 
 
@@ -450,8 +454,21 @@ def _proactive(s: _Plan, top: int, layout: ReportFormat) -> int:
                     row_label=f"{block.title} {leaf.label}",
                     column_label=column.label,
                 )
-                amount = kind in (FieldKind.WAN_YUAN, FieldKind.YUAN)
-                s.value(row, start, spec, cols=span, numfmt=NUMFMT_AMOUNT if amount else NUMFMT_COUNT)
+                amount = kind in (FieldKind.WAN_YUAN, FieldKind.YUAN, FieldKind.AMOUNT)
+                numfmt = NUMFMT_AMOUNT if amount else NUMFMT_COUNT
+                if kind is FieldKind.AMOUNT:  # the amount, and its unit in the last grid column of its span
+                    s.value(row, start, spec, cols=span - 1, numfmt=numfmt)
+                    unit = FieldCell(
+                        f"proactive.{block.unit_key(leaf, column)}",
+                        "",
+                        "",
+                        FieldKind.UNIT,
+                        row_label=spec.row_label,
+                        column_label=f"{column.label}（单位）",
+                    )
+                    s.value(row, start + span - 1, unit, numfmt=NUMFMT_TEXT)
+                else:
+                    s.value(row, start, spec, cols=span, numfmt=numfmt)
             row += 1
     return row
 
@@ -639,6 +656,9 @@ def guide_lines(layout: ReportFormat) -> tuple[str, ...]:
                     amounts.append(f"{leaf.label}单位为万元")
                 elif kind is FieldKind.YUAN:
                     amounts.append(f"{leaf.label}{column.label}单位为元")
+                elif kind is FieldKind.AMOUNT:
+                    units = "或".join(AMOUNT_UNITS)
+                    amounts.append(f"{column.label}的单位（{units}）在其右侧的单元格中选择")
     if layout.information_fee is not None:
         amounts.append(f"{layout.information_fee}单位为元")
     signed = dict.fromkeys(label for block in layout.proactive_blocks for label in _signed_columns(block))

@@ -185,6 +185,13 @@ class ProactiveBlock:
         """The model path of one value cell, relative to table 二."""
         return f"{row.key}.{column.key}" if len(self.columns) > 1 else row.key
 
+    def value_spans(self, width: int = 3) -> tuple[int, ...]:
+        """How many of the ``width`` value columns of the grid each value column covers: equal shares, the
+        last taking the rest (one column: 3; three: 1+1+1; two, as in 2019's （八）（九）: 1+2)."""
+        count = len(self.columns)
+        share = width // count
+        return (*([share] * (count - 1)), width - share * (count - 1))
+
     def value_type(self, row: Leaf, column: Column) -> ValueType:
         """The kind of value of one cell: the column's when it has one, else the row's."""
         return column.value_type or row.value_type

@@ -91,9 +91,10 @@ def _proactive_cells(blocks: tuple[ProactiveBlock, ...]) -> list[_Expected]:
         cells.append(_Expected(row, 0, 1, width, block.title))
         row += 1
         cells.append(_Expected(row, 0, 1, 1, block.content_header))
-        span = (width - 1) // len(block.columns)
-        for i, column in enumerate(block.columns):
-            cells.append(_Expected(row, 1 + i * span, 1, span, column.label))
+        start = 1
+        for column, span in zip(block.columns, block.value_spans(width - 1), strict=True):
+            cells.append(_Expected(row, start, 1, span, column.label))
+            start += span
         row += 1
         for leaf in block.rows:
             cells.append(_Expected(row, 0, 1, 1, leaf.label))
