@@ -550,6 +550,9 @@ class CompiledDocxTemplate:
         self.trusted = trusted
         #: What ``reportkit template check`` finds wrong with it, once per process (None: not checked).
         self.contract: tuple[Problem, ...] | None = None
+        #: The last content of each rendered part and its deflated member: a part that is the same for every
+        #: report (a footer, the headers of a final text) is deflated once, not on every render.
+        self._deflated: dict[str, tuple[bytes, Member]] = {}
 
     @functools.cached_property
     def base_zip(self) -> bytes:
@@ -568,6 +571,7 @@ class CompiledDocxTemplate:
         """The bytes of the rendered ``.docx``; ``generated`` holds the document properties made for the report
         (``docProps/core.xml``, ``docProps/app.xml``), in place of the template's."""
         rendered: dict[str, bytes] = dict(generated or {})
+        deflated = self._deflated
         guard = RenderGuard(traced=not self.trusted)  # one budget for the whole document
         for part in self.parts:
             try:
@@ -596,7 +600,12 @@ class CompiledDocxTemplate:
             if isinstance(member, Member):
                 package.append(member)
             elif member in rendered:
-                package.append(Member.deflate(member, rendered[member]))
+                content = rendered[member]
+                found = deflated.get(member)
+                if found is None or found[0] != content:  # a part that changed since the last render
+                    found = (content, Member.deflate(member, content))
+                    deflated[member] = found
+                package.append(found[1])
         return zip_package(package)
 
     def _check_well_formed(self, xml: str) -> None:
@@ -614,7 +623,7 @@ _NEWLINES_BEFORE_TAG = re.compile(r"\n+(?=<)")
 
 def _post_render(xml: str) -> str:
     """No line break before a tag (Word would show none, and some template tags leave them)."""
-    return _NEWLINES_BEFORE_TAG.sub("", xml) if "\n<" in xml else xml
+    return _NEWLINES_BEFORE_TAG.sub("", xml) if "\n" in xml else xml  # one character: a fast scan
 
 
 #: docxtpl's escapes for literal braces in a template's own text, compiled to Jinja string literals (docxtpl
