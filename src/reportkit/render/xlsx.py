@@ -325,7 +325,7 @@ def render_released(
     if compiled.format_id and compiled.format_id != report.format:
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
     value_of = _values(report, decision.notice or None)
-    made = document_properties(report)
+    made = document_properties(report, "xlsx")
     package: list[Member] = []
     for member in compiled.members:
         if isinstance(member, Member):
