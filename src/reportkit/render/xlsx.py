@@ -36,14 +36,14 @@ from reportkit.render.properties import document_properties
 from reportkit.templates import find_template, templates_dir
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
+    HEADER_TITLE_TOKEN,
     NAME_PREFIX,
     PROP_FORMAT,
     PROP_KIND,
     TABLES_KIND,
     TABLES_VERSION,
-    build_tables,
     excel_length,
-    workbook_bytes,
+    page_header_text,
 )
 
 if TYPE_CHECKING:
@@ -214,7 +214,11 @@ def _compiled_path(path: str, mtime_ns: int, size: int) -> _Compiled:
 @lru_cache(maxsize=1)
 def _built_default() -> _Compiled:
     """The output template built in memory (when the shipped file is missing, e.g. a bare checkout)."""
-    return _compile(workbook_bytes(build_tables()[0]), "<built-in>")
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.xlsx_draw import build
+    from reportkit.xlsx_layout import TABLES_KIND
+
+    return _compile(build(get_format(NEWEST), TABLES_KIND), "<built-in>")
 
 
 def _load(template: str | os.PathLike[str] | bytes | None, format_id: str | None = None) -> _Compiled:
@@ -326,6 +330,7 @@ def render_released(
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
     value_of = _values(report, decision.notice or None)
     made = document_properties(report, "xlsx")
+    header = escape(clean_xml_text(page_header_text(report.title)))  # the page header: agency and year
     package: list[Member] = []
     for member in compiled.members:
         if isinstance(member, Member):
@@ -344,5 +349,5 @@ def render_released(
             except (KeyError, AttributeError):
                 raise TemplateError(f"模板中的名称 {NAME_PREFIX}{slot.field} 不对应报告中的任何数据") from None
         pieces.append(parts.texts[-1])
-        package.append(Member.deflate(member, "".join(pieces).encode("utf-8")))
+        package.append(Member.deflate(member, "".join(pieces).replace(HEADER_TITLE_TOKEN, header).encode("utf-8")))
     return zip_package(package)
