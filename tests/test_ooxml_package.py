@@ -228,3 +228,29 @@ def test_a_shipped_template_whose_output_is_broken_is_refused(tmp_path: Path) ->
     with pytest.raises(TemplateError, match="文档结构已损坏"):
         compiled.render(build_context(full_report()))
     assert compiled.render(build_context(full_report(), draft=True))  # well-formed when the tag prints the tag
+
+
+def test_the_writer_gives_the_bytes_zipfile_gives() -> None:
+    """So that a template builder moving to :func:`rezip` rebuilds the shipped templates byte for byte."""
+    from reportkit.ooxml.package import rezip
+
+    contents = [
+        ("[Content_Types].xml", b"<Types/>" * 50),
+        ("word/document.xml", "数据".encode() * 3000),
+        ("测.xml", b"x"),
+    ]
+    expected = io.BytesIO()
+    with zipfile.ZipFile(expected, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, content in contents:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            package.writestr(info, content, compresslevel=9)
+    assert zip_package(Member.deflate(name, content, 9) for name, content in contents) == expected.getvalue()
+    assert rezip(expected.getvalue(), level=9) == expected.getvalue()
+    changed = rezip(expected.getvalue(), replace={"测.xml": b"y"}, drop=["[Content_Types].xml"], add={"z": b"z"})
+    with zipfile.ZipFile(io.BytesIO(changed)) as package:
+        assert package.namelist() == ["word/document.xml", "测.xml", "z"]
+        assert package.read("测.xml") == b"y"
+    with pytest.raises(KeyError):
+        rezip(expected.getvalue(), replace={"absent": b""})

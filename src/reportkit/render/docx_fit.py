@@ -986,21 +986,14 @@ def relax_long_keep(document_xml: bytes, styles: StyleSheet) -> bytes | None:
 def for_libreoffice(docx: bytes) -> bytes:
     """A rendered ``.docx`` as LibreOffice should lay it out (see :func:`relax_long_keep`); unchanged when
     nothing applies or the package cannot be read."""
+    from reportkit.ooxml.package import RENDER_LEVEL, rezip
+
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:
-            infos = package.infolist()
-            members = {info.filename: package.read(info) for info in infos}
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError):
-        return docx
-    document = members.get("word/document.xml")
-    if document is None:
+            document = package.read("word/document.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError):
         return docx
     relaxed = relax_long_keep(document, StyleSheet.from_package(docx))
     if relaxed is None:
         return docx
-    members["word/document.xml"] = relaxed
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for info in infos:
-            package.writestr(info, members[info.filename])
-    return buffer.getvalue()
+    return rezip(docx, level=RENDER_LEVEL, replace={"word/document.xml": relaxed})
