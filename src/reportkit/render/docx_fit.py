@@ -38,7 +38,7 @@ from reportkit.render.gongwen import text_width as printed_width
 if TYPE_CHECKING:
     from reportkit.render.docx_template import CompiledDocxTemplate
 
-__all__ = ["fit_rendered_part", "for_libreoffice"]
+__all__ = ["fit_depends_on_context", "fit_rendered_part", "for_libreoffice"]
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -68,6 +68,11 @@ def fit_rendered_part(template: CompiledDocxTemplate, name: str, xml: str, conte
         if long:
             xml = shrink_long_numbers(xml, layout.styles, room.fewest, long)
     return xml
+
+
+def fit_depends_on_context(template: CompiledDocxTemplate, name: str) -> bool:
+    """Whether fitting a rendered part reads the context (the numbers of its tables) as well as the part itself."""
+    return name.startswith("word/") and name in _layout(template).number_rooms
 
 
 def _longest_number(context: Mapping[str, Any]) -> int:
