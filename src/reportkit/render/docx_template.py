@@ -202,6 +202,7 @@ class _ContextPlan:
     proactive: tuple[str, ...]
     application_rows: tuple[str, ...]
     application_columns: tuple[str, ...]
+    application_inputs: tuple[str, ...]  #: the columns a person fills in; a total column is their sum
     cases: tuple[str, ...]
 
 
@@ -214,6 +215,7 @@ def _plan(format_id: str) -> _ContextPlan:
         ),
         tuple(row.key for row in layout.applications_table.row_leaves),
         tuple(col.key for col in layout.applications_table.column_leaves),
+        tuple(col.key for col in layout.applications_table.input_columns),
         tuple(case.key for case in layout.review_litigation_table.column_leaves),
     )
 
@@ -237,9 +239,13 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
         _set_path(proactive, key, _number(report.proactive.value(key)))
 
     applications: dict[str, Any] = {}
+    inputs = plan.application_inputs
     for row in plan.application_rows:
         counts = report.applications.row(row)
-        _set_path(applications, row, {key: str(counts.get(key)) for key in plan.application_columns})
+        values = {key: counts.get(key) for key in inputs}
+        total = sum(values.values())  # the 总计 column: the model's total, without walking the label tree again
+        cells = {key: str(values.get(key, total)) for key in plan.application_columns}
+        _set_path(applications, row, cells)
 
     review_litigation: dict[str, Any] = {}
     for case in plan.cases:
