@@ -192,3 +192,33 @@ def test_figures_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> No
     form = tmp_path / "form.xlsx"
     form.write_bytes(fill_form(report))
     assert reportkit.load(form).problems.text == '=HYPERLINK("http://x","y")'
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{{ d.name }}", "x"),  # a key: the item
+        ("{{ d.items is callable }}", "True"),  # a dict method shadows a key of the same name, as in Jinja
+        ("{{ d.missing is undefined }}", "True"),
+        ("{{ d._hidden }}", "h"),  # an item is data, whatever its name (Jinja looks items up unchecked too)
+    ],
+)
+def test_attribute_lookup_on_dicts_is_jinjas(source: str, expected: str) -> None:
+    """The fast path of ``getattr`` for the context's dicts gives what Jinja's sandbox gives."""
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from reportkit.render.sandbox import RenderGuard, environment
+
+    data = {"d": {"name": "x", "items": "shadowed", "_hidden": "h"}}
+    plain = SandboxedEnvironment().from_string(source).render(data)
+    assert plain == expected
+    assert RenderGuard(traced=True).render(environment().from_string(source), data) == expected
+
+
+def test_dunder_of_a_dict_is_still_refused() -> None:
+    from jinja2.exceptions import SecurityError
+
+    from reportkit.render.sandbox import RenderGuard, environment
+
+    with pytest.raises(SecurityError):
+        RenderGuard(traced=True).render(environment().from_string("{{ d.__class__.__mro__ }}"), {"d": {}})

@@ -56,6 +56,7 @@ class TemplateInfo:
     path: Path
 
 
+@functools.cache  # where the package is installed does not change while it runs
 def templates_dir() -> Path:
     """The folder of the shipped templates: inside the installed package, or the source tree's."""
     try:
@@ -125,8 +126,28 @@ def _scan(stamps: tuple[tuple[str, int, int], ...]) -> tuple[TemplateInfo, ...]:
     return tuple(found)
 
 
+def _folder_stamps() -> tuple[int, ...]:
+    """The modification times of the templates folder and its subfolders: they change when a template is added,
+    removed or renamed (a file rewritten in place is noticed by the loaders, which stamp each file)."""
+    root = templates_dir()
+    try:
+        folders = [root, *(entry for entry in root.iterdir() if entry.is_dir())]
+        return tuple(folder.stat().st_mtime_ns for folder in folders)
+    except OSError:
+        return ()
+
+
 def find_template(kind: TemplateKind, format_id: str) -> TemplateInfo:
-    """The newest shipped template of ``kind`` for ``format_id``; :class:`TemplateError` when there is none."""
+    """The newest shipped template of ``kind`` for ``format_id``; :class:`TemplateError` when there is none.
+
+    Looked up on every render: cached while the templates folders are unchanged (a few system calls instead of
+    reading every template's properties)."""
+    return _find(kind, format_id, _folder_stamps())
+
+
+@functools.lru_cache(maxsize=32)
+def _find(kind: TemplateKind, format_id: str, stamps: tuple[int, ...]) -> TemplateInfo:
+    del stamps  # part of the cache key only
     candidates = [t for t in list_templates() if t.kind == kind and t.format_id == format_id]
     if not candidates:
         served = sorted({t.format_id for t in list_templates() if t.kind == kind})

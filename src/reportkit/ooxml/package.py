@@ -41,6 +41,7 @@ __all__ = [
     "custom_properties_xml",
     "document_time",
     "read_custom_properties",
+    "rezip",
     "zip_package",
 ]
 
@@ -77,7 +78,7 @@ _DOS_DATE: Final = ((ZIP_DATE[0] - 1980) << 9) | (ZIP_DATE[1] << 5) | ZIP_DATE[2
 _UTF8_FLAG: Final = 0x800
 _VERSION: Final = 20  # deflate
 _MADE_BY: Final = (3 << 8) | _VERSION  # Unix, so the mode below is read
-_MODE: Final = 0o100644 << 16
+_MODE: Final = 0o644 << 16  # as every zipfile.ZipInfo of reportkit had it
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
 _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
@@ -141,11 +142,36 @@ def zip_package(members: Iterable[Member]) -> bytes:
 def members_of(data: bytes, level: int = TEMPLATE_LEVEL) -> list[Member]:
     """Every file member of a package (given as bytes), recompressed at ``level`` (the source's own compression,
     dates and extra fields do not reach the output)."""
-
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        return [
-            Member.deflate(info.filename, package.read(info), level) for info in package.infolist() if not info.is_dir()
-        ]
+        infos = [info for info in package.infolist() if not info.is_dir()]
+        return [Member.deflate(info.filename, package.read(info), level) for info in infos]
+
+
+def rezip(
+    data: bytes,
+    *,
+    level: int = TEMPLATE_LEVEL,
+    replace: Mapping[str, bytes] | None = None,
+    add: Mapping[str, bytes] | None = None,
+    drop: Iterable[str] = (),
+) -> bytes:
+    """The package ``data`` written again deterministically (what a template builder saves): the same members in
+    the same order, those in ``replace`` with new content, those in ``drop`` left out, ``add`` appended; every
+    member dated :data:`ZIP_DATE` and deflated at ``level``. The bytes are those :mod:`zipfile` writes for members
+    dated so, with mode 0644, at the same level."""
+    replacing = dict(replace or {})
+    dropped = set(drop)
+    members: list[Member] = []
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for info in package.infolist():
+            if info.is_dir() or info.filename in dropped:
+                continue
+            content = replacing.pop(info.filename, None)
+            members.append(Member.deflate(info.filename, package.read(info) if content is None else content, level))
+    if replacing:
+        raise KeyError(f"not in the package: {', '.join(sorted(replacing))}")
+    members += [Member.deflate(name, content, level) for name, content in (add or {}).items()]
+    return zip_package(members)
 
 
 # ---------------------------------------------------------------------------------------------------

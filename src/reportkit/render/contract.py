@@ -11,6 +11,7 @@ the placeholders of its context).
 from __future__ import annotations
 
 import collections
+import functools
 import io
 import os
 import re
@@ -373,12 +374,29 @@ def contract_problems(data: bytes, compiled: Any, format_id: str | None = None) 
 
     Rendering with a custom template refuses a template with any of these (computed once per process)."""
     declared = compiled.format_id
-    front = _format_problems(declared, format_id)
+    front = _format_problems(declared, format_id) or _unsupported(declared)
     if front:
         return front
     ranked = _table_problems(data, declared, compiled.source) + _placeholder_problems(compiled, declared)
     ranked += _trial_render_problems(compiled, declared, {problem.where for _, problem in ranked})
     return _ordered(ranked)
+
+
+@functools.lru_cache(maxsize=8)  # keyed by format
+def _word_output_of(format_id: str) -> bool:
+    """Whether a report of the format can be rendered to Word: its context can be built (a format the model does
+    not hold yet, such as a new format's table 二, cannot)."""
+    try:
+        context_schema(format_id)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _unsupported(declared: str | None) -> list[Problem]:
+    if declared is None or _word_output_of(declared):
+        return []
+    return [Problem("文档属性", f"本版本还不能按报告格式“{declared}”生成 Word 文档，因此无法检查此模板")]
 
 
 def check_docx_template(path: str | os.PathLike[str], format_id: str | None = None) -> list[Problem]:

@@ -34,15 +34,18 @@ from reportkit.model import AnnualReport
 from reportkit.ooxml.package import ZIP_DATE
 from reportkit.render.contract import contract_problems
 from reportkit.render.docx_template import (
+    SIGNED_ON_MISSING,
     CompiledDocxTemplate,
     build_context,
     compile_docx_template,
     context_schema,
+    fee_statement,
     paragraphs,
     placeholder_descriptions,
     read_properties,
     sample_context,
     signoff_indents,
+    title_lines,
 )
 from reportkit.render.gongwen import (
     BODY_CHAR_SPACING,
@@ -63,6 +66,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BODY_CHAR_SPACING",
     "BODY_CHAR_TWIPS",
+    "SIGNED_ON_MISSING",
     "STYLE_SIGNOFF_DATE",
     "STYLE_SIGNOFF_NAME",
     "TEXT_WIDTH_TWIPS",
@@ -73,6 +77,7 @@ __all__ = [
     "compile_docx_template",
     "context_schema",
     "draft_notice",
+    "fee_statement",
     "load_docx_template",
     "paragraphs",
     "placeholder_descriptions",
@@ -82,6 +87,7 @@ __all__ = [
     "sample_context",
     "signoff_indents",
     "text_width",
+    "title_lines",
 ]
 
 

@@ -38,7 +38,7 @@ from reportkit.render.gongwen import text_width as printed_width
 if TYPE_CHECKING:
     from reportkit.render.docx_template import CompiledDocxTemplate
 
-__all__ = ["fit_rendered_part", "for_libreoffice"]
+__all__ = ["fit_depends_on_context", "fit_rendered_part", "for_libreoffice"]
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _W = f"{{{W_NS}}}"
@@ -68,6 +68,11 @@ def fit_rendered_part(template: CompiledDocxTemplate, name: str, xml: str, conte
         if long:
             xml = shrink_long_numbers(xml, layout.styles, room.fewest, long)
     return xml
+
+
+def fit_depends_on_context(template: CompiledDocxTemplate, name: str) -> bool:
+    """Whether fitting a rendered part reads the context (the numbers of its tables) as well as the part itself."""
+    return name.startswith("word/") and name in _layout(template).number_rooms
 
 
 def _longest_number(context: Mapping[str, Any]) -> int:
@@ -986,21 +991,14 @@ def relax_long_keep(document_xml: bytes, styles: StyleSheet) -> bytes | None:
 def for_libreoffice(docx: bytes) -> bytes:
     """A rendered ``.docx`` as LibreOffice should lay it out (see :func:`relax_long_keep`); unchanged when
     nothing applies or the package cannot be read."""
+    from reportkit.ooxml.package import RENDER_LEVEL, rezip
+
     try:
         with zipfile.ZipFile(io.BytesIO(docx)) as package:
-            infos = package.infolist()
-            members = {info.filename: package.read(info) for info in infos}
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError):
-        return docx
-    document = members.get("word/document.xml")
-    if document is None:
+            document = package.read("word/document.xml")
+    except (KeyError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, ValueError):
         return docx
     relaxed = relax_long_keep(document, StyleSheet.from_package(docx))
     if relaxed is None:
         return docx
-    members["word/document.xml"] = relaxed
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
-        for info in infos:
-            package.writestr(info, members[info.filename])
-    return buffer.getvalue()
+    return rezip(docx, level=RENDER_LEVEL, replace={"word/document.xml": relaxed})

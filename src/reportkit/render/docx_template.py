@@ -4,9 +4,11 @@ loads them, applies the release policy and renders).
 A Word template is an ordinary ``.docx`` with docxtpl placeholders (``{{ applications.new.natural_person }}``,
 ``{%p for p in overview.proactive %}``). Plain docxtpl re-parses the Word file and recompiles the Jinja
 source on every render; here the template is prepared once (docxtpl's own XML preprocessing, then a
-sandboxed Jinja compile) and kept in a cache keyed by path, modification time and size. Each render then
-only runs the compiled Jinja templates and appends the rendered parts to a prebuilt zip that already
-holds every untouched part, byte for byte.
+sandboxed Jinja compile). Each render then runs the compiled Jinja templates, checks that each rendered part
+is well-formed XML (expat for the shipped templates, lxml for custom ones), deflates the rendered parts and
+writes the package with every other member copied as it was compressed at compile time
+(:mod:`reportkit.ooxml.package`). A part whose output is the same as on the last render (a footer) reuses
+what was made of it then.
 
 Safety: the Jinja environment is sandboxed (:class:`jinja2.sandbox.SandboxedEnvironment`), unknown
 variables are errors (:class:`jinja2.StrictUndefined`), every value is escaped, and the ``safe`` filter
@@ -48,7 +50,7 @@ from reportkit.ooxml.package import (
     read_custom_properties,
     zip_package,
 )
-from reportkit.render.docx_fit import fit_rendered_part
+from reportkit.render.docx_fit import fit_depends_on_context, fit_rendered_part
 from reportkit.render.gongwen import (
     BODY_CHAR_SPACING,
     BODY_CHAR_TWIPS,
@@ -195,6 +197,32 @@ def signoff_indents(name: str, date: str) -> tuple[int, int]:
 SIGNED_ON_MISSING = "（成文日期未填写）"
 
 
+@frozen
+class _ContextPlan:
+    """The cell keys of a format's tables, in order: computed once per format, not walked from the label trees
+    on every render."""
+
+    proactive: tuple[str, ...]
+    application_rows: tuple[str, ...]
+    application_columns: tuple[str, ...]
+    application_inputs: tuple[str, ...]  #: the columns a person fills in; a total column is their sum
+    cases: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=8)  # keyed by format
+def _plan(format_id: str) -> _ContextPlan:
+    layout = get_format(format_id)
+    return _ContextPlan(
+        tuple(
+            block.cell_key(row, col) for block in layout.proactive_blocks for row in block.rows for col in block.columns
+        ),
+        tuple(row.key for row in layout.applications_table.row_leaves),
+        tuple(col.key for col in layout.applications_table.column_leaves),
+        tuple(col.key for col in layout.applications_table.input_columns),
+        tuple(case.key for case in layout.review_litigation_table.column_leaves),
+    )
+
+
 def build_context(report: AnnualReport, *, draft: bool = False, error_count: int = 0) -> dict[str, Any]:
     """Everything a Word template can use, as plain data (strings, lists of paragraphs, nested dicts).
 
@@ -208,23 +236,25 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
     overview = report.overview
     layout = report_layout(report)
 
+    plan = _plan(layout.id)
     proactive: dict[str, Any] = {}
-    for block in layout.proactive_blocks:
-        for row in block.rows:
-            for column in block.columns:
-                key = block.cell_key(row, column)
-                _set_path(proactive, key, _number(report.proactive.value(key)))
+    for key in plan.proactive:
+        _set_path(proactive, key, _number(report.proactive.value(key)))
 
     applications: dict[str, Any] = {}
-    table3 = layout.applications_table
-    columns = [col.key for col in table3.column_leaves]
-    for row in table3.row_leaves:
-        counts = report.applications.row(row.key)
-        _set_path(applications, row.key, {key: _number(counts.get(key)) for key in columns})
+    inputs = plan.application_inputs
+    for row in plan.application_rows:
+        counts = report.applications.row(row)
+        values = {key: counts.get(key) for key in inputs}
+        numbers = values.values()
+        # the 总计 column: summed here without walking the label tree again, unless a blank cell is in the row
+        total = sum(numbers) if all(type(v) is int for v in numbers) else counts.total  # type: ignore[arg-type]
+        cells = {key: _number(values.get(key, total)) for key in plan.application_columns}
+        _set_path(applications, row, cells)
 
     review_litigation: dict[str, Any] = {}
-    for case in layout.review_litigation_table.column_leaves:
-        _set_path(review_litigation, case.key, _number(report.review_litigation.cell(case.key)))
+    for case in plan.cases:
+        _set_path(review_litigation, case, _number(report.review_litigation.cell(case)))
 
     return {
         "title": _clean(report.title),
@@ -553,6 +583,9 @@ class CompiledDocxTemplate:
         self.trusted = trusted
         #: What ``reportkit template check`` finds wrong with it, once per process (None: not checked).
         self.contract: tuple[Problem, ...] | None = None
+        #: The last Jinja output of each part and the member made of it: a part that is the same for every report
+        #: (a footer, the headers of a final text) is checked, fitted and deflated once, not on every render.
+        self._memo: dict[str, tuple[str, Member]] = {}
 
     @functools.cached_property
     def base_zip(self) -> bytes:
@@ -570,15 +603,20 @@ class CompiledDocxTemplate:
     def render(self, context: Mapping[str, Any], generated: Mapping[str, bytes] | None = None) -> bytes:
         """The bytes of the rendered ``.docx``; ``generated`` holds the document properties made for the report
         (``docProps/core.xml``, ``docProps/app.xml``), in place of the template's."""
-        rendered: dict[str, bytes] = dict(generated or {})
+        made = {name: Member.deflate(name, content) for name, content in (generated or {}).items()}
+        memo = self._memo
         guard = RenderGuard(traced=not self.trusted)  # one budget for the whole document
         for part in self.parts:
             try:
-                xml = guard.render(part.template, context)
+                raw = guard.render(part.template, context)
             except Exception as exc:  # the template's code is untrusted: 1/0, 2.5**9999, endless macro recursion …
                 problem = template_problem(part, exc)
                 raise TemplateError("模板无法生成文档", source=self.source, problems=[problem]) from None
-            xml = _post_render(xml)
+            last = memo.get(part.name)
+            if last is not None and last[0] == raw and not fit_depends_on_context(self, part.name):
+                made.setdefault(part.name, last[1])  # the same as last time (a footer): checked and deflated then
+                continue
+            xml = _post_render(raw)
             try:
                 if part.fix_tables:
                     xml = _fix_tables(xml)
@@ -593,13 +631,14 @@ class CompiledDocxTemplate:
             xml = fit_rendered_part(self, part.name, xml, context)
             if part.kind != "core" or not xml.startswith("<?xml"):
                 xml = _XML_DECLARATION + xml
-            rendered.setdefault(part.name, xml.encode("utf-8"))
-        package: list[Member] = []
-        for member in self.members:
-            if isinstance(member, Member):
-                package.append(member)
-            elif member in rendered:
-                package.append(Member.deflate(member, rendered[member]))
+            member = Member.deflate(part.name, xml.encode("utf-8"))
+            memo[part.name] = (raw, member)
+            made.setdefault(part.name, member)
+        package = [
+            member if isinstance(member, Member) else made[member]
+            for member in self.members
+            if isinstance(member, Member) or member in made
+        ]
         return zip_package(package)
 
     def _check_well_formed(self, xml: str) -> None:
@@ -617,7 +656,7 @@ _NEWLINES_BEFORE_TAG = re.compile(r"\n+(?=<)")
 
 def _post_render(xml: str) -> str:
     """No line break before a tag (Word would show none, and some template tags leave them)."""
-    return _NEWLINES_BEFORE_TAG.sub("", xml) if "\n<" in xml else xml
+    return _NEWLINES_BEFORE_TAG.sub("", xml) if "\n" in xml else xml  # one character: a fast scan
 
 
 #: docxtpl's escapes for literal braces in a template's own text, compiled to Jinja string literals (docxtpl

@@ -21,10 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from reportkit.errors import TemplateError
-from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
+from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
 from reportkit.render.docx_template import build_context
 from reportkit.render.gongwen import (
@@ -41,6 +40,7 @@ from reportkit.render.gongwen import (
     XIAOBIAOSONG,
 )
 from reportkit.render.policy import Release, release
+from reportkit.render.properties import report_layout
 
 if TYPE_CHECKING:
     from reportkit.rules import Finding
@@ -177,12 +177,12 @@ def _value(context: Mapping[str, Any], path: str) -> str:
     return node
 
 
-def _proactive_layout(context: Mapping[str, Any]) -> _TableLayout:
+def _proactive_layout(layout: ReportFormat, context: Mapping[str, Any]) -> _TableLayout:
     """Table 二: per block a title row over the full width, a header row and the data rows."""
     width = len(PROACTIVE_WIDTHS)
     cells: list[_Cell] = []
     row = 0
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in layout.proactive_blocks:
         cells.append(_Cell(row, 0, 1, width, block.title))
         row += 1
         span = (width - 1) // len(block.columns)
@@ -282,7 +282,7 @@ def _em(twips: str) -> str:
     return f"{int(twips) / BODY_CHAR_TWIPS:.3f}".rstrip("0").rstrip(".") + "em"
 
 
-def _body(context: Mapping[str, Any], writer: _Writer) -> Iterator[str]:
+def _body(layout: ReportFormat, context: Mapping[str, Any], writer: _Writer) -> Iterator[str]:
     if context["draft"]:
         yield writer.element("p", context["draft_notice"], "draft")
     lines = "<br>".join(_text(line) for line in context["title_lines"])
@@ -293,22 +293,24 @@ def _body(context: Mapping[str, Any], writer: _Writer) -> Iterator[str]:
             yield writer.element("p", paragraph, "p")
 
     yield from texts(context["preamble"])
-    sections = {section.key: section for section in fmt.SECTIONS}
+    sections = {section.key: section for section in layout.sections}
     overview = context["overview"]
     yield writer.element("h2", sections["overview"].heading, "section")
     yield from texts(overview["intro"])
-    for sub in fmt.OVERVIEW_SUBSECTIONS:
+    for sub in layout.overview_subsections:
         yield writer.element("h3", sub.heading, "subsection")
         yield from texts(overview[sub.key])
         if sub.key == "oversight":
-            yield from texts(overview[fmt.ACCOUNTABILITY.key])
+            yield from texts(overview[layout.accountability.key])
 
     yield writer.element("h2", sections["proactive"].heading, "section")
-    yield from _table(writer, _proactive_layout(context))
+    yield from _table(writer, _proactive_layout(layout, context))
     yield writer.element("h2", sections["applications"].heading, "section")
-    yield from _table(writer, _tree_layout(fmt.APPLICATIONS_TABLE, APPLICATION_LABEL_WIDTHS, "applications", context))
+    yield from _table(
+        writer, _tree_layout(layout.applications_table, APPLICATION_LABEL_WIDTHS, "applications", context)
+    )
     yield writer.element("h2", sections["review_litigation"].heading, "section")
-    yield from _table(writer, _tree_layout(fmt.REVIEW_LITIGATION_TABLE, (), "review_litigation", context))
+    yield from _table(writer, _tree_layout(layout.review_litigation_table, (), "review_litigation", context))
     yield writer.element("h2", sections["problems"].heading, "section")
     yield from texts(context["problems"])
     yield writer.element("h2", sections["other"].heading, "section")
@@ -342,13 +344,12 @@ def render_html(
 
 def render_released(report: AnnualReport, decision: Release, *, fragment: bool = False) -> str:
     """The HTML of a report already released by the policy (no check here)."""
-    if report.format != fmt.FORMAT_ID:  # issue 10: the page lays out the 2021 tables only, until it reads report.layout
-        raise TemplateError(f"网页输出暂不支持报告格式“{report.format}”（{report.layout.notice}）")
     context = _context(report, decision)
+    layout = report_layout(report)
     writer = _Writer(inline=fragment)
     if fragment:
         opening = f'<div lang="zh-CN"{writer.attributes("report")}>'
-        return "\n".join([opening, *_body(context, writer), "</div>"]) + "\n"
+        return "\n".join([opening, *_body(layout, context, writer), "</div>"]) + "\n"
     head = [
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
@@ -363,4 +364,4 @@ def render_released(report: AnnualReport, decision: Release, *, fragment: bool =
         "<body>",
         f"<article{writer.attributes('report')}>",
     ]
-    return "\n".join([*head, *_body(context, writer), "</article>", "</body>", "</html>"]) + "\n"
+    return "\n".join([*head, *_body(layout, context, writer), "</article>", "</body>", "</html>"]) + "\n"

@@ -8,7 +8,13 @@ import datetime as dt
 from reportkit.formats import get_format
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
-from reportkit.ooxml.package import CoreProperties, app_properties_xml, core_properties_xml, document_time
+from reportkit.ooxml.package import (
+    APPLICATION,
+    CoreProperties,
+    app_properties_xml,
+    core_properties_xml,
+    document_time,
+)
 
 __all__ = ["document_properties", "report_layout"]
 
@@ -19,7 +25,13 @@ def report_layout(report: AnnualReport) -> ReportFormat:
     return layout if isinstance(layout, ReportFormat) else get_format(report.format)
 
 
-def document_properties(report: AnnualReport) -> dict[str, bytes]:
+#: The application an output names, by kind. LibreOffice lays out a workbook that names another application than
+#: Microsoft Excel with other column widths and print scaling (the tables no longer fill the page), so the workbook
+#: says what openpyxl's say for that reason: Excel-compatible, made by reportkit. Word files are laid out alike.
+APPLICATIONS = {"docx": APPLICATION, "xlsx": f"Microsoft Excel Compatible / {APPLICATION}"}
+
+
+def document_properties(report: AnnualReport, kind: str = "docx") -> dict[str, bytes]:
     """``docProps/core.xml`` and ``docProps/app.xml`` of a report's outputs (Word and Excel): made by reportkit,
     for the agency, dated by :func:`reportkit.ooxml.package.document_time` (the 成文日期 when filled in)."""
     info = report.report
@@ -34,4 +46,5 @@ def document_properties(report: AnnualReport) -> dict[str, bytes]:
         identifier=layout.id,
         created=document_time(day),
     )
-    return {"docProps/core.xml": core_properties_xml(core), "docProps/app.xml": app_properties_xml(agency)}
+    app = app_properties_xml(agency, application=APPLICATIONS[kind])
+    return {"docProps/core.xml": core_properties_xml(core), "docProps/app.xml": app}

@@ -779,12 +779,27 @@ def _finalize(value: Any) -> Any:
     return value
 
 
+#: What ``getattr`` finds on a plain dict (its methods and dunders): a template's ``d.items`` is the method.
+_DICT_ATTRIBUTES = frozenset(dir({}))
+
+
 class GuardedSandbox(SandboxedEnvironment):
     """Jinja's sandbox with bounded filters, calls, operators and formats (see the module docstring)."""
 
     code_generator_class = _CodeGenerator
     #: Intercepted operators are also never folded at compile time.
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute``. The context is plain dicts: a key of a dict that is no attribute of ``dict`` is
+        returned as Jinja's sandbox would return it (its ``getattr`` fails, the item is looked up), without
+        raising and catching an AttributeError first (a fifth of a render's time)."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         _check_binop(operator, left, right)

@@ -335,7 +335,7 @@ def render_released(
     if compiled.format_id and compiled.format_id != report.format:
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
     value_of = _values(report, decision.notice or None)
-    made = document_properties(report)
+    made = document_properties(report, "xlsx")
     header = escape(clean_xml_text(page_header_text(report.title)))  # the page header: agency and year
     package: list[Member] = []
     for member in compiled.members:
