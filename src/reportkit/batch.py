@@ -37,7 +37,7 @@ from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.fs import atomic_write_bytes, commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
-from reportkit.names import safe_filename
+from reportkit.names import draft_name, safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
@@ -308,6 +308,8 @@ def _process(source: str) -> _Done:
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
+    if context.draft:
+        stem = draft_name(stem)  # every output of a --draft batch is marked 草稿, and says so in its name
     written: list[tuple[str, str]] = []
     try:
         for kind in context.kinds:

@@ -106,12 +106,30 @@ def carried_labels(last: AnnualReport, new: AnnualReport) -> str:
     from reportkit.formats import get_format
 
     layout = get_format(new.format)
+    return _carried(layout, in_force=_carries_in_force(last, layout))
+
+
+def _carried(layout: ReportFormat, *, in_force: bool) -> str:
     table = layout.applications_table
-    parts = [f"上年“{table.row(CARRIED_FROM).short_label}”作为本年“{table.row(CARRIED_TO).short_label}”"]
-    if _carries_in_force(last, layout):
+    parts = [f"上年的“{table.row(CARRIED_FROM).short_label}”作为本年的“{table.row(CARRIED_TO).short_label}”"]
+    if in_force:
         labels = dict.fromkeys(c.label for b in layout.proactive_blocks for c in b.columns if c.key == CARRIED_COLUMN)
-        parts += [f"“{label}”作为基数" for label in labels]
+        others = dict.fromkeys(
+            c.label
+            for b in layout.proactive_blocks
+            if any(c.key == CARRIED_COLUMN for c in b.columns)
+            for c in b.columns
+            if c.key != CARRIED_COLUMN
+        )
+        parts += [f"“{label}”作为基数（{'、'.join(others)}为 0）" for label in labels]
     return "，".join(parts)
+
+
+def rollover_description(year: int) -> str:
+    """What ``reportkit next`` does, in the labels of the format in force for ``year`` (for the help)."""
+    layout = format_for_year(year)
+    in_force = RuleFamily.DOCUMENTS_IN_FORCE_CHAIN in layout.rule_families
+    return f"年度加一；成文日期留空待填；{_carried(layout, in_force=in_force)}；其余数字为 0，文字为空"
 
 
 def texts_of(report: AnnualReport) -> dict[str, str]:
