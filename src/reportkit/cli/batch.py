@@ -110,20 +110,25 @@ def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
-    from reportkit.batch import aggregate, clean_text, summary_inputs, summary_workbook
+    from reportkit.batch import NothingToAggregate, aggregate_folder, clean_text, discover, summary_workbook
     from reportkit.fs import atomic_write_bytes
 
     try:
         with _sigterm_raises():
-            items, left_out = summary_inputs(args.folder, include_errors=args.include_errors, **_limits(args))
-            if not items:
+            try:
+                summary = aggregate_folder(
+                    args.folder,
+                    name=args.name or "",
+                    year=args.year,
+                    include_errors=args.include_errors,
+                    **_limits(args),
+                )
+            except NothingToAggregate as nothing:
                 out.write("没有可汇总的报告。\n")
-                for member in left_out:
+                for member in nothing.left_out:
                     out.write(f"  - {clean_text(member.source)}：{clean_text(member.reason)}\n")
                 return EXIT_FAILURES
-            summary = aggregate(items, name=args.name or "", year=args.year, left_out=left_out)
-            inputs = [source for source, _ in items] + [member.source for member in left_out]
-            atomic_write_bytes(args.output, summary_workbook(summary), inputs=inputs)
+            atomic_write_bytes(args.output, summary_workbook(summary), inputs=discover(args.folder))
     except KeyboardInterrupt:
         return _interrupted(sys.stderr, terminated=False)
     except Terminated:
@@ -180,7 +185,7 @@ def _year(text: str) -> int:
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
-    from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+    from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
     parser.add_argument(
