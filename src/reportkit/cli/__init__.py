@@ -183,6 +183,14 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     if target.exists() and not args.force:
         out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
         return EXIT_UNREADABLE
+    if args.source:
+        from reportkit.cli import audit as audit_cli
+
+        if audit_cli.is_published(args.source):
+            xlsx = args.xlsx or target.suffix.lower() == ".xlsx"
+            atomic_write_bytes(target, audit_cli.init_from_published(args.source, target, xlsx), inputs=[args.source])
+            out.write(f"已生成：{target}（读自发布的报告；标有“待核对”的单元格请对照原文）\n")
+            return EXIT_OK
     source = _load(args.source).report if args.source else None
     if source is not None and args.year is not None and source.year != args.year:
         out.write(
@@ -417,7 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("file", help="要生成的文件，如 figures.toml 或 form.xlsx")
     init.add_argument("--xlsx", action="store_true", help="生成 Excel 填报表")
     init.add_argument("--year", type=_year, metavar="YEAR", help="报告年度（默认：上一年）")
-    init.add_argument("--from", dest="source", metavar="FILE", help="用已有数据预先填好")
+    init.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        help="用已有数据预先填好（数据文件、填报表，或发布的网页/Word/PDF/文本）",
+    )
     init.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     init.set_defaults(func=cmd_init)
 
@@ -461,6 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
     template_check.set_defaults(func=cmd_template_check)
 
     _add_batch_commands(commands)
+    from reportkit.cli import audit as audit_cli
+
+    audit_cli.add_command(commands)
     return parser
 
 
