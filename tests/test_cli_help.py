@@ -38,6 +38,7 @@ CASES: dict[str, list[str]] = {
     "template-check": ["template", "check", "--help"],
     "batch": ["batch", "--help"],
     "aggregate": ["aggregate", "--help"],
+    "audit": ["audit", "--help"],
     "error-missing-argument": ["check"],
     "error-unknown-command": ["chek", "report.toml"],
     "error-unknown-option": ["check", "report.toml", "--jsno"],

@@ -11,7 +11,7 @@ rest, so that the cross-year checks hold until the office edits the figures:
 - 现行有效件数 (table 二) is carried as the base, with 本年制发/本年废止 at 0, so the chain
   现行有效 = 上年现行有效 + 制发 − 废止 holds (only when both years use the same format: the 2019 trial format
   counts other things in table 二);
-- every other count is 0 (the 信息处理费 figures too, when last year gave them) and every text is empty
+- every other count is 0 (the 信息处理费 figures too, where the format has them) and every text is empty
   (``text.missing`` until written). Last year's texts are kept *beside* this year's to rewrite from, never as
   this year's text: as comments in a TOML file (:func:`next_year_toml`) or in a side column of the Excel form
   (:func:`next_year_form`); nothing there is read back.
@@ -96,7 +96,7 @@ def next_year(report: AnnualReport) -> AnnualReport:
                 for leaf in block.rows:
                     key = block.cell_key(leaf, column)
                     _set(data, f"proactive.{key}", _get(last, f"proactive.{key}"))
-    if report.other.information_fees is not None and layout.information_fee is not None:
+    if layout.information_fee is not None:  # 0 like every other count, to be filled in
         _set(data, "other.information_fees", {"notices": 0, "notified_yuan": 0, "collected_yuan": 0})
     return structure(data, source=f"{report.title}（转入下一年度）")
 

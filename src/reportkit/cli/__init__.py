@@ -82,7 +82,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     pack = pack_from_args(args)
     loaded = _load(args.file, None if args.json else out)
     report = loaded.report
-    previous = _load(args.previous).report if args.previous else None
+    previous = _load_last(args.previous, None if args.json else out) if args.previous else None
     findings = [*check(report, previous), *check_evaluators(report, previous, pack)]
     cell_of = loaded.where
     if args.json:
@@ -251,25 +251,32 @@ def blank_report(year: int | None = None) -> AnnualReport:
 # next
 # ---------------------------------------------------------------------------------------------------
 
-#: Published reports (web page, Word, PDF, text), read with ``reportkit.published.read_published``.
-PUBLISHED_SUFFIXES = (".html", ".htm", ".shtml", ".docx", ".pdf", ".txt")
 
+def _load_last(path: str, out: TextIO | None) -> AnnualReport:
+    """Last year's report: a figures file, a filled form, or a published report (web page, Word, PDF, text)
+    read back, with a note on each carried figure that was not read with high confidence."""
+    from reportkit.cli import audit as audit_cli
 
-def _load_last(path: str) -> AnnualReport:
-    """Last year's report: a figures file, a filled form, or a published report once reportkit reads those."""
-    if Path(path).suffix.lower() in PUBLISHED_SUFFIXES:
-        from reportkit import published
+    if not audit_cli.is_published(path):
+        return _load(path, out).report
+    from reportkit.nextyear import CARRIED_COLUMN, CARRIED_FROM
+    from reportkit.published import read_published
+    from reportkit.published.mapping import Confidence
 
-        read_published = getattr(published, "read_published", None)
-        if read_published is None:
-            raise ReportkitError(
-                "本版本还不能从已发布的报告（网页、Word、PDF）读出数字；"
-                "请用上年的数据文件（.toml/.json/.yaml）或填报表（.xlsx）",
-                source=path,
-            )
-        report: AnnualReport = read_published(path).report
-        return report
-    return _load(path).report
+    extraction = read_published(path)
+    carried = [
+        cell
+        for key, cell in extraction.cells.items()
+        if key.startswith(f"applications.{CARRIED_FROM}.") or key.endswith(f".{CARRIED_COLUMN}")
+    ]
+    doubtful = [cell for cell in carried if cell.confidence is not Confidence.HIGH or not cell.numeric]
+    missing = [key for key in extraction.missing if key.startswith(f"applications.{CARRIED_FROM}.")]
+    if out is not None:
+        for cell in doubtful:
+            out.write(f"待核对：上年的数字读自发布的报告，{audit_cli._review_note(cell)}\n")
+        for key in missing:
+            out.write(f"待核对：发布的报告中没有找到 {key}，按 0 计；请对照原文\n")
+    return extraction.report
 
 
 def cmd_next(args: argparse.Namespace, out: TextIO) -> int:
@@ -286,7 +293,7 @@ def cmd_next(args: argparse.Namespace, out: TextIO) -> int:
     if target.exists() and not args.force:
         out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
         return EXIT_UNREADABLE
-    last = _load_last(args.file)
+    last = _load_last(args.file, out)
     new = next_year(last)
     if suffix == ".xlsx":
         data = next_year_form(last, new)
@@ -397,7 +404,9 @@ def build_parser() -> argparse.ArgumentParser:
         "退出码：0 没有错误（可能有提醒），1 有错误，2 文件无法读取或命令行有误。",
     )
     check.add_argument("file", help="数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
-    check.add_argument("--previous", metavar="FILE", help="上年度报告的数据文件或填报表，用于跨年核对")
+    check.add_argument(
+        "--previous", metavar="FILE", help="上年度报告（数据文件、填报表，或发布的网页/Word/PDF/文本），用于跨年核对"
+    )
     check.add_argument("--json", action="store_true", help="以 JSON 输出检查结果（文件无法读取时输出一个错误对象）")
     add_rules_argument(check)
     check.set_defaults(func=cmd_check)
@@ -440,7 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=f"由上年度的报告生成下一年度的数据文件或填报表：{rollover_description(NEXT_HELP_YEAR)}。"
         "上年的文字保留在旁边供改写参考：.toml 中为注释，填报表中为“文字部分”表右侧一列。",
     )
-    nxt.add_argument("file", help="上年度报告的数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
+    nxt.add_argument(
+        "file", help="上年度报告：数据文件（.toml/.json/.yaml）、填好的填报表（.xlsx），或发布的网页/Word/PDF/文本"
+    )
     nxt.add_argument(
         "-o", "--output", required=True, metavar="NEW", help="要生成的文件：.toml（带注释）或 .xlsx（填报表）"
     )
