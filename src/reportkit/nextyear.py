@@ -158,6 +158,10 @@ def next_year_toml(last: AnnualReport, new: AnnualReport | None = None) -> str:
         field: _side_note(last) + "\n" + "\n".join(f"  {_NOT_IN_COMMENT.sub(' ', line)}" for line in text.splitlines())
         for field, text in texts_of(last).items()
     }
+    # the generic example date is another year's: say which year this one is in
+    notes["report.signed_on"] = (
+        f"本报告为{rolled.year}年度，成文日期应在{rolled.year + 1}年，如 {rolled.year + 1}-01-20"
+    )
     return dumps(rolled, "toml", comments=True, notes=notes)
 
 
