@@ -402,15 +402,13 @@ def _process(source: str) -> _Done:
     try:
         docx: bytes | None = None
         for kind in context.kinds:
-            # TODO(lead, issue 13): pass ``findings`` to the renderer once the render helper's pure API
-            # (the caller gives the findings) is in main; today render_docx and render_xlsx each run
-            # rules.check again (render_xlsx twice for a draft), so a report is checked 3 times, not once.
             if kind == "pdf":
                 pdf_source = _prepare_pdf(
-                    context, docx if docx is not None else render("docx", report, draft=context.draft)
+                    context,
+                    docx if docx is not None else render("docx", report, draft=context.draft, findings=findings),
                 )
                 continue
-            data = render(kind, report, draft=context.draft)
+            data = render(kind, report, draft=context.draft, findings=findings)
             if kind == "docx":
                 docx = data
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
@@ -1334,13 +1332,13 @@ SUMMARY_SHEET = "汇总说明"
 def summary_workbook(summary: CountySummary) -> bytes:
     """The summary's workbook: a sheet naming what was summed (the agencies included, those left out
     and why) and tables 二, 三 and 四 in the official layout with the summed figures."""
-    from openpyxl.utils import get_column_letter
 
-    from reportkit import xlsx_layout as xl
+    from reportkit import xlsx_draw as xl
+    from reportkit import xlsx_layout as xlayout
     from reportkit.formats import gov2021 as fmt
 
     title = clean_text(summary.title)
-    book = xl._new_workbook(SUMMARY_KIND, "1")
+    book = xl.new_workbook(SUMMARY_KIND, "1", fmt.FORMAT)
     book.properties.title = title
 
     # 汇总说明
@@ -1358,7 +1356,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
     fees = summary.information_fees
     if fees is not None:
         values = (fees.notices, fees.notified_yuan, fees.collected_yuan)
-        facts += [(label, value) for (_, label, _), value in zip(xl.FEE_ROWS, values, strict=True)]
+        facts += [(label, value) for (_, label, _), value in zip(xlayout.FEE_ROWS, values, strict=True)]
     for label, value in facts:
         s.label(row, 1, label, cols=2, font=xl.F_HEADER, align=xl.A_LEFT)
         s.label(row, 3, "", cols=2, align=xl.A_LEFT)
@@ -1402,36 +1400,20 @@ def summary_workbook(summary: CountySummary) -> bytes:
         cell.alignment = xl.A_LEFT
         sheet.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
 
-    # 二
-    s = xl._Sheet(book.create_sheet(xl.Sheets.PROACTIVE), {1: 22, 2: 16, 3: 16, 4: 16}, form=False)
-    xl._heading(s, fmt.PROACTIVE.heading, xl._T2_COLS)
-    subtitle(s, xl._T2_COLS)
-    end = xl._draw_proactive(s, 3)
-    xl._print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{end - 1}")
-    drawn = list(s.fields)
-    s.finish()
-
-    # 三
-    s = xl._Sheet(book.create_sheet(xl.Sheets.APPLICATIONS), xl._t3_widths(), form=False)
-    depth = xl._tree_depth(fmt.APPLICATIONS_TABLE.rows)
-    ncols = depth + len(fmt.APPLICATIONS_TABLE.column_leaves)
-    xl._heading(s, fmt.APPLICATIONS.heading, ncols)
-    subtitle(s, ncols)
-    first, last = xl._t3_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, first - 1), area=f"A1:{get_column_letter(ncols)}{last}")
-    s.ws.freeze_panes = s.ws.cell(row=first, column=1 + depth)
-    drawn += s.fields
-    s.finish()
-
-    # 四
-    ncols = len(fmt.REVIEW_LITIGATION_TABLE.column_leaves)
-    s = xl._Sheet(book.create_sheet(xl.Sheets.REVIEW), dict.fromkeys(range(1, ncols + 1), 9.0), form=False)
-    xl._heading(s, fmt.REVIEW_LITIGATION.heading, ncols)
-    subtitle(s, ncols)
-    data_row = xl._t4_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, data_row - 1), area=f"A1:{get_column_letter(ncols)}{data_row}")
-    drawn += s.fields
-    s.finish()
+    # 二, 三, 四: the output workbook's sheets, the draft cells left out
+    drawn: list[xlayout.FieldCell] = []
+    for sheet in xlayout.tables_layout(fmt.FORMAT).sheets[1:]:
+        sheet = attrs.evolve(
+            sheet, items=tuple(i for i in sheet.items if not (isinstance(i, xlayout.ValueCell) and i.slot is not None))
+        )
+        s = xl.draw_sheet(book, sheet, form=False)
+        subtitle(s, sheet.ncols)
+        assert sheet.area is not None
+        xl._print_setup(s.ws, landscape=sheet.landscape, title_rows=sheet.title_rows, area=sheet.area)
+        if sheet.freeze is not None:
+            s.ws.freeze_panes = sheet.freeze
+        drawn += s.fields
+        s.finish()
 
     for field in drawn:
         book[field.sheet][field.coord].value = values_of(field.field)

@@ -162,7 +162,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     suffixes = [file_suffix(kind) for kind in wanted]
     stem = _free_stem(outdir, output_stem(report, draft=args.draft), suffixes, inputs)
     for kind in wanted:
-        data = render(kind, report, args.template, draft=args.draft)
+        data = render(kind, report, args.template, draft=args.draft, findings=findings)
         target = atomic_write_bytes(outdir / f"{stem}.{file_suffix(kind)}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:
@@ -327,7 +327,7 @@ def cmd_templates(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_template_check(args: argparse.Namespace, out: TextIO) -> int:
-    from reportkit.templates import check_docx_template
+    from reportkit.render.contract import check_docx_template
 
     problems = check_docx_template(args.path)
     if not problems:
