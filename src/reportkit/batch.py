@@ -506,14 +506,14 @@ def _texts_only(report: AnnualReport) -> AnnualReport:
 
 
 def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
-    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    """``result`` with its peers.text_similar warnings, always shown: after its other findings, before what
+    is not a finding (the “……另有” line, why its files could not be made)."""
     if not found:
         return result
     lines = list(result.findings)
-    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
-    lines += [str(f) for f in found]
-    if more is not None:
-        lines.append(more)
+    labels = tuple(f"[{severity.label}]" for severity in Severity)
+    at = max((i + 1 for i, line in enumerate(lines) if line.startswith(labels)), default=0)
+    lines[at:at] = [str(f) for f in found]
     return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 
