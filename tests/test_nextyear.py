@@ -119,6 +119,36 @@ def _form_cell(field: str) -> FieldCell:
     return next(cell for cell in field_cells(FORM_KIND) if cell.field == field)
 
 
+def test_the_carries_follow_the_formats_chain_rules() -> None:
+    from reportkit.formats import format_for_year
+    from reportkit.nextyear import _carries
+
+    gov2021, gov2019 = format_for_year(2022), format_for_year(2019)
+    assert {(c.column, b.key) for c, b in _carries(gov2021.id, gov2021)} == {("in_force", "article20_1")}
+    if gov2019.id != gov2021.id:  # the 2019 trial format: 对外公开总数量 carried, 上一年项目数量 summed
+        columns = {c.column for c, _ in _carries(gov2019.id, gov2019)}
+        assert columns == {"published_total", "items_last_year"}
+        assert _carries(gov2019.id, gov2021) == []  # 2020 → 2021: table 二 counts other things
+
+
+def test_across_a_change_of_format_only_the_carry_over_is_carried() -> None:
+    from reportkit.formats import format_for_year
+
+    if format_for_year(2020).id == format_for_year(2021).id:
+        pytest.skip("one format only")
+    data = unstructure(load(COUNTY / "chengguan-2022.toml"))
+    data["format"] = format_for_year(2020).id
+    data["report"]["year"] = 2020
+    data["report"]["signed_on"] = dt.date(2021, 1, 20)
+    data["report"].pop("published_on", None)
+    data.pop("proactive", None)
+    last = structure(data)
+    new = next_year(last)
+    assert new.year == 2021 and new.format == format_for_year(2021).id
+    assert new.applications.carried_over.values() == last.applications.carried_forward.values()
+    assert not [f for f in check(new, last) if f.code == "previous.carried_over"]
+
+
 def test_next_year_is_public() -> None:
     assert reportkit.next_year is next_year
     assert "next_year" in reportkit.__all__
