@@ -1,4 +1,4 @@
-"""用 Python 写出一份年度报告的数据，检查后生成 Word、Excel（装有 LibreOffice 时还有 PDF）。
+"""用 Python 写出一份年度报告的数据，检查后生成 Word、Excel 和 PDF（PDF 需要 LibreOffice，未安装时会说明）。
 
 这是隆德县城关镇2021年政府信息公开工作年度报告（与 examples/longde-chengguan-2021.toml 相同）。
 各单位可复制本文件，改成自己的机关名称、日期、文字和数字，然后运行：
@@ -32,6 +32,8 @@ from reportkit import (
     ReviewLitigation,
 )
 from reportkit.fs import atomic_write_bytes  # 先写临时文件再改名：不会留下写了一半的文件
+from reportkit.names import safe_filename
+from reportkit.render.pdf import find_soffice
 
 # 六类申请人的顺序：自然人、商业企业、科研机构、社会公益组织、法律服务机构、其他
 NONE = ApplicantCounts.of([0, 0, 0, 0, 0, 0])
@@ -162,9 +164,19 @@ def main(outdir: str = "out") -> int:
         return 1
     folder = Path(outdir)
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(folder / f"{report.title}.docx", reportkit.render_docx(report))
-    atomic_write_bytes(folder / f"{report.title}.xlsx", reportkit.render_xlsx(report))
-    print(f"已生成：{folder / report.title}.docx / .xlsx")
+    stem = safe_filename(report.title)  # 标题作文件名，去掉各系统不允许的字符
+    written = [
+        atomic_write_bytes(folder / f"{stem}.docx", reportkit.render_docx(report)),
+        atomic_write_bytes(folder / f"{stem}.xlsx", reportkit.render_xlsx(report)),
+    ]
+    if find_soffice():  # PDF 由 LibreOffice 把 Word 文件转换而来
+        written.append(atomic_write_bytes(folder / f"{stem}.pdf", reportkit.render_pdf(report)))
+    for path in written:
+        print(f"已生成：{path}")
+    if not find_soffice():
+        print("未生成 PDF：没有找到 LibreOffice（soffice）。安装 LibreOffice 后重新运行即可生成 PDF；")
+        print("  Debian/Ubuntu：apt-get install libreoffice-writer；Windows/macOS：从 libreoffice.org 安装；")
+        print("  已安装但不在 PATH 中时，设置环境变量 REPORTKIT_SOFFICE 为 soffice 的完整路径。")
     return 0
 
 

@@ -256,3 +256,118 @@ def test_a_real_process_on_a_broken_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "proactive.licensing" in result.stderr and str(path) in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------------
+# What an office sees (issue 12.4)
+# ---------------------------------------------------------------------------------------------------
+
+
+def test_render_a_form_without_o_writes_beside_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from reportkit.xlsx_form import fill_form
+
+    form = tmp_path / "填报表.xlsx"
+    form.write_bytes(fill_form(load(EXAMPLE)))
+    code, out, err = run(capsys, "render", str(form), "--docx", "--xlsx")
+    assert code == EXIT_OK, err
+    title = load(EXAMPLE).title
+    assert {p.name for p in tmp_path.iterdir()} == {"填报表.xlsx", f"{title}.docx", f"{title}.xlsx"}
+    assert f"已生成：{tmp_path / (title + '.docx')}" in out
+
+
+def test_render_beside_never_replaces_the_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from reportkit.xlsx_form import fill_form
+
+    title = load(EXAMPLE).title
+    form = tmp_path / f"{title}.xlsx"  # the form named as its report
+    data = fill_form(load(EXAMPLE))
+    form.write_bytes(data)
+    code, _, err = run(capsys, "render", str(form), "--xlsx", "--docx")
+    assert code == EXIT_OK, err
+    assert form.read_bytes() == data
+    assert (tmp_path / f"{title}-2.xlsx").exists() and (tmp_path / f"{title}-2.docx").exists()
+
+
+def test_draft_files_say_so_in_their_names(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "undated.toml"
+    path.write_text(TEXT.replace("signed_on = 2022-01-19\n", ""), encoding="utf-8")
+    out_dir = tmp_path / "out"
+    code, _, _ = run(capsys, "render", str(path), "-o", str(out_dir), "--docx", "--xlsx", "--html", "--draft")
+    assert code == EXIT_OK
+    title = load(path).title
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        f"{title}（草稿）.{suffix}" for suffix in ("docx", "xlsx", "html")
+    )
+
+
+def test_batch_drafts_say_so_in_their_names(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.toml").write_text(TEXT.replace("signed_on = 2022-01-19\n", ""), encoding="utf-8")
+    out_dir = tmp_path / "out"
+    code, _, _ = run(capsys, "batch", str(folder), "-o", str(out_dir), "--xlsx", "--draft", "--jobs", "1")
+    assert code == EXIT_OK
+    title = load(EXAMPLE).title
+    assert (out_dir / f"{title}（草稿）.xlsx").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code", "place"),
+    [
+        ("missing.toml", None, "error.figures_file", "missing.toml"),
+        ("broken.toml", 'format = "x', "error.figures_file", "broken.toml"),
+        ("bad.toml", TEXT.replace("licensing = 0", 'licensing = "三"'), "error.figures_file", "bad.toml"),
+        ("form.xlsx", "not a workbook", "error.form", "form.xlsx"),
+    ],
+)
+def test_check_json_on_an_unreadable_file_prints_an_error_object(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, content: str | None, code: str, place: str
+) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    exit_code, out, err = run(capsys, "check", str(path), "--json")
+    assert exit_code == EXIT_UNREADABLE
+    error = json.loads(out)
+    assert isinstance(error, dict)
+    assert error["code"] == code and error["place"].endswith(place) and error["message"]
+    assert "Traceback" not in err
+    if name == "bad.toml":
+        assert error["problems"][0]["place"] == "proactive.licensing"
+
+
+def test_check_json_with_an_unreadable_previous(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "check", str(EXAMPLE), "--previous", str(tmp_path / "none.toml"), "--json")
+    assert code == EXIT_UNREADABLE
+    assert json.loads(out)["place"].endswith("none.toml")
+
+
+def test_init_year_writes_the_format_in_force(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from reportkit.formats import format_for_year
+
+    for year in (2019, 2020, 2021, 2024):  # 2019/2020: the trial format once reportkit has it
+        path = tmp_path / f"{year}.toml"
+        code, out, _ = run(capsys, "init", str(path), "--year", str(year))
+        assert code == EXIT_OK and str(year) in out
+        report = load(path)
+        assert report.year == year and report.format == format_for_year(year).id
+    form = tmp_path / "2024.xlsx"
+    code, _, _ = run(capsys, "init", str(form), "--year", "2024")
+    assert code == EXIT_OK
+    from openpyxl import load_workbook
+
+    from reportkit.xlsx_layout import FORM_KIND, field_cells
+
+    year_cell = next(c for c in field_cells(FORM_KIND) if c.field == "report.year")
+    assert load_workbook(form)[year_cell.sheet][year_cell.coord].value == 2024
+
+
+def test_init_year_and_from_must_agree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "init", str(tmp_path / "x.toml"), "--from", str(EXAMPLE), "--year", "2023")
+    assert code == EXIT_UNREADABLE and "reportkit next" in out
+
+
+def test_a_command_group_alone_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "template")
+    assert code == EXIT_UNREADABLE
+    assert "reportkit template check" in out and "子命令" in out

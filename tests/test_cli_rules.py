@@ -130,3 +130,17 @@ def test_batch_with_an_unknown_rule_pack_does_nothing(
     code, _, err = run(capsys, "batch", str(alike_county), "-o", str(out), "--rules", "no-such-pack")
     assert code == EXIT_UNREADABLE and "no-such-pack" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_peer_findings_go_after_the_findings_and_before_the_rest() -> None:
+    from reportkit.batch import AgencyResult, _with_peers
+    from reportkit.rules import Finding, Location, Severity
+
+    peer = Finding("peers.text_similar", Severity.WARNING, Location("六、其他需要报告的事项"), "与其他单位雷同")
+    result = AgencyResult(
+        "a.toml", "生成失败", warnings=1, findings=("[提醒] text.problems_thin …", "……另有 3 项", "PDF 转换失败")
+    )
+    updated = _with_peers(result, [peer])
+    assert updated.findings == ("[提醒] text.problems_thin …", str(peer), "……另有 3 项", "PDF 转换失败")
+    assert updated.warnings == 2
+    assert _with_peers(result, []) is result

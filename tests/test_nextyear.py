@@ -119,6 +119,36 @@ def _form_cell(field: str) -> FieldCell:
     return next(cell for cell in field_cells(FORM_KIND) if cell.field == field)
 
 
+def test_the_carries_follow_the_formats_chain_rules() -> None:
+    from reportkit.formats import format_for_year
+    from reportkit.nextyear import _carries
+
+    gov2021, gov2019 = format_for_year(2022), format_for_year(2019)
+    assert {(c.column, b.key) for c, b in _carries(gov2021.id, gov2021)} == {("in_force", "article20_1")}
+    if gov2019.id != gov2021.id:  # the 2019 trial format: 对外公开总数量 carried, 上一年项目数量 summed
+        columns = {c.column for c, _ in _carries(gov2019.id, gov2019)}
+        assert columns == {"published_total", "items_last_year"}
+        assert _carries(gov2019.id, gov2021) == []  # 2020 → 2021: table 二 counts other things
+
+
+def test_across_a_change_of_format_only_the_carry_over_is_carried() -> None:
+    from reportkit.formats import format_for_year
+
+    if format_for_year(2020).id == format_for_year(2021).id:
+        pytest.skip("one format only")
+    data = unstructure(load(COUNTY / "chengguan-2022.toml"))
+    data["format"] = format_for_year(2020).id
+    data["report"]["year"] = 2020
+    data["report"]["signed_on"] = dt.date(2021, 1, 20)
+    data["report"].pop("published_on", None)
+    data.pop("proactive", None)
+    last = structure(data)
+    new = next_year(last)
+    assert new.year == 2021 and new.format == format_for_year(2021).id
+    assert new.applications.carried_over.values() == last.applications.carried_forward.values()
+    assert not [f for f in check(new, last) if f.code == "previous.carried_over"]
+
+
 def test_next_year_is_public() -> None:
     assert reportkit.next_year is next_year
     assert "next_year" in reportkit.__all__
@@ -248,13 +278,34 @@ def test_next_refuses_an_unknown_output_kind(capsys: pytest.CaptureFixture[str],
     assert not (tmp_path / "next.docx").exists()
 
 
-def test_next_from_a_published_report_says_what_to_use(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    page = tmp_path / "报告.html"
-    page.write_text("<html><body><p>报告</p></body></html>", encoding="utf-8")
-    code, _, err = run(capsys, "next", str(page), "-o", str(tmp_path / "next.toml"))
-    from reportkit import published
+def test_next_from_a_published_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    last = load(COUNTY / "chengguan-2022.toml")
+    page = tmp_path / "城关镇2022年报告.html"
+    page.write_text(reportkit.render_html(last), encoding="utf-8")
+    target = tmp_path / "2023.toml"
+    code, out, err = run(capsys, "next", str(page), "-o", str(target))
+    assert code == EXIT_OK, err
+    new, expected = load(target), next_year(last)
+    assert new.year == 2023
+    assert new.applications == expected.applications and new.proactive == expected.proactive
+    assert "待核对" not in out  # the page reads back at high confidence
+    # and the cross-year check against the published page itself
+    code, out, _ = run(capsys, "check", str(target), "--previous", str(page))
+    assert "previous.carried_over" not in out and "previous.in_force" not in out
+    assert "dates.signed_missing" in out
 
-    if getattr(published, "read_published", None) is None:
-        assert code == EXIT_UNREADABLE
-        assert "数据文件" in err and str(page) in err and "Traceback" not in err
-    assert not (tmp_path / "next.toml").exists()
+
+def test_next_from_a_published_report_flags_a_missing_carried_row(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    last = load(COUNTY / "chengguan-2022.toml")
+    html = reportkit.render_html(last)
+    start = html.index("<tr>", html.index("结转下年度继续办理</th>") - 200)
+    end = html.index("</tr>", start) + len("</tr>")
+    page = tmp_path / "报告.html"
+    page.write_text(html[:start] + html[end:], encoding="utf-8")  # a page that lost the row
+    target = tmp_path / "2023.toml"
+    code, out, err = run(capsys, "next", str(page), "-o", str(target))
+    assert code == EXIT_OK, err
+    assert "待核对" in out and "applications.carried_forward.natural_person" in out
+    assert load(target).applications.carried_over.values() == (0, 0, 0, 0, 0, 0)

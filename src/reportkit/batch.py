@@ -53,7 +53,7 @@ from reportkit.model import (
     ReviewLitigation,
     trusted,
 )
-from reportkit.names import safe_filename
+from reportkit.names import draft_name, safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
@@ -406,6 +406,8 @@ def _process(source: str) -> _Done:
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
+    if context.draft:
+        stem = draft_name(stem)  # every output of a --draft batch is marked 草稿, and says so in its name
     written: list[tuple[str, str]] = []
     pdf_source = ""
     try:
@@ -515,14 +517,14 @@ def _texts_only(report: AnnualReport) -> AnnualReport:
 
 
 def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
-    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    """``result`` with its peers.text_similar warnings, always shown: after its other findings, before what
+    is not a finding (the “……另有” line, why its files could not be made)."""
     if not found:
         return result
     lines = list(result.findings)
-    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
-    lines += [str(f) for f in found]
-    if more is not None:
-        lines.append(more)
+    labels = tuple(f"[{severity.label}]" for severity in Severity)
+    at = max((i + 1 for i, line in enumerate(lines) if line.startswith(labels)), default=0)
+    lines[at:at] = [str(f) for f in found]
     return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 

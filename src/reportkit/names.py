@@ -31,6 +31,15 @@ def safe_filename(name: str, fallback: str = "报告") -> str:
     return text
 
 
+#: What a draft's file name carries after the title, so that a draft is never mistaken for the report.
+DRAFT_MARK = "（草稿）"
+
+
+def draft_name(stem: str) -> str:
+    """The file name (without suffix) of a draft of the output named ``stem``: ``…报告（草稿）``."""
+    return stem if stem.endswith(DRAFT_MARK) else f"{stem}{DRAFT_MARK}"
+
+
 def unique_names(names: list[str]) -> list[str]:
     """Safe names for several items, made distinct (case-insensitively, as Windows compares) with a
     numeric suffix: 财政局, 财政局-2 …"""

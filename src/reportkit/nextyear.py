@@ -9,9 +9,10 @@ rest, so that the cross-year checks hold until the office edits the figures:
   like every other placeholder;
 - 二、上年结转 (table 三) is last year's 四、结转下年度继续办理, column by column;
 - 现行有效件数 (table 二) is carried as the base, with 本年制发/本年废止 at 0, so the chain
-  现行有效 = 上年现行有效 + 制发 − 废止 holds (only when both years use the same format: the 2019 trial format
-  counts other things in table 二);
-- every other count is 0 (the 信息处理费 figures too, when last year gave them) and every text is empty
+  现行有效 = 上年现行有效 + 制发 − 废止 holds; in the 2019 trial format, 对外公开总数量 is carried the same way and
+  上一年项目数量 becomes last year's 上一年项目数量 + 本年增/减 (:data:`CARRIES`, from the format's chain rules).
+  Table 二 is carried only when both years use the same format (2020 → 2021 changes what it counts);
+- every other count is 0 (the 信息处理费 figures too, where the format has them) and every text is empty
   (``text.missing`` until written). Last year's texts are kept *beside* this year's to rewrite from, never as
   this year's text: as comments in a TOML file (:func:`next_year_toml`) or in a side column of the Excel form
   (:func:`next_year_form`); nothing there is read back.
@@ -26,7 +27,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from attrs import frozen
+
 from reportkit.formats import format_for_year
+from reportkit.formats.layout import ProactiveBlock
 from reportkit.formats.spec import ReportFormat, RuleFamily
 from reportkit.model import AnnualReport
 
@@ -34,6 +38,7 @@ __all__ = [
     "CARRIED_COLUMN",
     "CARRIED_FROM",
     "CARRIED_TO",
+    "CARRIES",
     "carried_labels",
     "next_year",
     "next_year_form",
@@ -69,8 +74,36 @@ def _row_values(row: Any) -> Any:
     return row
 
 
-def _carries_in_force(last: AnnualReport, layout: ReportFormat) -> bool:
-    return layout.id == last.format and RuleFamily.DOCUMENTS_IN_FORCE_CHAIN in layout.rule_families
+@frozen
+class _Carry:
+    """A column of table 二 whose value next year starts from last year's (the chain rules of the format):
+    next year's ``column`` = the sum of last year's ``sources`` of the same row."""
+
+    family: RuleFamily
+    column: str
+    sources: tuple[str, ...]
+
+
+#: 现行有效件数 (2021); 对外公开总数量 (2019); 上一年项目数量 = last year's + 本年增/减 (2019).
+CARRIES: tuple[_Carry, ...] = (
+    _Carry(RuleFamily.DOCUMENTS_IN_FORCE_CHAIN, CARRIED_COLUMN, (CARRIED_COLUMN,)),
+    _Carry(RuleFamily.CUMULATIVE_PUBLISHED_CHAIN, "published_total", ("published_total",)),
+    _Carry(RuleFamily.ITEMS_CHAIN, "items_last_year", ("items_last_year", "items_change")),
+)
+
+
+def _carries(last_format: str, layout: ReportFormat) -> list[tuple[_Carry, ProactiveBlock]]:
+    """The table-二 carries of ``layout`` with the blocks they apply to; none across a change of format
+    (the 2019 table 二 counts other things than the 2021 one)."""
+    if layout.id != last_format:
+        return []
+    return [
+        (carry, block)
+        for carry in CARRIES
+        if carry.family in layout.rule_families
+        for block in layout.proactive_blocks
+        if any(column.key == carry.column for column in block.columns)
+    ]
 
 
 def next_year(report: AnnualReport) -> AnnualReport:
@@ -88,15 +121,18 @@ def next_year(report: AnnualReport) -> AnnualReport:
     data: dict[str, Any] = {"format": layout.id, "agency": last["agency"], "report": {"year": year}}
     if RuleFamily.CARRY_OVER in layout.rule_families:
         _set(data, f"applications.{CARRIED_TO}", _row_values(_get(last, f"applications.{CARRIED_FROM}")))
-    if _carries_in_force(report, layout):
-        for block in layout.proactive_blocks:
-            for column in block.columns:
-                if column.key != CARRIED_COLUMN:
-                    continue
-                for leaf in block.rows:
-                    key = block.cell_key(leaf, column)
-                    _set(data, f"proactive.{key}", _get(last, f"proactive.{key}"))
-    if report.other.information_fees is not None and layout.information_fee is not None:
+    for carry, block in _carries(report.format, layout):
+        column = next(c for c in block.columns if c.key == carry.column)
+        for leaf in block.rows:
+            try:
+                sources = [
+                    _get(last, f"proactive.{block.cell_key(leaf, next(c for c in block.columns if c.key == key))}")
+                    for key in carry.sources
+                ]
+            except (KeyError, StopIteration, TypeError):
+                continue  # a model that does not hold this format's table 二 yet
+            _set(data, f"proactive.{block.cell_key(leaf, column)}", sum(sources))
+    if layout.information_fee is not None:  # 0 like every other count, to be filled in
         _set(data, "other.information_fees", {"notices": 0, "notified_yuan": 0, "collected_yuan": 0})
     return structure(data, source=f"{report.title}（转入下一年度）")
 
@@ -106,12 +142,31 @@ def carried_labels(last: AnnualReport, new: AnnualReport) -> str:
     from reportkit.formats import get_format
 
     layout = get_format(new.format)
+    return _carried(layout, _carries(last.format, layout))
+
+
+def _carried(layout: ReportFormat, carries: list[tuple[_Carry, ProactiveBlock]]) -> str:
     table = layout.applications_table
-    parts = [f"上年“{table.row(CARRIED_FROM).short_label}”作为本年“{table.row(CARRIED_TO).short_label}”"]
-    if _carries_in_force(last, layout):
-        labels = dict.fromkeys(c.label for b in layout.proactive_blocks for c in b.columns if c.key == CARRIED_COLUMN)
-        parts += [f"“{label}”作为基数" for label in labels]
+    parts = [f"上年的“{table.row(CARRIED_FROM).short_label}”作为本年的“{table.row(CARRIED_TO).short_label}”"]
+    done: set[tuple[str, str]] = set()
+    for carry, block in carries:
+        labels = {c.key: c.label for c in block.columns}
+        if (carry.column, labels[carry.column]) in done:
+            continue
+        done.add((carry.column, labels[carry.column]))
+        zero = "、".join(label for key, label in labels.items() if key != carry.column)
+        if carry.sources == (carry.column,):
+            parts.append(f"“{labels[carry.column]}”作为基数（{zero}为 0）")
+        else:
+            summed = "加".join(f"“{labels[key]}”" for key in carry.sources)
+            parts.append(f"“{labels[carry.column]}”为上年的{summed}（{zero}为 0）")
     return "，".join(parts)
+
+
+def rollover_description(year: int) -> str:
+    """What ``reportkit next`` does, in the labels of the format in force for ``year`` (for the help)."""
+    layout = format_for_year(year)
+    return f"年度加一；成文日期留空待填；{_carried(layout, _carries(layout.id, layout))}；其余数字为 0，文字为空"
 
 
 def texts_of(report: AnnualReport) -> dict[str, str]:
@@ -140,6 +195,10 @@ def next_year_toml(last: AnnualReport, new: AnnualReport | None = None) -> str:
         field: _side_note(last) + "\n" + "\n".join(f"  {_NOT_IN_COMMENT.sub(' ', line)}" for line in text.splitlines())
         for field, text in texts_of(last).items()
     }
+    # the generic example date is another year's: say which year this one is in
+    notes["report.signed_on"] = (
+        f"本报告为{rolled.year}年度，成文日期应在{rolled.year + 1}年，如 {rolled.year + 1}-01-20"
+    )
     return dumps(rolled, "toml", comments=True, notes=notes)
 
 

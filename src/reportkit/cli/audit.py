@@ -225,7 +225,12 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     """Register ``reportkit audit`` on the main parser's sub-commands."""
-    parser = commands.add_parser("audit", help="读取已发布的年度报告（网页、Word、PDF、文本）并核查")
+    parser = commands.add_parser(
+        "audit",
+        help="读取已发布的年度报告（网页、Word、PDF、文本）并核查",
+        description="读取已发布的年度报告（网页、Word、PDF、文本），把表格中的数字放回官方的行和列，"
+        "再按 reportkit check 的规则核查；读取把握不大的数字标为“待核对”，并注明原文和位置。",
+    )
     parser.add_argument("inputs", nargs="+", metavar="FILE_OR_FOLDER", help="报告文件或包含报告的文件夹")
     parser.add_argument("--previous", metavar="FILE", help="上年报告（发布的网页/Word/PDF/文本，或数据文件/填报表）")
     parser.add_argument("--json", action="store_true", help="输出 JSON（多个文件时为列表）")

@@ -192,8 +192,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
         "--timeout",
         type=_seconds,
         default=DEFAULT_TIMEOUT,
-        metavar="秒",
-        help=f"每个单位的处理时间上限，超时跳过并在汇总表中注明（默认 {DEFAULT_TIMEOUT:g}）",
+        metavar="SEC",
+        help=f"每个单位的处理时间上限（秒），超时跳过并在汇总表中注明（默认 {DEFAULT_TIMEOUT:g}）",
     )
     parser.add_argument(
         "--memory-limit",
@@ -207,7 +207,14 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
 def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     from reportkit.rulepacks import add_rules_argument
 
-    batch = commands.add_parser("batch", help="批量检查并生成一个文件夹中各单位的报告")
+    batch = commands.add_parser(
+        "batch",
+        help="批量检查并生成一个文件夹中各单位的报告",
+        description="逐个检查文件夹中各单位的数据文件和填报表（规则同 reportkit check，另比较各单位的文字是否雷同），"
+        "为没有错误的单位生成 Word 和 Excel（可用 --docx、--xlsx、--pdf 指定），"
+        "并在输出目录写出汇总表（汇总.xlsx、汇总.csv）：每个单位的状态、错误和提醒、主要数字和输出文件。"
+        "某个文件无法读取、超时或出错，只影响它自己。有单位未通过时退出码为 1。",
+    )
     batch.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")
     batch.add_argument("--previous", metavar="DIR", help="上年度各单位的数据文件夹（按机关名称对应）")
@@ -219,7 +226,12 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     _add_limits(batch)
     batch.set_defaults(func=cmd_batch)
 
-    agg = commands.add_parser("aggregate", help="汇总一个文件夹中同一年度各单位的表二、表三、表四")
+    agg = commands.add_parser(
+        "aggregate",
+        help="汇总一个文件夹中同一年度各单位的表二、表三、表四",
+        description="把一个文件夹中同一年度各单位报告的表二、表三、表四逐格相加，写成一个汇总工作簿。"
+        "有错误的单位默认不计入（--include-errors 计入），同一单位的重复文件只计一次，未计入的单位及原因列在汇总表中。",
+    )
     agg.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     agg.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="汇总表")
     agg.add_argument("--name", help="汇总表标题中的名称，如“隆德县”")
