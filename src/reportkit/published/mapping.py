@@ -347,6 +347,11 @@ def _score(row: _Row, target: _Target) -> tuple[float, str]:
         bare_observed.add(_bare("".join(row.labels[-2:])))
     if bare_observed & set(target.bare):
         return 0.97, "exact"
+    # characters lost at the start or the end ("处罚" for "行政处罚")
+    for left in bare_observed:
+        for right in target.bare:
+            if len(left) >= 2 and left in right and len(left) / len(right) >= 0.4:
+                return 0.8, "fuzzy"
     # a scrape that glued a header (or the previous table) in front of the row's label
     joined = _norm(row.label)
     for form in target.forms:
@@ -376,7 +381,7 @@ def _align(rows: Sequence[_Row], targets: Sequence[_Target], expect: int | None)
         for target in targets:
             score, how = _score(row, target)
             if expect is not None and target.group is None and len(row.values) not in (expect, 1):
-                score *= 0.85
+                score *= 0.92  # a lost or glued number: the label still decides, a little less surely
             if target.group is not None and (len(row.values) not in (expect, 1) if expect else False):
                 score = 0.0
             line.append((score if score >= _THRESHOLD else 0.0, how))
@@ -460,6 +465,37 @@ def _splits(digits: str, parts: int, total_last: bool, limit: int = 12) -> tuple
     return tuple(found)
 
 
+def _token_splits(tokens: Sequence[str], parts: int, total_last: bool, limit: int = 12) -> tuple[str, ...]:
+    """Readings of a row's number tokens as ``parts`` numbers, splitting only inside tokens (a gap the
+    scrape kept is a real boundary) and, with ``total_last``, only those that fit the row's 总计."""
+    if len(tokens) >= parts or not all(t.isdigit() for t in tokens) or sum(map(len, tokens)) > 24:
+        return ()
+    found: list[str] = []
+
+    def ways(token: str, count: int) -> Iterator[list[str]]:
+        for cuts in itertools.combinations(range(1, len(token)), count - 1):
+            pieces = [token[a:b] for a, b in zip((0, *cuts), (*cuts, len(token)), strict=True)]
+            if not any(len(p) > 1 and p[0] == "0" for p in pieces):
+                yield pieces
+
+    def walk(index: int, left: int, sofar: list[str]) -> None:
+        if len(found) >= limit:
+            return
+        if index == len(tokens):
+            if left == 0:
+                numbers = [int(p) for p in sofar]
+                if not total_last or sum(numbers[:-1]) == numbers[-1]:
+                    found.append(" ".join(sofar))
+            return
+        remaining = len(tokens) - index - 1
+        for count in range(1, min(len(tokens[index]), left - remaining) + 1):
+            for pieces in ways(tokens[index], count):
+                walk(index + 1, left - count, sofar + pieces)
+
+    walk(0, parts, [])
+    return tuple(found)
+
+
 def _cells_of_row(
     row: _Row,
     keys: Sequence[tuple[str, str, ValueType]],
@@ -476,6 +512,14 @@ def _cells_of_row(
         candidates = _splits(_fold_digits(token.raw.strip()), len(keys), total_last)
         for key, label, _ in keys:
             yield Cell(key, None, token.raw, Semantics.SEVERAL, Confidence.LOW, token.where, label, candidates, how)
+        return
+    if columns is None and len(values) != len(keys) and len(keys) > 1:
+        # the numbers do not line up with the columns (one lost, or two glued): never placed by guess
+        raw = " ".join(v.raw for v in values)
+        candidates = _token_splits([_fold_digits(v.raw.strip()) for v in values], len(keys), total_last)
+        where = attrs.evolve(values[0].where, parts=tuple(v.where for v in values[1:])) if values else row.where
+        for key, label, _ in keys:
+            yield Cell(key, None, raw, Semantics.SEVERAL, Confidence.LOW, where, label, candidates, how)
         return
     for index, (key, label, value_type) in enumerate(keys):
         position = columns[index] if columns is not None else index
@@ -657,7 +701,8 @@ def _review(
         header = _header_columns(grids, row, paths) if row.grid is not None else None
         if header is not None:
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.HIGH, "exact", False, header)}, {row.order}
-        if row.grid is None and len(row.values) == len(columns):
+        if row.grid is None and len(row.values) >= len(columns) // 3:
+            # a scrape: the first row after table 三 with about the right count of numbers
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.LOW, "order", False)}, {row.order}
         if row.grid is None and len(row.values) == 1 and row.values[0].glued and len(row.values[0].raw) >= len(columns):
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.LOW, "order", False)}, {row.order}
