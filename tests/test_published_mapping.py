@@ -185,3 +185,10 @@ def test_a_label_that_lost_characters_still_maps_in_order() -> None:
     assert extraction.cells["proactive.penalty"].value == 3
     assert extraction.cells["proactive.penalty"].matched == "fuzzy"
     assert extraction.cells["proactive.coercion"].value == 3
+
+
+def test_read_published_is_part_of_the_public_api() -> None:
+    import reportkit
+
+    extraction = reportkit.read_published(PUBLISHED / "pingtan-2025.html")
+    assert extraction.cells["applications.new.natural_person"].where.describe() == "第 2 个表格第 4 行第 4 列"

@@ -46,7 +46,6 @@ from reportkit.model import (
 from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
-    from reportkit.audit import audit
     from reportkit.published import read_published
     from reportkit.render.docx import render_docx
     from reportkit.render.html import render_html
@@ -61,7 +60,6 @@ _LAZY = {
     "render_pdf": "reportkit.render.pdf",
     "render_html": "reportkit.render.html",
     "read_published": "reportkit.published",
-    "audit": "reportkit.audit",
 }
 
 
@@ -105,7 +103,6 @@ __all__ = [
     "UnknownFormatError",
     "WithheldCounts",
     "__version__",
-    "audit",
     "check",
     "dump",
     "dumps",
