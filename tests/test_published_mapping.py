@@ -192,3 +192,16 @@ def test_read_published_is_part_of_the_public_api() -> None:
 
     extraction = reportkit.read_published(PUBLISHED / "pingtan-2025.html")
     assert extraction.cells["applications.new.natural_person"].where.describe() == "第 2 个表格第 4 行第 4 列"
+
+
+def test_a_traditional_character_copy_reads_the_same() -> None:
+    from reportkit.published.normalize import _TRADITIONAL
+    from reportkit.render.html import render_html
+
+    to_traditional = {simple: old for old, simple in _TRADITIONAL.items()}
+    report = full_report()
+    page = "".join(to_traditional.get(ch, ch) for ch in render_html(report))
+    assert page != render_html(report)
+    extraction = read_published(page.encode(), name="r.html")
+    assert {k: c.value for k, c in extraction.cells.items()} == official_values(report, LAYOUT)
+    assert {c.confidence for c in extraction.cells.values()} == {Confidence.HIGH}
