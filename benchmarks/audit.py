@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -410,6 +411,7 @@ def speed(count: int, jobs: int, seed: int) -> dict[str, Any]:
         kinds = mixed_folder(folder, count, seed)
         files = sum(kinds.values())
         env = dict(os.environ)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "reportkit", "audit", str(folder), "--jobs", str(jobs), "-o", str(work / "out")],
@@ -419,6 +421,8 @@ def speed(count: int, jobs: int, seed: int) -> dict[str, Any]:
             check=False,
         )
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         written = len(list((work / "out").glob("*.audit.json"))) if (work / "out").exists() else 0
         return {
             "reports": files,
@@ -427,6 +431,10 @@ def speed(count: int, jobs: int, seed: int) -> dict[str, Any]:
             "wall_seconds": round(wall, 1),
             "per_report_ms": round(1000 * wall / max(files, 1), 1),
             "exit": done.returncode,
+            "cpu_seconds": round(cpu, 1),
+            "cpu_per_report_ms": round(1000 * cpu / max(files, 1), 1),
+            # what the folder would take on ``jobs`` idle cores: the CPU it needed, shared by the workers
+            "idle_estimate_seconds": round(cpu / max(jobs, 1), 1),
             "json_written": written,
             "load_average": os.getloadavg(),
             "stderr": done.stderr[-500:],
@@ -485,7 +493,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(
             f"\naudit of {result['reports']} mixed reports {result['kinds']} with --jobs {result['jobs']}: "
             f"{result['wall_seconds']} s ({result['per_report_ms']} ms per report), exit {result['exit']}, "
-            f"{result['json_written']} JSON written, load {result['load_average']}"
+            f"{result['json_written']} JSON written, load {result['load_average']}; "
+            f"CPU {result['cpu_seconds']} s ({result['cpu_per_report_ms']} ms per report), "
+            f"on {result['jobs']} idle cores about {result['idle_estimate_seconds']} s"
         )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2, default=str) + "\n")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -265,12 +266,30 @@ def _observed(document: Document) -> list[_Row]:
 # ---------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16384)
 def _norm(text: str) -> str:
     return label_key(text).full
 
 
+@functools.lru_cache(maxsize=16384)
 def _bare(text: str) -> str:
     return label_key(text).key
+
+
+@frozen
+class _Observed:
+    """The comparable forms of an observed row's label, computed once per row."""
+
+    forms: frozenset[str]
+    bare: frozenset[str]
+    joined: str
+
+
+def _observed_forms(row: _Row) -> _Observed:
+    parts = [row.label, row.labels[-1]] if row.labels else []
+    if len(row.labels) >= 2:
+        parts.append("".join(row.labels[-2:]))
+    return _Observed(frozenset(_norm(p) for p in parts), frozenset(_bare(p) for p in parts), _norm(row.label))
 
 
 @frozen
@@ -331,41 +350,40 @@ def _row_targets(layout: ReportFormat) -> list[_Target]:
     return targets
 
 
-def _score(row: _Row, target: _Target) -> tuple[float, str]:
+def _score(row: _Row, target: _Target, seen: _Observed | None = None) -> tuple[float, str]:
     """How well an observed row's label matches a target row: 1.0 exact, aliases 1.0, else fuzzy."""
     if not row.labels:
         return 0.0, ""
-    observed = {_norm(row.label), _norm(row.labels[-1])}
-    if len(row.labels) >= 2:
-        observed.add(_norm("".join(row.labels[-2:])))
-    if observed & set(target.forms):
+    seen = seen or _observed_forms(row)
+    if not seen.forms.isdisjoint(target.forms):
         return 1.0, "exact"
-    if observed & set(target.aliases):
+    if not seen.forms.isdisjoint(target.aliases):
         return 1.0, "alias"
-    bare_observed = {_bare(row.label), _bare(row.labels[-1])}
-    if len(row.labels) >= 2:
-        bare_observed.add(_bare("".join(row.labels[-2:])))
-    if bare_observed & set(target.bare):
+    if not seen.bare.isdisjoint(target.bare):
         return 0.97, "exact"
     # characters lost at the start or the end ("处罚" for "行政处罚")
-    for left in bare_observed:
+    for left in seen.bare:
         for right in target.bare:
             if len(left) >= 2 and left in right and len(left) / len(right) >= 0.4:
                 return 0.8, "fuzzy"
     # a scrape that glued a header (or the previous table) in front of the row's label
-    joined = _norm(row.label)
     for form in target.forms:
-        if len(form) >= 4 and joined.endswith(form):
+        if len(form) >= 4 and seen.joined.endswith(form):
             return 0.9, "suffix"
     best = 0.0
-    for left in observed:
+    matcher = SequenceMatcher(None, autojunk=False)
+    for left in seen.forms:
         if len(left) > 120:
             continue
+        matcher.set_seq2(left)
         for right in (*target.forms, *target.aliases):
             if abs(len(left) - len(right)) > max(len(left), len(right)) * 0.6:
                 continue
-            ratio = SequenceMatcher(None, left, right, autojunk=False).ratio()
-            best = max(best, ratio)
+            matcher.set_seq1(right)
+            # the quick upper bounds first: most pairs cannot reach the threshold or the best so far
+            if matcher.real_quick_ratio() <= max(best, _THRESHOLD) or matcher.quick_ratio() <= max(best, _THRESHOLD):
+                continue
+            best = max(best, matcher.ratio())
     return best, "fuzzy"
 
 
@@ -378,8 +396,9 @@ def _align(rows: Sequence[_Row], targets: Sequence[_Target], expect: int | None)
     scores: list[list[tuple[float, str]]] = []
     for row in rows:
         line: list[tuple[float, str]] = []
+        seen = _observed_forms(row) if row.labels else None
         for target in targets:
-            score, how = _score(row, target)
+            score, how = _score(row, target, seen)
             if expect is not None and target.group is None and len(row.values) not in (expect, 1):
                 score *= 0.92  # a lost or glued number: the label still decides, a little less surely
             if target.group is not None and (len(row.values) not in (expect, 1) if expect else False):
