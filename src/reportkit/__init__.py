@@ -46,6 +46,7 @@ from reportkit.model import (
 from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
+    from reportkit.nextyear import next_year
     from reportkit.published import read_published
     from reportkit.render.docx import render_docx
     from reportkit.render.html import render_html
@@ -59,6 +60,7 @@ _LAZY = {
     "render_xlsx": "reportkit.render.xlsx",
     "render_pdf": "reportkit.render.pdf",
     "render_html": "reportkit.render.html",
+    "next_year": "reportkit.nextyear",
     "read_published": "reportkit.published",
 }
 
@@ -108,6 +110,7 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    "next_year",
     "read_published",
     "render_docx",
     "render_html",

@@ -35,7 +35,7 @@ import attrs
 from attrs import frozen
 
 from reportkit.errors import Problem
-from reportkit.formats import all_formats, format_for_year
+from reportkit.formats import NEWEST, all_formats, format_for_year, get_format
 from reportkit.formats.layout import CellKind, Group, Leaf, Node, ValueType, label_path
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
@@ -452,7 +452,7 @@ def _parse(raw: str, value_type: ValueType) -> tuple[int | Decimal | None, Seman
         return None, Semantics.SEVERAL
     if _NUMBER.fullmatch(text):
         plain = text.replace(",", "")
-        if value_type is ValueType.WAN_YUAN:
+        if value_type in (ValueType.WAN_YUAN, ValueType.AMOUNT):
             try:
                 amount = Decimal(plain)
             except InvalidOperation:
@@ -690,7 +690,7 @@ def _proactive(layout: ReportFormat, rows: Sequence[_Row], grids: Sequence[Grid]
             (
                 f"proactive.{block.cell_key(leaf, column)}",
                 f"{block.title} {leaf.label} / {column.label}",
-                leaf.value_type,
+                column.value_type or leaf.value_type,
             )
             for column in block.columns
         ]
@@ -1045,12 +1045,30 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     if year is None:
         notes.append(Problem(document.source, "未找到报告年度（标题中的“XXXX年”），暂按上一年处理"))
         year = dt.date.today().year - 1
-    chosen = layout or format_for_year(year)
+    # The model holds the newest format's cells (until it holds each format's own): that format maps the
+    # report; table 二 is also tried in every other format, and the layout that places more of its cells
+    # surely wins (a 2019 table 二 kept after 2021 is a finding, not a misreading).
+    chosen = layout or get_format(NEWEST)
+    in_force = format_for_year(year)
     rows = _observed(document)
     grids = document.grids()
     variants: dict[str, str] = {}
     cells: dict[str, Cell] = {}
     proactive, used_p = _proactive(chosen, rows, grids)
+    for other in all_formats():
+        if other.id == chosen.id:
+            continue
+        candidate, used_c = _proactive(other, rows, grids)
+        if _sure(candidate) > _sure(proactive) or (_sure(candidate) == _sure(proactive) > 0 and other is in_force):
+            proactive, used_p = candidate, used_c
+            variants["proactive"] = other.id.rpartition("/")[2]
+            notes.append(
+                Problem(
+                    chosen.proactive.heading,
+                    f"表格按{other.notice}的格式读取（{other.id}）；数据文件只能容纳{chosen.notice}格式的表格二，"
+                    "这些单元格只在核查结果中列出，请手工核对",
+                )
+            )
     applications, used_a = _applications(chosen, rows, grids, variants, notes)
     last = max(used_a | used_p, default=-1)
     review, used_r = _review(chosen, rows, grids, last)
@@ -1058,7 +1076,7 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
         cells.update(found)
     used = used_p | used_a | used_r
     if proactive:
-        variants["proactive"] = chosen.id.rpartition("/")[2]
+        variants.setdefault("proactive", chosen.id.rpartition("/")[2])
     if review:
         variants["review_litigation"] = chosen.id.rpartition("/")[2]
     unmapped = _unmapped(rows, used)
@@ -1077,6 +1095,10 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     order = {key: index for index, (key, _) in enumerate(official)}
     ordered = dict(sorted(cells.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
     return Extraction(report, ordered, missing, unmapped, variants, tuple(notes), document, chosen)
+
+
+def _sure(cells: dict[str, Cell]) -> int:
+    return sum(1 for cell in cells.values() if cell.confidence is Confidence.HIGH)
 
 
 def _unmapped(rows: Sequence[_Row], used: set[int]) -> tuple[Unmapped, ...]:
