@@ -167,3 +167,42 @@ def test_same_bytes_same_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
         "notes",
     }
     assert parsed["cells"]["applications.new.natural_person"]["confidence"] == "low"
+
+
+def _proactive_html(format_id: str, year: int) -> bytes:
+    layout = get_format(format_id)
+    rows = []
+    for block in layout.proactive_blocks:
+        rows.append(f"<tr><td colspan='4'>{block.title}</td></tr>")
+        rows.append(
+            "<tr>"
+            + f"<td>{block.content_header}</td>"
+            + "".join(f"<td>{c.label}</td>" for c in block.columns)
+            + "</tr>"
+        )
+        for number, leaf in enumerate(block.rows):
+            rows.append(
+                f"<tr><td>{leaf.label}</td>" + "".join(f"<td>{number + 1}</td>" for _ in block.columns) + "</tr>"
+            )
+    return (
+        f"<html><body><p>某县{year}年政府信息公开工作年度报告</p><p>{layout.proactive.heading}</p>"
+        f"<table>{''.join(rows)}</table></body></html>"
+    ).encode()
+
+
+def test_a_2019_table_2_in_a_2022_report_is_read_as_such_and_is_a_finding() -> None:
+    result = audit(_proactive_html("gov-info-annual-report/2019", 2022), name="r.html")
+    extraction = result.extraction
+    assert extraction.variants["proactive"] == "2019"
+    layout2019 = get_format("gov-info-annual-report/2019")
+    block = layout2019.proactive_blocks[0]
+    key = f"proactive.{block.cell_key(block.rows[0], block.columns[0])}"
+    assert extraction.cells[key].value == 1
+    assert not any(k == "proactive.regulations.issued" for k in extraction.cells)  # never placed in 2021 columns
+    assert "published.table_format" in _codes(result)
+
+
+def test_a_2021_table_2_stays_2021() -> None:
+    extraction = audit(_proactive_html("gov-info-annual-report/2021", 2022), name="r.html").extraction
+    assert extraction.variants["proactive"] == "2021"
+    assert extraction.cells["proactive.regulations.issued"].value == 1

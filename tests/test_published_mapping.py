@@ -159,3 +159,49 @@ def test_placeholders_are_not_applicable_or_empty(placeholder: str) -> None:
     cell = extraction.cells["applications.new.natural_person"]
     assert cell.value is None
     assert cell.semantics is (Semantics.EMPTY if not placeholder else Semantics.NOT_APPLICABLE)
+
+
+def test_a_scrape_row_with_a_number_lost_or_glued_is_never_placed_by_order() -> None:
+    lines = ["某县2022年政府信息公开工作年度报告", LAYOUT.applications.heading]
+    for number, leaf in enumerate(TABLE3.row_leaves):
+        values = [str(number)] * 6 + [str(6 * number)]
+        lines.append(f"{leaf.label} {' '.join(values)}")
+    first = TABLE3.row_leaves[0].label
+    lines[2] = f"{first} 0 00 0 0 0 0"  # two zeros glued: six tokens for seven columns
+    extraction = read_published("\n".join(lines).encode(), name="dump.txt")
+    cell = extraction.cells["applications.new.natural_person"]
+    assert cell.semantics is Semantics.SEVERAL and cell.value is None and cell.confidence is Confidence.LOW
+    assert cell.candidates == ("0 0 0 0 0 0 0",)  # the only reading that fits the row's 总计
+    assert extraction.cells["applications.carried_over.natural_person"].value == 1
+
+
+def test_a_label_that_lost_characters_still_maps_in_order() -> None:
+    lines = ["某县2022年政府信息公开工作年度报告"]
+    for block in LAYOUT.proactive_blocks:
+        for leaf in block.rows:
+            label = leaf.label[2:] if leaf.key == "penalty" else leaf.label
+            lines.append(f"{label} {' '.join(['3'] * len(block.columns))}")
+    extraction = read_published("\n".join(lines).encode(), name="dump.txt")
+    assert extraction.cells["proactive.penalty"].value == 3
+    assert extraction.cells["proactive.penalty"].matched == "fuzzy"
+    assert extraction.cells["proactive.coercion"].value == 3
+
+
+def test_read_published_is_part_of_the_public_api() -> None:
+    import reportkit
+
+    extraction = reportkit.read_published(PUBLISHED / "pingtan-2025.html")
+    assert extraction.cells["applications.new.natural_person"].where.describe() == "第 2 个表格第 4 行第 4 列"
+
+
+def test_a_traditional_character_copy_reads_the_same() -> None:
+    from reportkit.published.normalize import _TRADITIONAL
+    from reportkit.render.html import render_html
+
+    to_traditional = {simple: old for old, simple in _TRADITIONAL.items()}
+    report = full_report()
+    page = "".join(to_traditional.get(ch, ch) for ch in render_html(report))
+    assert page != render_html(report)
+    extraction = read_published(page.encode(), name="r.html")
+    assert {k: c.value for k, c in extraction.cells.items()} == official_values(report, LAYOUT)
+    assert {c.confidence for c in extraction.cells.values()} == {Confidence.HIGH}

@@ -44,7 +44,6 @@ from reportkit.model import (
 from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
-    from reportkit.audit import audit
     from reportkit.nextyear import next_year
     from reportkit.published import read_published
     from reportkit.render.docx import render_docx
@@ -61,7 +60,6 @@ _LAZY = {
     "render_html": "reportkit.render.html",
     "next_year": "reportkit.nextyear",
     "read_published": "reportkit.published",
-    "audit": "reportkit.audit",
 }
 
 
@@ -103,7 +101,6 @@ __all__ = [
     "TemplateError",
     "UnknownFormatError",
     "__version__",
-    "audit",
     "check",
     "dump",
     "dumps",

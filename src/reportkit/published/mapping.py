@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import itertools
 import re
 from collections.abc import Iterator, Sequence
@@ -35,7 +36,7 @@ from attrs import frozen
 
 from reportkit.cells import Value, from_cells, specs
 from reportkit.errors import Problem
-from reportkit.formats import all_formats, format_for_year
+from reportkit.formats import NEWEST, all_formats, format_for_year, get_format
 from reportkit.formats.layout import CellKind, Group, Leaf, Node, Table, ValueType, label_path, leaves
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
@@ -261,12 +262,30 @@ def _observed(document: Document) -> list[_Row]:
 # ---------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16384)
 def _norm(text: str) -> str:
     return label_key(text).full
 
 
+@functools.lru_cache(maxsize=16384)
 def _bare(text: str) -> str:
     return label_key(text).key
+
+
+@frozen
+class _Observed:
+    """The comparable forms of an observed row's label, computed once per row."""
+
+    forms: frozenset[str]
+    bare: frozenset[str]
+    joined: str
+
+
+def _observed_forms(row: _Row) -> _Observed:
+    parts = [row.label, row.labels[-1]] if row.labels else []
+    if len(row.labels) >= 2:
+        parts.append("".join(row.labels[-2:]))
+    return _Observed(frozenset(_norm(p) for p in parts), frozenset(_bare(p) for p in parts), _norm(row.label))
 
 
 @frozen
@@ -327,36 +346,40 @@ def _row_targets(layout: ReportFormat) -> list[_Target]:
     return targets
 
 
-def _score(row: _Row, target: _Target) -> tuple[float, str]:
+def _score(row: _Row, target: _Target, seen: _Observed | None = None) -> tuple[float, str]:
     """How well an observed row's label matches a target row: 1.0 exact, aliases 1.0, else fuzzy."""
     if not row.labels:
         return 0.0, ""
-    observed = {_norm(row.label), _norm(row.labels[-1])}
-    if len(row.labels) >= 2:
-        observed.add(_norm("".join(row.labels[-2:])))
-    if observed & set(target.forms):
+    seen = seen or _observed_forms(row)
+    if not seen.forms.isdisjoint(target.forms):
         return 1.0, "exact"
-    if observed & set(target.aliases):
+    if not seen.forms.isdisjoint(target.aliases):
         return 1.0, "alias"
-    bare_observed = {_bare(row.label), _bare(row.labels[-1])}
-    if len(row.labels) >= 2:
-        bare_observed.add(_bare("".join(row.labels[-2:])))
-    if bare_observed & set(target.bare):
+    if not seen.bare.isdisjoint(target.bare):
         return 0.97, "exact"
+    # characters lost at the start or the end ("处罚" for "行政处罚")
+    for left in seen.bare:
+        for right in target.bare:
+            if len(left) >= 2 and left in right and len(left) / len(right) >= 0.4:
+                return 0.8, "fuzzy"
     # a scrape that glued a header (or the previous table) in front of the row's label
-    joined = _norm(row.label)
     for form in target.forms:
-        if len(form) >= 4 and joined.endswith(form):
+        if len(form) >= 4 and seen.joined.endswith(form):
             return 0.9, "suffix"
     best = 0.0
-    for left in observed:
+    matcher = SequenceMatcher(None, autojunk=False)
+    for left in seen.forms:
         if len(left) > 120:
             continue
+        matcher.set_seq2(left)
         for right in (*target.forms, *target.aliases):
             if abs(len(left) - len(right)) > max(len(left), len(right)) * 0.6:
                 continue
-            ratio = SequenceMatcher(None, left, right, autojunk=False).ratio()
-            best = max(best, ratio)
+            matcher.set_seq1(right)
+            # the quick upper bounds first: most pairs cannot reach the threshold or the best so far
+            if matcher.real_quick_ratio() <= max(best, _THRESHOLD) or matcher.quick_ratio() <= max(best, _THRESHOLD):
+                continue
+            best = max(best, matcher.ratio())
     return best, "fuzzy"
 
 
@@ -369,10 +392,11 @@ def _align(rows: Sequence[_Row], targets: Sequence[_Target], expect: int | None)
     scores: list[list[tuple[float, str]]] = []
     for row in rows:
         line: list[tuple[float, str]] = []
+        seen = _observed_forms(row) if row.labels else None
         for target in targets:
-            score, how = _score(row, target)
+            score, how = _score(row, target, seen)
             if expect is not None and target.group is None and len(row.values) not in (expect, 1):
-                score *= 0.85
+                score *= 0.92  # a lost or glued number: the label still decides, a little less surely
             if target.group is not None and (len(row.values) not in (expect, 1) if expect else False):
                 score = 0.0
             line.append((score if score >= _THRESHOLD else 0.0, how))
@@ -424,7 +448,7 @@ def _parse(raw: str, value_type: ValueType) -> tuple[int | Decimal | None, Seman
         return None, Semantics.SEVERAL
     if _NUMBER.fullmatch(text):
         plain = text.replace(",", "")
-        if value_type is ValueType.WAN_YUAN:
+        if value_type in (ValueType.WAN_YUAN, ValueType.AMOUNT):
             try:
                 amount = Decimal(plain)
             except InvalidOperation:
@@ -456,6 +480,37 @@ def _splits(digits: str, parts: int, total_last: bool, limit: int = 12) -> tuple
     return tuple(found)
 
 
+def _token_splits(tokens: Sequence[str], parts: int, total_last: bool, limit: int = 12) -> tuple[str, ...]:
+    """Readings of a row's number tokens as ``parts`` numbers, splitting only inside tokens (a gap the
+    scrape kept is a real boundary) and, with ``total_last``, only those that fit the row's 总计."""
+    if len(tokens) >= parts or not all(t.isdigit() for t in tokens) or sum(map(len, tokens)) > 24:
+        return ()
+    found: list[str] = []
+
+    def ways(token: str, count: int) -> Iterator[list[str]]:
+        for cuts in itertools.combinations(range(1, len(token)), count - 1):
+            pieces = [token[a:b] for a, b in zip((0, *cuts), (*cuts, len(token)), strict=True)]
+            if not any(len(p) > 1 and p[0] == "0" for p in pieces):
+                yield pieces
+
+    def walk(index: int, left: int, sofar: list[str]) -> None:
+        if len(found) >= limit:
+            return
+        if index == len(tokens):
+            if left == 0:
+                numbers = [int(p) for p in sofar]
+                if not total_last or sum(numbers[:-1]) == numbers[-1]:
+                    found.append(" ".join(sofar))
+            return
+        remaining = len(tokens) - index - 1
+        for count in range(1, min(len(tokens[index]), left - remaining) + 1):
+            for pieces in ways(tokens[index], count):
+                walk(index + 1, left - count, sofar + pieces)
+
+    walk(0, parts, [])
+    return tuple(found)
+
+
 def _cells_of_row(
     row: _Row,
     keys: Sequence[tuple[str, str, ValueType]],
@@ -472,6 +527,14 @@ def _cells_of_row(
         candidates = _splits(_fold_digits(token.raw.strip()), len(keys), total_last)
         for key, label, _ in keys:
             yield Cell(key, None, token.raw, Semantics.SEVERAL, Confidence.LOW, token.where, label, candidates, how)
+        return
+    if columns is None and len(values) != len(keys) and len(keys) > 1:
+        # the numbers do not line up with the columns (one lost, or two glued): never placed by guess
+        raw = " ".join(v.raw for v in values)
+        candidates = _token_splits([_fold_digits(v.raw.strip()) for v in values], len(keys), total_last)
+        where = attrs.evolve(values[0].where, parts=tuple(v.where for v in values[1:])) if values else row.where
+        for key, label, _ in keys:
+            yield Cell(key, None, raw, Semantics.SEVERAL, Confidence.LOW, where, label, candidates, how)
         return
     for index, (key, label, value_type) in enumerate(keys):
         position = columns[index] if columns is not None else index
@@ -623,7 +686,7 @@ def _proactive(layout: ReportFormat, rows: Sequence[_Row], grids: Sequence[Grid]
             (
                 f"proactive.{block.cell_key(leaf, column)}",
                 f"{block.title} {leaf.label} / {column.label}",
-                leaf.value_type,
+                column.value_type or leaf.value_type,
             )
             for column in block.columns
         ]
@@ -653,7 +716,8 @@ def _review(
         header = _header_columns(grids, row, paths) if row.grid is not None else None
         if header is not None:
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.HIGH, "exact", False, header)}, {row.order}
-        if row.grid is None and len(row.values) == len(columns):
+        if row.grid is None and len(row.values) >= len(columns) // 3:
+            # a scrape: the first row after table 三 with about the right count of numbers
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.LOW, "order", False)}, {row.order}
         if row.grid is None and len(row.values) == 1 and row.values[0].glued and len(row.values[0].raw) >= len(columns):
             return {c.key: c for c in _cells_of_row(row, keys, Confidence.LOW, "order", False)}, {row.order}
@@ -941,12 +1005,30 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     if year is None:
         notes.append(Problem(document.source, "未找到报告年度（标题中的“XXXX年”），暂按上一年处理"))
         year = dt.date.today().year - 1
-    chosen = layout or format_for_year(year)
+    # The model holds the newest format's cells (until it holds each format's own): that format maps the
+    # report; table 二 is also tried in every other format, and the layout that places more of its cells
+    # surely wins (a 2019 table 二 kept after 2021 is a finding, not a misreading).
+    chosen = layout or get_format(NEWEST)
+    in_force = format_for_year(year)
     rows = _observed(document)
     grids = document.grids()
     variants: dict[str, str] = {}
     cells: dict[str, Cell] = {}
     proactive, used_p = _proactive(chosen, rows, grids)
+    for other in all_formats():
+        if other.id == chosen.id:
+            continue
+        candidate, used_c = _proactive(other, rows, grids)
+        if _sure(candidate) > _sure(proactive) or (_sure(candidate) == _sure(proactive) > 0 and other is in_force):
+            proactive, used_p = candidate, used_c
+            variants["proactive"] = other.id.rpartition("/")[2]
+            notes.append(
+                Problem(
+                    chosen.proactive.heading,
+                    f"表格按{other.notice}的格式读取（{other.id}）；数据文件只能容纳{chosen.notice}格式的表格二，"
+                    "这些单元格只在核查结果中列出，请手工核对",
+                )
+            )
     applications, used_a = _applications(chosen, rows, grids, variants, notes)
     last = max(used_a | used_p, default=-1)
     review, used_r = _review(chosen, rows, grids, last)
@@ -954,7 +1036,7 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
         cells.update(found)
     used = used_p | used_a | used_r
     if proactive:
-        variants["proactive"] = chosen.id.rpartition("/")[2]
+        variants.setdefault("proactive", chosen.id.rpartition("/")[2])
     if review:
         variants["review_litigation"] = chosen.id.rpartition("/")[2]
     unmapped = _unmapped(rows, used)
@@ -973,6 +1055,10 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     order = {key: index for index, (key, _) in enumerate(official)}
     ordered = dict(sorted(cells.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
     return Extraction(report, ordered, missing, unmapped, variants, tuple(notes), document, chosen)
+
+
+def _sure(cells: dict[str, Cell]) -> int:
+    return sum(1 for cell in cells.values() if cell.confidence is Confidence.HIGH)
 
 
 def _unmapped(rows: Sequence[_Row], used: set[int]) -> tuple[Unmapped, ...]:
