@@ -14,7 +14,7 @@ import pytest
 
 import reportkit
 from reportkit import model
-from reportkit.formats import FORMATS, NEWEST, UnknownFormatError, format_for_year, get_format
+from reportkit.formats import FORMATS, NEWEST, UnknownFormatError, all_formats, format_for_year, get_format
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, depth, label_path, leaves, span_grid
 
@@ -77,8 +77,8 @@ def test_format_identity() -> None:
 
 
 def test_unknown_format_id_is_refused_with_the_known_ones() -> None:
-    with pytest.raises(UnknownFormatError, match="gov-info-annual-report/2021"):
-        get_format("gov-info-annual-report/2019")
+    with pytest.raises(UnknownFormatError, match="gov-info-annual-report/2019、gov-info-annual-report/2021"):
+        get_format("gov-info-annual-report/2019-trial")
 
 
 def test_six_sections_in_order() -> None:
@@ -374,15 +374,17 @@ def test_report_sections_match_the_model() -> None:
 
 
 def _official_labels() -> set[str]:
-    labels = {s.heading for s in fmt.SECTIONS}
-    labels |= {s.heading for s in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY)}
-    for block in fmt.PROACTIVE_BLOCKS:
-        labels |= {block.title, block.content_header}
-        labels |= {c.label for c in block.columns} | {r.label for r in block.rows}
-    for table in (T3, T4):
-        labels |= {p.label for p in span_grid(table.rows)} if table.rows else set()
-        labels |= {p.label for p in span_grid(table.columns)}
-    labels.add(fmt.BALANCE_NOTE)
+    labels: set[str] = set()
+    for layout in all_formats():
+        labels |= {s.heading for s in layout.sections}
+        labels |= {s.heading for s in (*layout.overview_subsections, layout.accountability)}
+        for block in layout.proactive_blocks:
+            labels |= {block.title, block.content_header}
+            labels |= {c.label for c in block.columns} | {r.label for r in block.rows}
+        for table in (layout.applications_table, layout.review_litigation_table):
+            labels |= {p.label for p in span_grid(table.rows)} if table.rows else set()
+            labels |= {p.label for p in span_grid(table.columns)}
+        labels.add(layout.balance_note)
     return labels
 
 
@@ -428,3 +430,113 @@ def test_no_official_label_is_spelled_outside_the_format_module(path: Path) -> N
     assert not offenders, "official labels spelled outside formats/ (use reportkit.formats.gov2021):\n" + "\n".join(
         offenders
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# The 2019 trial format (format-2019.md §0–§3)
+# ---------------------------------------------------------------------------------------------------
+
+F2019 = get_format("gov-info-annual-report/2019")
+
+
+def test_2019_format_identity_and_years() -> None:
+    assert F2019.id == "gov-info-annual-report/2019"
+    assert F2019.notice == "国办公开办函〔2019〕60号"
+    assert F2019.notice_title == "国务院办公厅政府信息与政务公开办公室关于政府信息公开工作年度报告有关事项的通知"
+    assert (F2019.first_year, F2019.last_year) == (2019, 2020)
+    assert (fmt.FORMAT.first_year, fmt.FORMAT.last_year) == (2021, None)
+    assert list(FORMATS) == ["gov-info-annual-report/2019", "gov-info-annual-report/2021"]
+    assert NEWEST == "gov-info-annual-report/2021"
+    assert [f.id for f in all_formats()] == list(FORMATS)
+    assert format_for_year(2019) is F2019 and format_for_year(2020) is F2019
+    assert format_for_year(2021) is fmt.FORMAT
+    assert F2019.information_fee is None and fmt.FORMAT.information_fee == "信息处理费"
+
+
+def test_2019_rule_families() -> None:
+    from reportkit.formats import RuleFamily
+
+    assert F2019.rule_families == {
+        RuleFamily.APPLICATION_TOTALS,
+        RuleFamily.CASE_TOTALS,
+        RuleFamily.CUMULATIVE_PUBLISHED_CHAIN,
+        RuleFamily.ITEMS_CHAIN,
+        RuleFamily.CARRY_OVER,
+    }
+    assert not F2019.has(RuleFamily.INFORMATION_FEES) and not F2019.has(RuleFamily.DOCUMENTS_IN_FORCE_CHAIN)
+
+
+def test_2019_table2_five_blocks_verbatim() -> None:
+    blocks = [
+        (b.title, b.content_header, [c.label for c in b.columns], [r.label for r in b.rows])
+        for b in F2019.proactive_blocks
+    ]
+    items = ["上一年项目数量", "本年增/减", "处理决定数量"]
+    assert blocks == [
+        (
+            "第二十条第（一）项",
+            "信息内容",
+            ["本年新制作数量", "本年新公开数量", "对外公开总数量"],
+            ["规章", "规范性文件"],
+        ),
+        ("第二十条第（五）项", "信息内容", items, ["行政许可", "其他对外管理服务事项"]),
+        ("第二十条第（六）项", "信息内容", items, ["行政处罚", "行政强制"]),
+        ("第二十条第（八）项", "信息内容", ["上一年项目数量", "本年增/减"], ["行政事业性收费"]),
+        ("第二十条第（九）项", "信息内容", ["采购项目数量", "采购总金额"], ["政府集中采购"]),
+    ]
+    assert "/" in F2019.proactive_blocks[1].columns[1].label  # ASCII slash, as every copy prints it
+
+
+def test_2019_table2_has_22_value_cells_with_the_contract_keys_and_types() -> None:
+    cells = {
+        key: block.value_type(row, column) for block in F2019.proactive_blocks for row, column, key in block.cells()
+    }
+    assert len(cells) == 22
+    expected = {
+        **{
+            f"{r}.{c}": ValueType.COUNT
+            for r in ("regulations", "normative_documents")
+            for c in ("made", "published", "published_total")
+        },
+        **{
+            f"{r}.{c}": ValueType.SIGNED_COUNT if c == "items_change" else ValueType.COUNT
+            for r in ("licensing", "other_services", "penalty", "coercion")
+            for c in ("items_last_year", "items_change", "decisions")
+        },
+        "fees.items_last_year": ValueType.COUNT,
+        "fees.items_change": ValueType.SIGNED_COUNT,
+        "procurement.items": ValueType.COUNT,
+        "procurement.amount": ValueType.AMOUNT,
+    }
+    assert cells == expected
+    procurement = F2019.proactive_blocks[4]
+    assert procurement.unit_key(procurement.rows[0], procurement.columns[1]) == "procurement.amount_unit"
+
+
+def test_2019_table3_one_other_handling_row_23_rows_161_cells() -> None:
+    t3 = F2019.applications_table
+    labels = [r.label for r in t3.row_leaves]
+    expected = [*TABLE3_ROW_LABELS[:20], "（六）其他处理", *TABLE3_ROW_LABELS[23:]]
+    assert labels == expected
+    assert len(t3.row_leaves) == 23
+    assert len(t3.row_leaves) * len(t3.column_leaves) == 161
+    assert [c.label for c in t3.column_leaves] == TABLE3_COLUMN_LABELS
+    assert t3.corner == BALANCE_NOTE
+    assert t3.row("other_handling").kind is CellKind.INPUT
+    outcome_rows = [r for r in t3.input_rows if r.key not in (*F2019.balance_inflow, *F2019.balance_outflow)]
+    assert len(outcome_rows) == 19
+    # （六）其他处理 spans the two sub-label columns like （一）（二）（七）; 20 rows under 三、本年度办理结果.
+    placed = {p.label: p for p in span_grid(t3.rows)}
+    assert placed["（六）其他处理"].depth_span == placed["（一）予以公开"].depth_span == 2
+    assert placed["三、本年度办理结果"].index_span == 20
+    assert label_path(t3.rows, "other_handling") == ("三、本年度办理结果", "（六）其他处理")
+
+
+def test_2019_shares_table4_sections_and_headings_with_2021() -> None:
+    assert F2019.review_litigation_table is fmt.FORMAT.review_litigation_table
+    assert F2019.sections == fmt.FORMAT.sections
+    assert [s.heading for s in F2019.sections] == SECTION_HEADINGS
+    assert F2019.overview_subsections is fmt.FORMAT.overview_subsections
+    assert F2019.applications_table.columns is fmt.FORMAT.applications_table.columns
+    assert F2019.deadlines is fmt.FORMAT.deadlines
+    assert len(F2019.review_litigation_table.column_leaves) == 15

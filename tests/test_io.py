@@ -242,10 +242,10 @@ def test_several_problems_are_reported_at_once() -> None:
 
 
 def test_an_unknown_format_id() -> None:
-    text = replaced('format = "gov-info-annual-report/2021"', 'format = "gov-info-annual-report/2019"')
+    text = replaced('format = "gov-info-annual-report/2021"', 'format = "gov-info-annual-report/2030"')
     ((where, message),) = problems_of(text)
     assert where == "format"
-    assert "gov-info-annual-report/2019" in message and "gov-info-annual-report/2021" in message
+    assert "gov-info-annual-report/2030" in message and "gov-info-annual-report/2021" in message
 
 
 def test_the_format_id_is_optional() -> None:

@@ -32,12 +32,13 @@ from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 from attrs import frozen
 
 from reportkit.errors import ReportkitError
+from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.fs import commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import AnnualReport, Applications, InformationFees, ProactiveDisclosure, ReviewLitigation
@@ -45,6 +46,9 @@ from reportkit.names import safe_filename
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
+
+if TYPE_CHECKING:
+    from reportkit.rulepacks import RulePack
 
 __all__ = [
     "AgencyResult",
@@ -301,6 +305,7 @@ class _Context:
     #: ``soffice`` found (empty when LibreOffice is missing: each agency then says what to install).
     pdf_work: str = ""
     soffice: str = ""
+    rules: RulePack | None = None
 
 
 _context: _Context | None = None
@@ -339,6 +344,8 @@ class _Done:
     temporaries: tuple[tuple[str, str], ...] = ()
     #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
     pdf_source: str = ""
+    #: The report's texts and agency only, for the comparison with the other agencies (peers.text_similar).
+    texts: AnnualReport | None = None
 
 
 def _process(source: str) -> _Done:
@@ -364,7 +371,7 @@ def _process(source: str) -> _Done:
                 message = f"上年报告 {previous_file.source} 无法读取（{summary}），未做跨年核对"
                 notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
                 previous_file = None
-        findings = [*check(report, previous), *notes]
+        findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:
         raise
     except Exception as exc:
@@ -384,23 +391,22 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
+    texts = _texts_only(report)
     if errors and not context.draft:
-        return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
+        return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
     pdf_source = ""
     try:
         docx: bytes | None = None
         for kind in context.kinds:
-            # TODO(lead, issue 13): pass ``findings`` to the renderer once the render helper's pure API
-            # (the caller gives the findings) is in main; today render_docx and render_xlsx each run
-            # rules.check again (render_xlsx twice for a draft), so a report is checked 3 times, not once.
             if kind == "pdf":
                 pdf_source = _prepare_pdf(
-                    context, docx if docx is not None else render("docx", report, draft=context.draft)
+                    context,
+                    docx if docx is not None else render("docx", report, draft=context.draft, findings=findings),
                 )
                 continue
-            data = render(kind, report, draft=context.draft)
+            data = render(kind, report, draft=context.draft, findings=findings)
             if kind == "docx":
                 docx = data
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
@@ -411,8 +417,10 @@ def _process(source: str) -> _Done:
     except Exception as exc:  # ReportkitError, OSError or a bug: this agency fails, nothing half-made stays
         _discard(written)
         problem = str(exc) if isinstance(exc, ReportkitError | OSError) else _internal(exc)
-        return _Done(attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)))
-    return _Done(result, stem, tuple(written), pdf_source)
+        return _Done(
+            attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)), texts=texts
+        )
+    return _Done(result, stem, tuple(written), pdf_source=pdf_source, texts=texts)
 
 
 def _prepare_pdf(context: _Context, docx: bytes) -> str:
@@ -482,6 +490,30 @@ def _stop_pdf_worker() -> None:
         _converter.close()
         _converter = None
     _stop_worker()
+
+
+def _texts_only(report: AnnualReport) -> AnnualReport:
+    """``report`` without its tables: what the peer comparison reads, small to send back to the parent."""
+    return AnnualReport(
+        agency=report.agency,
+        report=attrs.evolve(report.report, signed_on=None, published_on=None),
+        overview=report.overview,
+        problems=report.problems,
+        other=attrs.evolve(report.other, information_fees=None),
+        format=report.format,
+    )
+
+
+def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
+    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    if not found:
+        return result
+    lines = list(result.findings)
+    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
+    lines += [str(f) for f in found]
+    if more is not None:
+        lines.append(more)
+    return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 
 def _discard(temporaries: Iterable[tuple[str, str]]) -> None:
@@ -558,9 +590,14 @@ def run_batch(
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     progress: Callable[[str, int, int], None] | None = None,
+    rules: RulePack | None = None,
 ) -> ResultLog:
     """Check every input in ``folder`` and render the good ones into ``outdir``; the results, one per
     input in the order of the inputs, are a :class:`ResultLog` (a sequence spooled to disk).
+
+    Each report is checked by the official rules, the evaluators' rules and the local rule pack ``rules``
+    when given; once all are read, the agencies' texts are compared with each other (``peers.text_similar``,
+    in both agencies' findings).
 
     ``previous`` is a folder of last year's reports, matched by agency name (white space and full-width
     forms ignored). ``timeout`` (seconds) and ``memory_limit`` (bytes) bound each agency's work; an agency
@@ -577,6 +614,7 @@ def run_batch(
     spool = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
     outcomes: Generator[Outcome[_Done], None, None] | None = None
+    texts: _Log[tuple[str, AnnualReport]] = _Log()  # spooled: the peers comparison reads them at the end
     try:
         index = None
         if previous is not None:
@@ -590,7 +628,7 @@ def run_batch(
             from reportkit.render.pdf import find_soffice
 
             soffice = find_soffice() or ""
-        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice)
+        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice, rules)
         warm_up(kinds)  # compile the templates once, before forking: workers inherit them
         outcomes = run(
             _process,
@@ -614,6 +652,8 @@ def run_batch(
                 result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
+                if outcome.value.texts is not None:
+                    texts.append((outcome.value.result.source, outcome.value.texts))
                 if waiting is not None and outcome.value.pdf_source:
                     waiting.append(outcome.value)
                     pending += 1
@@ -639,7 +679,13 @@ def run_batch(
                 if name.endswith(".pgid"):  # a LibreOffice whose worker was killed
                     kill_recorded(os.path.join(pdf_work, name))
             shutil.rmtree(pdf_work, ignore_errors=True)
-    return results
+    peers = peer_findings(texts)
+    if not any(peers.values()):
+        return results
+    with_peers = ResultLog()
+    for result in results:
+        with_peers.append(_with_peers(result, peers.get(result.source, ())))
+    return with_peers
 
 
 def _pdf_phase(
@@ -1293,13 +1339,13 @@ SUMMARY_SHEET = "汇总说明"
 def summary_workbook(summary: CountySummary) -> bytes:
     """The summary's workbook: a sheet naming what was summed (the agencies included, those left out
     and why) and tables 二, 三 and 四 in the official layout with the summed figures."""
-    from openpyxl.utils import get_column_letter
 
-    from reportkit import xlsx_layout as xl
+    from reportkit import xlsx_draw as xl
+    from reportkit import xlsx_layout as xlayout
     from reportkit.formats import gov2021 as fmt
 
     title = clean_text(summary.title)
-    book = xl._new_workbook(SUMMARY_KIND, "1")
+    book = xl.new_workbook(SUMMARY_KIND, "1", fmt.FORMAT)
     book.properties.title = title
 
     # 汇总说明
@@ -1317,7 +1363,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
     fees = summary.information_fees
     if fees is not None:
         values = (fees.notices, fees.notified_yuan, fees.collected_yuan)
-        facts += [(label, value) for (_, label, _), value in zip(xl.FEE_ROWS, values, strict=True)]
+        facts += [(label, value) for (_, label, _), value in zip(xlayout.FEE_ROWS, values, strict=True)]
     for label, value in facts:
         s.label(row, 1, label, cols=2, font=xl.F_HEADER, align=xl.A_LEFT)
         s.label(row, 3, "", cols=2, align=xl.A_LEFT)
@@ -1361,36 +1407,20 @@ def summary_workbook(summary: CountySummary) -> bytes:
         cell.alignment = xl.A_LEFT
         sheet.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
 
-    # 二
-    s = xl._Sheet(book.create_sheet(xl.Sheets.PROACTIVE), {1: 22, 2: 16, 3: 16, 4: 16}, form=False)
-    xl._heading(s, fmt.PROACTIVE.heading, xl._T2_COLS)
-    subtitle(s, xl._T2_COLS)
-    end = xl._draw_proactive(s, 3)
-    xl._print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{end - 1}")
-    drawn = list(s.fields)
-    s.finish()
-
-    # 三
-    s = xl._Sheet(book.create_sheet(xl.Sheets.APPLICATIONS), xl._t3_widths(), form=False)
-    depth = xl._tree_depth(fmt.APPLICATIONS_TABLE.rows)
-    ncols = depth + len(fmt.APPLICATIONS_TABLE.column_leaves)
-    xl._heading(s, fmt.APPLICATIONS.heading, ncols)
-    subtitle(s, ncols)
-    first, last = xl._t3_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, first - 1), area=f"A1:{get_column_letter(ncols)}{last}")
-    s.ws.freeze_panes = s.ws.cell(row=first, column=1 + depth)
-    drawn += s.fields
-    s.finish()
-
-    # 四
-    ncols = len(fmt.REVIEW_LITIGATION_TABLE.column_leaves)
-    s = xl._Sheet(book.create_sheet(xl.Sheets.REVIEW), dict.fromkeys(range(1, ncols + 1), 9.0), form=False)
-    xl._heading(s, fmt.REVIEW_LITIGATION.heading, ncols)
-    subtitle(s, ncols)
-    data_row = xl._t4_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, data_row - 1), area=f"A1:{get_column_letter(ncols)}{data_row}")
-    drawn += s.fields
-    s.finish()
+    # 二, 三, 四: the output workbook's sheets, the draft cells left out
+    drawn: list[xlayout.FieldCell] = []
+    for sheet in xlayout.tables_layout(fmt.FORMAT).sheets[1:]:
+        sheet = attrs.evolve(
+            sheet, items=tuple(i for i in sheet.items if not (isinstance(i, xlayout.ValueCell) and i.slot is not None))
+        )
+        s = xl.draw_sheet(book, sheet, form=False)
+        subtitle(s, sheet.ncols)
+        assert sheet.area is not None
+        xl._print_setup(s.ws, landscape=sheet.landscape, title_rows=sheet.title_rows, area=sheet.area)
+        if sheet.freeze is not None:
+            s.ws.freeze_panes = sheet.freeze
+        drawn += s.fields
+        s.finish()
 
     for field in drawn:
         book[field.sheet][field.coord].value = values_of(field.field)

@@ -342,6 +342,18 @@ def _normative_row() -> tuple[str, str, str, str]:
     return block.title, row.label, column.label, block.cell_key(row, column)
 
 
+def _normative_labels(first: str) -> tuple[str, ...]:
+    """The row label of 规范性文件 in every format (2021 prints it with 行政, 2019 without), ``first`` first."""
+    from reportkit.formats import all_formats
+
+    labels = [first]
+    for layout in all_formats():
+        for row in layout.proactive_blocks[0].rows:
+            if row.key == "normative_documents" and row.label not in labels:
+                labels.append(row.label)
+    return tuple(labels)
+
+
 def _total_label() -> str:
     return fmt.APPLICATIONS_TABLE.column("total").label
 
@@ -412,7 +424,7 @@ def _figures(year: int) -> tuple[_Figure, ...]:
     review, litigation = re.escape(_review_label()), re.escape(_litigation_label())
     case = rf"(?:{review}|{litigation})"
     block_title, doc_label, in_force_label, in_force_key = _normative_row()
-    docs = rf"(?:{re.escape(doc_label)}|规范性文件)"
+    docs = "(?:" + "|".join(re.escape(label) for label in _normative_labels(doc_label)) + ")"
     last_year = rf"(?:上年度?|上一年度?|{last}年度?)"
     next_year = rf"(?:下一?年度?|{next_}年度?)"
     carry = r"(?:结转|转结)"

@@ -70,9 +70,11 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.batch import clean_text, discover, run_batch, write_summaries
+    from reportkit.rulepacks import pack_from_args
 
     kinds = [k for k in ("docx", "xlsx", "pdf") if getattr(args, k)] or ["docx", "xlsx"]
     outdir = Path(args.output)
+    rules = pack_from_args(args)  # a bad pack stops the batch before any work
     try:
         with _sigterm_raises():
             results = run_batch(
@@ -82,6 +84,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
                 kinds=kinds,
                 draft=args.draft,
                 progress=Progress(sys.stderr),
+                rules=rules,
                 **_limits(args),
             )
             inputs = [*discover(args.folder), *(discover(args.previous) if args.previous else [])]
@@ -98,6 +101,10 @@ def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"  - {clean_text(result.source)}（{clean_text(result.agency) or '未读取'}）：{result.status}\n")
         for line in result.findings[:5]:
             out.write(f"      {clean_text(line)}\n")
+    alike = [r for r in results if any(line.startswith("[提醒] peers.text_similar") for line in r.findings)]
+    if alike:
+        names = "、".join(clean_text(r.agency) for r in alike[:5]) + ("等" if len(alike) > 5 else "")
+        out.write(f"文字与其他单位雷同（peers.text_similar）：{len(alike)} 个单位（{names}），详见汇总表“问题”列。\n")
     out.write(f"汇总表：{clean_text(str(summary))}\n")
     return EXIT_FAILURES if failed else EXIT_OK
 
@@ -198,6 +205,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    from reportkit.rulepacks import add_rules_argument
+
     batch = commands.add_parser("batch", help="批量检查并生成一个文件夹中各单位的报告")
     batch.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")
@@ -206,6 +215,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     batch.add_argument("--xlsx", action="store_true", help="生成 Excel")
     batch.add_argument("--pdf", action="store_true", help="生成 PDF（需要 LibreOffice）")
     batch.add_argument("--draft", action="store_true", help="有错误的单位也生成草稿")
+    add_rules_argument(batch)
     _add_limits(batch)
     batch.set_defaults(func=cmd_batch)
 

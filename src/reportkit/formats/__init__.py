@@ -1,7 +1,8 @@
 """The official report formats reportkit knows, by format id.
 
 Each format is one module that builds one :class:`~reportkit.formats.spec.ReportFormat` value
-(:mod:`reportkit.formats.gov2021`). A report names its format id; templates name the format id they serve;
+(:mod:`reportkit.formats.gov2021`,
+:mod:`reportkit.formats.gov2019`). A report names its format id; templates name the format id they serve;
 this registry resolves ids (and years) to values and refuses unknown ones with a clear message. No module
 outside ``formats/`` imports a format module: everything else receives the value.
 """
@@ -13,8 +14,9 @@ import importlib
 from reportkit.errors import ReportkitError
 from reportkit.formats.spec import ReportFormat, RuleFamily
 
-#: format id -> module path; the last entry is the newest format.
+#: format id -> module path, oldest first; the last entry is the newest format.
 FORMATS: dict[str, str] = {
+    "gov-info-annual-report/2019": "reportkit.formats.gov2019",
     "gov-info-annual-report/2021": "reportkit.formats.gov2021",
 }
 

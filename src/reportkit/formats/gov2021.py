@@ -75,32 +75,37 @@ INFORMATION_FEE = "信息处理费"
 CONTENT_HEADER = "信息内容"
 DECISIONS = Column("decisions", "本年处理决定数量")
 
+#: Block titles and row labels the 2019 trial format shares (its module imports them from here).
+ARTICLE20_1 = "第二十条第（一）项"
+ARTICLE20_5 = "第二十条第（五）项"
+ARTICLE20_6 = "第二十条第（六）项"
+ARTICLE20_8 = "第二十条第（八）项"
+REGULATIONS = Leaf("regulations", "规章")
+LICENSING = Leaf("licensing", "行政许可")
+PENALTY = Leaf("penalty", "行政处罚")
+COERCION = Leaf("coercion", "行政强制")
+FEES_LABEL = "行政事业性收费"
+
 PROACTIVE_BLOCKS: tuple[ProactiveBlock, ...] = (
     ProactiveBlock(
         "article20_1",
-        "第二十条第（一）项",
+        ARTICLE20_1,
         CONTENT_HEADER,
         (
             Column("issued", "本年制发件数"),
             Column("repealed", "本年废止件数"),
             Column("in_force", "现行有效件数"),
         ),
-        (Leaf("regulations", "规章"), Leaf("normative_documents", "行政规范性文件")),
+        (REGULATIONS, Leaf("normative_documents", "行政规范性文件")),
     ),
-    ProactiveBlock("article20_5", "第二十条第（五）项", CONTENT_HEADER, (DECISIONS,), (Leaf("licensing", "行政许可"),)),
-    ProactiveBlock(
-        "article20_6",
-        "第二十条第（六）项",
-        CONTENT_HEADER,
-        (DECISIONS,),
-        (Leaf("penalty", "行政处罚"), Leaf("coercion", "行政强制")),
-    ),
+    ProactiveBlock("article20_5", ARTICLE20_5, CONTENT_HEADER, (DECISIONS,), (LICENSING,)),
+    ProactiveBlock("article20_6", ARTICLE20_6, CONTENT_HEADER, (DECISIONS,), (PENALTY, COERCION)),
     ProactiveBlock(
         "article20_8",
-        "第二十条第（八）项",
+        ARTICLE20_8,
         CONTENT_HEADER,
         (Column("amount", "本年收费金额（单位：万元）"),),
-        (Leaf("fees_wan_yuan", "行政事业性收费", value_type=ValueType.WAN_YUAN),),
+        (Leaf("fees_wan_yuan", FEES_LABEL, value_type=ValueType.WAN_YUAN),),
     ),
 )
 

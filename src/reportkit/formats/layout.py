@@ -25,10 +25,15 @@ class CellKind(enum.Enum):
 
 
 class ValueType(enum.Enum):
-    """The unit of a data row (table 二 mixes counts with an amount in 万元)."""
+    """The kind of value of a data row or column (table 二 mixes counts with amounts of money)."""
 
     COUNT = "count"  #: a whole number of documents, decisions, applications or cases
     WAN_YUAN = "wan_yuan"  #: an amount of money in 万元, may have decimals
+    #: a whole number that may be negative (2019 format: 本年增/减, the change of a number of items)
+    SIGNED_COUNT = "signed_count"
+    #: an amount of money whose unit (元 or 万元) each report states next to it, because the header has
+    #: none (2019 format: 采购总金额); the unit is kept under :meth:`ProactiveBlock.unit_key`
+    AMOUNT = "amount"
 
 
 @frozen
@@ -155,10 +160,11 @@ class Subsection:
 
 @frozen
 class Column:
-    """A value column of a table-二 block."""
+    """A value column of a table-二 block; ``value_type`` overrides the row's (None: the row's type)."""
 
     key: str
     label: str
+    value_type: ValueType | None = None
 
 
 @frozen
@@ -178,6 +184,20 @@ class ProactiveBlock:
     def cell_key(self, row: Leaf, column: Column) -> str:
         """The model path of one value cell, relative to table 二."""
         return f"{row.key}.{column.key}" if len(self.columns) > 1 else row.key
+
+    def value_type(self, row: Leaf, column: Column) -> ValueType:
+        """The kind of value of one cell: the column's when it has one, else the row's."""
+        return column.value_type or row.value_type
+
+    def unit_key(self, row: Leaf, column: Column) -> str:
+        """Where a cell of type :attr:`ValueType.AMOUNT` keeps its stated unit (``procurement.amount_unit``)."""
+        return f"{self.cell_key(row, column)}_unit"
+
+    def cells(self) -> Iterator[tuple[Leaf, Column, str]]:
+        """Every value cell of the block, row by row: its row, its column and its key."""
+        for row in self.rows:
+            for column in self.columns:
+                yield row, column, self.cell_key(row, column)
 
 
 @frozen

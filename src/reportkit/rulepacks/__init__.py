@@ -337,7 +337,7 @@ class _Reader:
                 self.problem(where, "缺少此键")
             return ()
         if not isinstance(value, list) or not value or len(value) > MAX_LIST_ITEMS:
-            self.problem(where, f'应为 1 至 {MAX_LIST_ITEMS} 项文字的列表，如 ["规范性文件"]')
+            self.problem(where, f'应为 1 至 {MAX_LIST_ITEMS} 项文字的列表，如 ["政务公开", "回应关切"]')
             return ()
         items = []
         for i, item in enumerate(value):
