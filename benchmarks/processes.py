@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -284,6 +285,7 @@ def batch_group(sizes: Sequence[int], jobs: int) -> dict[str, Any]:
             done = run(command, memory=True, ok=(0, 1))  # 1: some agencies failed, as generated
             written = _validate_outputs(outdir)
             expected = inputs.expected_outputs(folder, ("docx", "xlsx"))
+            aggregated = _aggregate_runs(folder.inputs, work / "aggregate", jobs)
             summary = re.search(r"共 (\d+) 个单位：(\d+) 个已生成，(\d+) 个未通过", done.pop("stdout"))
             counted = tuple(int(n) for n in summary.groups()) if summary else ()
             results[str(size)] = {
@@ -300,10 +302,43 @@ def batch_group(sizes: Sequence[int], jobs: int) -> dict[str, Any]:
                 "cpu_ms_per_report": done["cpu_s"] / size * 1000,
                 "jobs": jobs,
                 "inputs_generated_s": generated,
+                "aggregate": aggregated,
             }
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return results
+
+
+def _workbook_values(path: Path) -> list[Any]:
+    """Every cell value of every sheet (a workbook's bytes differ by its creation time)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True)
+    return [(sheet.title, list(sheet.iter_rows(values_only=True))) for sheet in book.worksheets]
+
+
+def _aggregate_runs(folder: Path, work: Path, jobs: int) -> dict[str, Any]:
+    """``reportkit aggregate`` of the same folder with ``--jobs`` workers and with one, alternately (twice
+    each): wall and CPU, and whether both wrote the same summary (every cell value)."""
+    work.mkdir()
+    runs: dict[str, list[dict[str, Any]]] = {f"--jobs {jobs}": [], "--jobs 1": []}
+    books: dict[str, Any] = {}
+    for round_ in range(2):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            book = work / f"{name.replace(' ', '')}-{round_}.xlsx"
+            command = reportkit_command("aggregate", str(folder), "-o", str(book), "--year", "2022")
+            command += ["--jobs", name.split()[-1]]
+            done = run(command, ok=(0, 1))  # 1: some files were left out, as generated
+            done.pop("stdout")
+            runs[name].append(done)
+            books[name] = _workbook_values(book)
+    same = len({repr(values) for values in books.values()}) == 1
+    result: dict[str, Any] = {
+        name: {"wall_s": median(d["wall_s"] for d in done), "cpu_s": median(d["cpu_s"] for d in done)}
+        for name, done in runs.items()
+    }
+    return {"runs": result, "same_workbook": same, "jobs": jobs}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -335,8 +370,8 @@ def pdf_group(agencies: int, jobs: int, runs: int) -> dict[str, Any]:
             profile = work / f"profile-{round_}"
             home = work / f"home-{round_}"
             home.mkdir()
-            # reportkit converts each document with a fresh LibreOffice profile; the baseline uses one fresh
-            # profile for all (creating it costs a fraction of a second).
+            # reportkit converts chunks of documents, one LibreOffice run per chunk in each worker, with a fresh
+            # profile per worker; the baseline converts all with one fresh profile.
             one = [
                 soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore", "--nologo",
                 "--nodefault", "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out / "soffice"), *documents,

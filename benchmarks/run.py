@@ -207,6 +207,22 @@ def print_batch(group: dict[str, Any]) -> None:
     head = ["agencies", "good/errors/forms/unreadable", "wall", "CPU (all)", "parent CPU", "CPU/report", "parent peak",
             "tree RSS sum", "tree PSS sum", "files"]  # fmt: skip
     table(head, rows)
+    aggregate_rows = aggregate_table(group)
+    if aggregate_rows:
+        print("\naggregate of the same folder (median of 2 runs each, alternating)")
+        table(["agencies", "workers", "wall", "CPU", "same workbook"], aggregate_rows)
+
+
+def aggregate_table(group: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for size, entry in group.items():
+        found = entry.get("aggregate")
+        if not found:
+            continue
+        for name, figures in found["runs"].items():
+            same = "yes" if found["same_workbook"] else "NO"
+            rows.append([size, name, duration(figures["wall_s"]), duration(figures["cpu_s"]), same])
+    return rows
 
 
 def print_pdf(group: dict[str, Any]) -> None:
@@ -309,6 +325,11 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{e['cpu_ms_per_report']:.3g} ms | {e['parent_peak_rss_mb']:.0f} MB | {e['peak_rss_sum_mb']:.0f} MB | "
                 f"{e['peak_pss_sum_mb']:.0f} MB |"
             )
+        aggregate_rows = aggregate_table(results["batch"])
+        if aggregate_rows:
+            lines += ["", "**aggregate** of the same folder (median of 2 runs each, alternating)", ""]
+            lines += ["| agencies | workers | wall | CPU | same workbook |", "|---|---|---|---|---|"]
+            lines += ["| " + " | ".join(row) + " |" for row in aggregate_rows]
     if "pdf" in results:
         pdf = results["pdf"]
         lines += ["", f"**pdf** (target {TARGETS['pdf']})", ""]

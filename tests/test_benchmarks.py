@@ -53,6 +53,8 @@ def test_quick_run_measures_every_group_with_valid_outputs(tmp_path: Path) -> No
     assert batch["valid"] and batch["files"] == 2 * batch["good"]
     assert batch["with_errors"] >= 1 and batch["forms"] >= 1 and batch["unreadable"] >= 1
     assert batch["cpu_s"] > 0 and batch["peak_pss_sum_mb"] > 0 and batch["parent_peak_rss_mb"] > 0
+    aggregate = batch["aggregate"]
+    assert aggregate["same_workbook"] and len(aggregate["runs"]) == 2  # parallel and serial: the same sums
     assert "skipped" in results["pdf"] or results["pdf"]["contenders"]["reportkit batch --pdf"]["vs_one_soffice"]
     for label in ("render_docx", "render_xlsx", "check", "cold", "batch", "pdf", "× floor"):
         assert label in done.stdout

@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import zipfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -468,7 +468,8 @@ def _convert_chunk(sources: list[str]) -> list[tuple[str, str]]:
     context = _context
     assert context is not None, "the worker was not started by run_batch"
     if _converter is None:
-        _converter = Converter(context.soffice, timeout=_PDF_TIMEOUT, pgid_file=_pgid_file(context.pdf_work))
+        pgid_file = _pgid_file(context.pdf_work)
+        _converter = Converter(context.soffice, timeout=_PDF_TIMEOUT, pgid_file=pgid_file, workdir=context.pdf_work)
     answers: list[tuple[str, str]] = []
     try:
         for source, pdf in zip(sources, _converter.convert(sources), strict=True):
@@ -625,6 +626,7 @@ def run_batch(
     results = ResultLog()
     spool = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
+    outcomes: Generator[Outcome[_Done], None, None] | None = None
     texts: _Log[tuple[str, AnnualReport]] = _Log()  # spooled: the peers comparison reads them at the end
     try:
         index = None
@@ -641,7 +643,7 @@ def run_batch(
             soffice = find_soffice() or ""
         context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice, rules)
         warm_up(kinds)  # compile the templates once, before forking: workers inherit them
-        outcomes: Iterable[Outcome[_Done]] = run(
+        outcomes = run(
             _process,
             [str(s) for s in sources],
             jobs=jobs,
@@ -677,6 +679,8 @@ def run_batch(
         if waiting is not None:
             _pdf_phase(waiting, pending, results, out, names, context, jobs, timeout, memory_limit, progress)
     finally:
+        if outcomes is not None:
+            outcomes.close()  # an interrupt: the workers go now, not when the traceback is collected
         # Temporaries of workers killed mid-write (a time limit, an interrupt) belong to this process.
         remove_temporaries(out, owner=os.getpid())
         if spool is not None:
@@ -729,7 +733,7 @@ def _pdf_phase(
     chunk_timeout = None if timeout is None else size * timeout + 120
     tick = _phase(progress, "转换 PDF")
 
-    def answers() -> Iterator[tuple[str, str]]:
+    def answers() -> Generator[tuple[str, str], None, None]:
         for outcome in run(
             _convert_chunk,
             chunks(),
@@ -749,18 +753,23 @@ def _pdf_phase(
                 yield from outcome.value
 
     converted = answers()
-    for item in waiting:
-        if isinstance(item, AgencyResult):
-            results.append(item)
-            continue
-        kind, value = next(converted)
-        if kind == "ok":
-            done = attrs.evolve(item, temporaries=(*item.temporaries, ("pdf", value)))
-            results.append(_commit(done, out, names))
-        else:
-            _discard(item.temporaries)
-            failed = item.result
-            results.append(attrs.evolve(failed, status=STATUS_RENDER_FAILED, findings=(*failed.findings, value)))
+    try:
+        for item in waiting:
+            if isinstance(item, AgencyResult):
+                results.append(item)
+                continue
+            kind, value = next(converted)
+            if kind == "ok":
+                done = attrs.evolve(item, temporaries=(*item.temporaries, ("pdf", value)))
+                results.append(_commit(done, out, names))
+            else:
+                _discard(item.temporaries)
+                failed = item.result
+                results.append(attrs.evolve(failed, status=STATUS_RENDER_FAILED, findings=(*failed.findings, value)))
+    finally:
+        # Stop the workers now (an interrupt), before the batch kills the LibreOffice runs they recorded:
+        # a live worker would start another for the rest of its chunk.
+        converted.close()
 
 
 class _Log(Sequence[T]):

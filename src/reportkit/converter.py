@@ -54,13 +54,21 @@ def kill_recorded(pgid_file: str | os.PathLike[str]) -> None:
 class Converter:
     """Converts chunks of ``.docx`` files with one LibreOffice run per chunk (restarted after a failure)."""
 
-    def __init__(self, soffice: str, *, timeout: float | None, pgid_file: str | os.PathLike[str] | None = None) -> None:
+    def __init__(
+        self,
+        soffice: str,
+        *,
+        timeout: float | None,
+        pgid_file: str | os.PathLike[str] | None = None,
+        workdir: str | os.PathLike[str] | None = None,
+    ) -> None:
         from reportkit.render.pdf import font_config_path
 
         self.soffice = soffice
         self.timeout = timeout
         self.pgid_file = Path(pgid_file) if pgid_file is not None else None
-        self.home = Path(tempfile.mkdtemp(prefix="reportkit-converter-"))
+        # In ``workdir`` (the batch's), so that the batch removes it even when this worker was killed.
+        self.home = Path(tempfile.mkdtemp(prefix="reportkit-converter-", dir=workdir))
         self.profile = self.home / "profile"
         env = dict(os.environ)
         env["FONTCONFIG_FILE"] = str(font_config_path())

@@ -31,7 +31,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Generator, Iterable, Iterator, Sized
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
@@ -465,9 +465,9 @@ def run(
     finalizer: Callable[[], object] | None = None,
     progress: Callable[[int, int], None] | None = None,
     total: int | None = None,
-) -> Iterator[Outcome[R]]:
+) -> Generator[Outcome[R], None, None]:
     """One pass of ``fn`` over ``tasks`` in a :class:`Pool` of its own: outcomes in order; the workers
-    stop when the iteration ends."""
+    stop when the iteration ends (or the generator is closed)."""
     with Pool(
         jobs,
         timeout=timeout,
