@@ -167,22 +167,48 @@ def test_each_report_is_checked_once_per_batch_item(
     assert str(os.getpid()) not in {pid for pid, _, _ in lines}
 
 
-def test_a_previous_file_that_breaks_after_it_was_indexed_is_a_warning(
+def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
     tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import reportkit.batch as batch
 
-    real = batch.load
+    real = batch._Spool.read
 
-    def load(path: str) -> reportkit.AnnualReport:
-        if batch._context is not None and Path(path).name == "caizheng.toml":  # in the worker, not the index
-            raise reportkit.ReportkitError("文件已损坏", source=str(path))
-        return real(path)
+    def read(self: batch._Spool, offset: int, size: int) -> bytes:
+        if batch._context is not None:  # in the worker, not the index
+            raise OSError("spool file is short")
+        return real(self, offset, size)
 
-    monkeypatch.setattr(batch, "load", load)
+    monkeypatch.setattr(batch._Spool, "read", read)
     now, before = folders
     results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
     (finance,) = [r for r in results if "finance" in r.source]
     assert finance.status == STATUS_OK and finance.previous == ""
     (line,) = [line for line in finance.findings if "previous.missing" in line]
-    assert "caizheng.toml" in line and "文件已损坏" in line
+    assert "caizheng.toml" in line and "未做跨年核对" in line
+
+
+def test_each_previous_file_is_parsed_once_however_many_agencies(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Last year's files are read once, by the index phase, and spooled: the agencies' workers never parse
+    them again (before issue 13 each was parsed by the index and again for its agency)."""
+    import os
+
+    import reportkit.batch as batch
+
+    log = tmp_path / "loads.log"
+    real = batch.load
+
+    def load(path: str) -> reportkit.AnnualReport:
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{os.getpid()} {Path(path).parent.name}/{Path(path).name}\n")
+        return real(path)
+
+    monkeypatch.setattr(batch, "load", load)  # forked workers inherit it
+    now, before = folders
+    results = run_batch(now, tmp_path / "out", previous=before, jobs=2, kinds=("xlsx",))
+    assert [r.previous != "" for r in results].count(True) == 2
+    loaded = [line.split()[1] for line in log.read_text(encoding="utf-8").splitlines()]
+    previous = sorted(name for name in loaded if name.startswith(before.name + "/"))
+    assert previous == sorted(f"{before.name}/{p.name}" for p in before.iterdir()), loaded

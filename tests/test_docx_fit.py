@@ -251,7 +251,7 @@ def test_fitted_rows_written_back_in_place() -> None:
     """Only the rows with a long number change; the rest of the part is the unfitted text, byte for byte."""
     template = load_docx_template(TEMPLATE)
     report = long_counts_report()
-    from reportkit.render.docx import _post_render, build_context
+    from reportkit.render.docx_template import _post_render, build_context
 
     context = build_context(report)
     part = next(p for p in template.parts if p.name == "word/document.xml")

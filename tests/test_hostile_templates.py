@@ -32,11 +32,11 @@ from docx_helpers import TEMPLATE, full_report, modified_template, open_docx
 from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.io import dump
-from reportkit.render import docx as docx_render
+from reportkit.render import docx_template as docx_render
 from reportkit.render import sandbox
+from reportkit.render.contract import check_docx_template
 from reportkit.render.docx import compile_docx_template, render_docx
 from reportkit.render.sandbox import RenderGuard
-from reportkit.templates import check_docx_template
 from template_attacks import ATTACK_SECONDS, ATTACKS, PARAGRAPH_ATTACKS, write_attack
 
 RUNNER = Path(__file__).with_name("template_attacks.py")

@@ -27,9 +27,9 @@ from reportkit.model import (
     ReportInfo,
 )
 from reportkit.render import docx as docx_render
+from reportkit.render.contract import check_official_tables
 from reportkit.render.docx import load_docx_template, paragraphs, render_docx, signoff_indents, text_width
 from reportkit.rules import check, errors
-from reportkit.templates import check_official_tables
 
 
 @pytest.fixture(scope="module")
@@ -381,7 +381,7 @@ def test_draft_header_on_every_page() -> None:
     count = len(errors(check(report)))
     headers = _headers(render_docx(report, draft=True))
     assert len(headers) == 2  # odd and even pages
-    assert all(h.endswith(f"草稿：{count} 项校验错误未解决") for h in headers)
+    assert all(h.endswith(f"草稿：本报告有 {count} 项错误尚未改正，仅供核对，不得作为正式报告公布") for h in headers)
 
 
 def test_final_has_no_draft_mark(rendered) -> None:  # type: ignore[no-untyped-def]

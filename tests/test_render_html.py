@@ -31,10 +31,10 @@ from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import depth, label_path
 from reportkit.model import Agency, AgencyKind, AnnualReport, OtherMatters, Problems, ReportInfo
 from reportkit.render import render
+from reportkit.render.contract import _cell_text, _grid
 from reportkit.render.docx import draft_notice, render_docx
 from reportkit.render.gongwen import FANGSONG, HEITI, KAITI, XIAOBIAOSONG
 from reportkit.render.html import render_html
-from reportkit.templates import _cell_text, _grid
 
 EXAMPLE = ROOT / "examples" / "longde-chengguan-2021.toml"
 

@@ -18,7 +18,8 @@ from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import depth, leaves, span_grid
 from reportkit.model import ApplicantCounts
 from reportkit.render.xlsx import default_template_path, render_xlsx
-from reportkit.xlsx_layout import PROP_FORMAT, PROP_VERSION, Sheets, workbook_bytes
+from reportkit.xlsx_draw import build, draw_workbook, workbook_bytes
+from reportkit.xlsx_layout import PROP_FORMAT, PROP_VERSION, Sheets
 from xlsx_support import convert, sample_report
 
 HEADER_TOP = 3  # tables start on row 3: row 1 is the section heading, row 2 the draft mark
@@ -186,16 +187,18 @@ def test_errors_refused_unless_draft(report) -> None:  # type: ignore[no-untyped
     broken = evolve(report, applications=report.applications.with_row("new", ApplicantCounts.of([1, 0, 0, 0, 0, 0])))
     with pytest.raises(RenderError) as info:
         render_xlsx(broken)
-    assert "applications.balance" in str(info.value)
+    assert "不能生成正式文本" in str(info.value) and "--draft" in str(info.value)
+    assert any("三、收到和处理政府信息公开申请情况" in p.where for p in info.value.problems)
     wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(broken, draft=True)), data_only=True)
     for name in wb.sheetnames:
         assert "草稿" in wb[name]["A2"].value
 
 
 def test_template_of_another_format_refused(report) -> None:  # type: ignore[no-untyped-def]
-    from reportkit.xlsx_layout import build_tables
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.xlsx_layout import tables_layout
 
-    wb, _ = build_tables()
+    wb = draw_workbook(tables_layout(get_format(NEWEST)))
     for prop in wb.custom_doc_props:
         if prop.name == PROP_FORMAT:
             prop.value = "gov-info-annual-report/2019"
@@ -216,9 +219,10 @@ def test_custom_template_edited_by_openpyxl(report, tmp_path) -> None:  # type: 
 
 
 def test_shipped_template_is_current() -> None:
-    from reportkit.xlsx_layout import build_tables
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.xlsx_layout import TABLES_KIND
 
-    assert default_template_path().read_bytes() == workbook_bytes(build_tables()[0])
+    assert default_template_path().read_bytes() == build(get_format(NEWEST), TABLES_KIND)
 
 
 def test_speed_against_plain_openpyxl(report) -> None:

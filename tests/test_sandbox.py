@@ -19,7 +19,7 @@ import reportkit
 from docx_helpers import full_report, modified_template, open_docx
 from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
-from reportkit.render import docx as docx_render
+from reportkit.render import docx_template as docx_render
 from reportkit.render.docx import render_docx
 from reportkit.xlsx_form import fill_form
 

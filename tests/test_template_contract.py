@@ -22,9 +22,10 @@ from reportkit.cli import EXIT_FINDINGS, EXIT_OK, EXIT_UNREADABLE, main
 from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
 from reportkit.io import dump
-from reportkit.render import docx as docx_render
+from reportkit.render import docx_template as docx_render
+from reportkit.render.contract import check_docx_template, contract_problems, official_tables
 from reportkit.render.docx import compile_docx_template, load_docx_template, render_docx
-from reportkit.templates import check_docx_template, contract_problems, list_templates, official_tables
+from reportkit.templates import list_templates
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TABLES = official_tables(fmt.FORMAT_ID)
@@ -121,13 +122,15 @@ def test_shipped_templates_are_trusted_and_copies_are_checked(tmp_path: Path) ->
 
 def test_the_verdict_is_computed_once_per_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[str] = []
-    original = templates.contract_problems
+    from reportkit.render import docx as docx_module
+
+    original = docx_module.contract_problems
 
     def counting(data: bytes, compiled: object, format_id: str | None = None) -> list[object]:
         calls.append(str(compiled))
         return original(data, compiled, format_id)
 
-    monkeypatch.setattr(templates, "contract_problems", counting)
+    monkeypatch.setattr(docx_module, "contract_problems", counting)
     broken = _without_table(tmp_path / "no-table.docx", "applications")
     for _ in range(3):
         with pytest.raises(TemplateError):

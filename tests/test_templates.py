@@ -14,7 +14,8 @@ import pytest
 from docx_helpers import ROOT, TEMPLATE, modified_template
 from reportkit.errors import TemplateError
 from reportkit.formats import gov2021 as fmt
-from reportkit.templates import check_docx_template, find_template, list_templates, templates_dir
+from reportkit.render.contract import check_docx_template
+from reportkit.templates import find_template, list_templates, templates_dir
 
 
 def _builder() -> ModuleType:
@@ -166,3 +167,28 @@ def test_not_a_word_file(tmp_path: Path) -> None:
     path.write_bytes(b"not a zip")
     (problem,) = check_docx_template(path)
     assert "不是有效的 Word" in problem.message
+
+
+def test_outer_group_label_of_table_3_is_vertical_text_from_the_top() -> None:
+    """三、本年度办理结果 stands in a column one character wide: as vertical text (tbRl) it is one column of
+    upright characters, so no line starts with 、; it starts at the top of its merged cell, so a page break
+    inside table 三 does not cut it (it was centred across the break)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(str(TEMPLATE))
+    outer = fmt.APPLICATIONS_TABLE.rows[2]
+    cells = [
+        tc
+        for table in doc.tables
+        for tc in table._tbl.iter(qn("w:tc"))
+        if "".join(t.text or "" for t in tc.iter(qn("w:t"))) == outer.label
+    ]
+    assert len(cells) == 1
+    tc_pr = cells[0].tcPr
+    direction = tc_pr.find(qn("w:textDirection"))
+    assert direction is not None and direction.get(qn("w:val")) == "tbRl"
+    children = [child.tag for child in tc_pr]
+    assert children.index(qn("w:textDirection")) < children.index(qn("w:vAlign"))  # CT_TcPr order
+    jc = cells[0].find(f"{qn('w:p')}/{qn('w:pPr')}/{qn('w:jc')}")
+    assert jc is not None and jc.get(qn("w:val")) in ("left", "start")

@@ -24,6 +24,7 @@ from reportkit.formats.layout import label_path
 from reportkit.io import read
 from reportkit.model import AnnualReport, ApplicantCounts, CaseOutcomes
 from reportkit.render.xlsx import render_xlsx
+from reportkit.xlsx_draw import build
 from reportkit.xlsx_form import (
     blank_form,
     fill_form,
@@ -37,9 +38,7 @@ from reportkit.xlsx_layout import (
     PROP_VERSION,
     FieldKind,
     Sheets,
-    build_form,
     field_cells,
-    workbook_bytes,
 )
 from xlsx_support import convert, reports, sample_report
 
@@ -149,8 +148,8 @@ def test_form_has_official_labels_and_balance_highlight() -> None:
 
 
 def test_template_build_is_deterministic() -> None:
-    first = workbook_bytes(build_form()[0])
-    second = workbook_bytes(build_form()[0])
+    first = build(fmt.FORMAT, FORM_KIND)
+    second = build(fmt.FORMAT, FORM_KIND)
     assert first == second
     with zipfile.ZipFile(io.BytesIO(first)) as a, zipfile.ZipFile(io.BytesIO(blank_form())) as b:
         for name in a.namelist():
@@ -451,7 +450,11 @@ def test_declared_fee_blanks(tmp_path: Path, filled: bytes) -> None:
     assert back.other.information_fees is not None
     assert back.other.information_fees.notices == 3
     assert back.other.information_fees.collected_yuan == Decimal(0)
-    assert len(notes) == 1 and FIELDS["other.information_fees.collected_yuan"].where in notes[0].message
+    notified, collected = (
+        FIELDS["other.information_fees.notified_yuan"],
+        FIELDS["other.information_fees.collected_yuan"],
+    )
+    assert len(notes) == 1 and f"{notified.where}:{collected.coord}" in notes[0].message
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -506,3 +509,54 @@ def test_a_control_character_in_the_agency_name_is_refused_naming_its_cell(tmp_p
     (problem,) = info.value.problems
     assert problem.where == FIELDS["agency.name"].where
     assert "控制字符" in problem.message
+
+
+def test_blank_cells_are_listed_as_ranges(tmp_path: Path) -> None:
+    """issue 12.4: the note names the rectangles the blank cells fill, each sheet once, and covers exactly
+    the blank number cells (it listed some 200 cells one by one)."""
+    from reportkit.ooxml.xlsx_cells import split_cell
+
+    data = edit(
+        blank_form(),
+        {
+            "agency.name": "某某镇人民政府",
+            "agency.kind": "乡镇",
+            "report.year": 2021,
+            "report.signed_on": "2022年1月10日",
+            "applications.new.business": 2,
+        },
+    )
+    _, notes = read_form_with_notes(write(tmp_path, data))
+    (note,) = notes
+    assert len(note.message) < 400
+    listed = note.message.partition("读取：")[2]
+    covered: set[tuple[str, int, int]] = set()
+    for part in listed.split("；"):
+        sheet, _, ranges = part.partition("!")
+        for shown in ranges.split("、"):
+            first, _, last = shown.partition(":")
+            top, left = split_cell(first)  # type: ignore[misc]
+            bottom, right = split_cell(last or first)  # type: ignore[misc]
+            cells = {(sheet, r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)}
+            assert not cells & covered
+            covered |= cells
+    blank = {
+        (cell.sheet, cell.row, cell.col)
+        for cell in FIELDS.values()
+        if cell.kind in (FieldKind.COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN, FieldKind.SIGNED_COUNT)
+        and not cell.total
+        and cell.field != "applications.new.business"
+        and not cell.field.startswith("other.information_fees.")
+    }
+    assert covered == blank
+    apps = [c for c in FIELDS.values() if c.sheet == Sheets.APPLICATIONS and not c.total]
+    assert f"{Sheets.APPLICATIONS}!{apps[0].coord}、" in listed  # 一、本年新收 自然人, then the cell after 商业企业
+
+
+def test_blank_ranges() -> None:
+    from reportkit.xlsx_form import blank_ranges
+
+    cells = ["S!D6", "S!E6", "S!D7", "S!E7", "S!D9", "S!A1", "T!B2", "T!C2", "T!D3", "S!E9", "S!D8", "S!E8", "S!D11"]
+    assert blank_ranges(cells) == "S!A1、D6:E9、D11；T!B2:C2、D3"
+    assert blank_ranges(["S!B2", "S!B3", "S!C3"]) == "S!B2、B3:C3"  # rectangles of whole row runs
+    assert blank_ranges([]) == ""

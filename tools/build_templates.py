@@ -5,10 +5,10 @@
     python tools/build_templates.py --docx-only
 
 The Word template is an ordinary ``.docx`` with docxtpl placeholders. Every official label (section
-headings, sub-headings, table labels) is taken from :mod:`reportkit.formats.gov2021`; nothing is retyped
-here. The page follows GB/T 9704-2012 (A4, margins 37/35/28/26 mm, 3号 仿宋_GB2312 body at a fixed
-28.95 pt line, 黑体/楷体_GB2312 headings, “— N —” page numbers odd right / even left), every Chinese font
-is set through ``w:eastAsia`` in the styles (no theme fonts, zh-CN).
+headings, sub-headings, table labels) is taken from the format value (:func:`reportkit.formats.get_format`),
+one template per format; nothing is retyped here. The page follows GB/T 9704-2012 (A4, margins
+37/35/28/26 mm, 3号 仿宋_GB2312 body at a fixed 28.95 pt line, 黑体/楷体_GB2312 headings, “— N —” page
+numbers odd right / even left), every Chinese font is set through ``w:eastAsia`` in the styles (no theme fonts, zh-CN).
 
 Rebuilding gives the same bytes: zip timestamps, core-property dates and part order are fixed.
 """
@@ -42,9 +42,10 @@ from docx.styles.style import ParagraphStyle  # noqa: E402
 from docx.table import Table, _Cell  # noqa: E402
 from lxml import etree  # noqa: E402
 
-from reportkit.formats import gov2021 as fmt  # noqa: E402
+from reportkit.formats import NEWEST, all_formats, get_format  # noqa: E402
 from reportkit.formats.layout import Group, Leaf, depth, span_grid  # noqa: E402
 from reportkit.formats.layout import Table as LayoutTable  # noqa: E402
+from reportkit.formats.spec import ReportFormat  # noqa: E402
 from reportkit.render.docx import (  # noqa: E402
     BODY_CHAR_SPACING,
     BODY_CHAR_TWIPS,
@@ -66,7 +67,16 @@ from reportkit.render.gongwen import (  # noqa: E402
 from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY  # noqa: E402
 
 DOCX_TEMPLATE_VERSION = "1"
-DOCX_TEMPLATE = ROOT / "templates" / "docx" / f"annual-report-2021.v{DOCX_TEMPLATE_VERSION}.docx"
+DOCX_DIR = ROOT / "templates" / "docx"
+
+
+def docx_template_name(layout: ReportFormat) -> str:
+    """The file name of the shipped Word template of ``layout`` (``annual-report-2021.v1.docx``)."""
+    return f"annual-report-{layout.first_year}.v{DOCX_TEMPLATE_VERSION}.docx"
+
+
+#: The newest format's shipped Word template.
+DOCX_TEMPLATE = DOCX_DIR / docx_template_name(get_format(NEWEST))
 
 #: Fixed document dates (the date of the notice the format follows), so a rebuild is byte-identical.
 FIXED_DATE = dt.datetime(2021, 9, 26, 0, 0, 0)
@@ -492,8 +502,8 @@ def _merged(table: Table, row: int, column: int, rows: int, columns: int) -> _Ce
     return cell
 
 
-def _proactive_table(doc: DocumentObject) -> None:
-    blocks = fmt.PROACTIVE_BLOCKS
+def _proactive_table(doc: DocumentObject, layout: ReportFormat) -> None:
+    blocks = layout.proactive_blocks
     width = len(PROACTIVE_WIDTHS)
     rows = sum(2 + len(block.rows) for block in blocks)
     table = _new_table(doc, rows, PROACTIVE_WIDTHS)
@@ -536,6 +546,8 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
             cell = _merged(table, header_rows + placed.index, placed.depth, placed.index_span, placed.depth_span)
             style = STYLE_TABLE_LEFT if isinstance(placed.node, Leaf) else STYLE_TABLE
             _write(cell, placed.label, style)
+            if isinstance(placed.node, Group) and placed.depth == 0 and placed.index_span > 1:
+                _vertical_label(cell)
     for r, row_leaf in enumerate(data_rows):
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key
@@ -557,7 +569,24 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
                         _set_ppr(p.get_or_add_pPr(), "w:keepNext", {})
 
 
-def _body(doc: DocumentObject) -> None:
+def _vertical_label(cell: _Cell) -> None:
+    """The outer group label of table 三 (三、本年度办理结果) in a column one character wide: set as vertical
+    text (``tbRl``: characters upright, one column), as published reports print it, so no line of it starts
+    with 、 (horizontal text wrapped one character per line put 、 alone on the second line), and from the
+    top of its merged cell, so when the table continues on a new page the label stands whole on the first
+    page instead of being centred across the break and cut."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    v_align = tc_pr.find(qn("w:vAlign"))
+    direction = OxmlElement("w:textDirection", {qn("w:val"): "tbRl"})
+    if v_align is not None:
+        v_align.addprevious(direction)
+    else:
+        tc_pr.append(direction)
+    for paragraph in cell.paragraphs:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
+
+
+def _body(doc: DocumentObject, layout: ReportFormat) -> None:
     body = doc.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -569,21 +598,21 @@ def _body(doc: DocumentObject) -> None:
     doc.add_paragraph("")
     _loop(doc, "preamble")
 
-    sections = {section.key: section for section in fmt.SECTIONS}
+    sections = {section.key: section for section in layout.sections}
     doc.add_paragraph(sections["overview"].heading, STYLE_H1)
     _loop(doc, "overview.intro")
-    for sub in fmt.OVERVIEW_SUBSECTIONS:
+    for sub in layout.overview_subsections:
         doc.add_paragraph(sub.heading, STYLE_H2)
         _loop(doc, f"overview.{sub.key}")
         if sub.key == "oversight":
-            _loop(doc, f"overview.{fmt.ACCOUNTABILITY.key}")
+            _loop(doc, f"overview.{layout.accountability.key}")
 
     doc.add_paragraph(sections["proactive"].heading, STYLE_H1)
-    _proactive_table(doc)
+    _proactive_table(doc, layout)
     doc.add_paragraph(sections["applications"].heading, STYLE_H1)
-    _tree_table(doc, fmt.APPLICATIONS_TABLE, APPLICATION_LABEL_WIDTHS, "applications")
+    _tree_table(doc, layout.applications_table, APPLICATION_LABEL_WIDTHS, "applications")
     doc.add_paragraph(sections["review_litigation"].heading, STYLE_H1)
-    _tree_table(doc, fmt.REVIEW_LITIGATION_TABLE, (), "review_litigation")
+    _tree_table(doc, layout.review_litigation_table, (), "review_litigation")
     doc.add_paragraph(sections["problems"].heading, STYLE_H1)
     _loop(doc, "problems")
     doc.add_paragraph(sections["other"].heading, STYLE_H1)
@@ -600,13 +629,13 @@ def _body(doc: DocumentObject) -> None:
     date.paragraph_format.right_indent = Twips(0)
 
 
-def _core_properties(doc: DocumentObject) -> None:
+def _core_properties(doc: DocumentObject, layout: ReportFormat) -> None:
     core = doc.core_properties
     core.title = "{{ title }}"
-    core.subject = fmt.DOCUMENT_NAME
+    core.subject = layout.document_name
     core.author = ""
-    core.comments = f"reportkit Word 模板 v{DOCX_TEMPLATE_VERSION}（{fmt.FORMAT_ID}，{fmt.NOTICE}）"
-    core.identifier = fmt.FORMAT_ID
+    core.comments = f"reportkit Word 模板 v{DOCX_TEMPLATE_VERSION}（{layout.id}，{layout.notice}）"
+    core.identifier = layout.id
     core.version = DOCX_TEMPLATE_VERSION
     core.language = "zh-CN"
     core.keywords = ""
@@ -701,36 +730,43 @@ def finish_package(data: bytes, properties: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
-def build_docx_template_bytes() -> bytes:
-    """The Word template as bytes (identical on every call)."""
+def build_docx_template_bytes(layout: ReportFormat | None = None) -> bytes:
+    """The Word template of ``layout`` (the newest format when omitted) as bytes, identical on every call."""
+    layout = layout if layout is not None else get_format(NEWEST)
     doc = Document()
     _setup_styles(doc)
     _setup_page(doc)
-    _body(doc)
-    _core_properties(doc)
+    _body(doc, layout)
+    _core_properties(doc, layout)
     buffer = io.BytesIO()
     doc.save(buffer)
     properties = {
-        FORMAT_PROPERTY: fmt.FORMAT_ID,
+        FORMAT_PROPERTY: layout.id,
         VERSION_PROPERTY: DOCX_TEMPLATE_VERSION,
         KIND_PROPERTY: "docx",
     }
     return finish_package(buffer.getvalue(), properties)
 
 
-def build_docx_template(path: str | Path = DOCX_TEMPLATE) -> Path:
-    """Write the Word template to ``path`` (the shipped location by default)."""
+def build_docx_template(path: str | Path = DOCX_TEMPLATE, layout: ReportFormat | None = None) -> Path:
+    """Write the Word template of ``layout`` (the newest format) to ``path`` (the shipped location)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(build_docx_template_bytes())
+    target.write_bytes(build_docx_template_bytes(layout))
     return target
+
+
+def build_docx_templates(folder: str | Path = DOCX_DIR) -> list[Path]:
+    """Write the Word template of every format into ``folder``."""
+    return [build_docx_template(Path(folder) / docx_template_name(layout), layout) for layout in all_formats()]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--docx-only", action="store_true", help="build only the Word template")
+    parser.add_argument("--docx-only", action="store_true", help="build only the Word templates")
     args = parser.parse_args(argv)
-    print(f"built {build_docx_template().relative_to(ROOT)}")
+    for path in build_docx_templates():
+        print(f"built {path.relative_to(ROOT)}")
     if not args.docx_only:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         try:

@@ -1,11 +1,13 @@
-"""Build the shipped Excel templates from the format module, deterministically.
+"""Build the shipped Excel templates of every format, deterministically.
 
-    python tools/build_xlsx_templates.py [--check]
+    python tools/build_xlsx_templates.py [--check] [--out DIR]
 
-Writes ``templates/xlsx/tables-2021.v1.xlsx`` (the output workbook) and ``templates/xlsx/form-2021.v1.xlsx``
-(the blank input form). The files are reproducible byte for byte: fixed dates, fixed zip timestamps and a
-stable order, so a rebuild after a change of the format module shows a real diff. With ``--check`` nothing is
-written; the exit status says whether the committed files are up to date.
+For each format (:func:`reportkit.formats.all_formats`) writes ``templates/xlsx/tables-<year>.v1.xlsx`` (the
+output workbook) and ``templates/xlsx/form-<year>.v1.xlsx`` (the blank input form), drawn from the format's
+layout (:mod:`reportkit.xlsx_layout`, pure data) by :mod:`reportkit.xlsx_draw`. The files are reproducible
+byte for byte: fixed dates, fixed zip timestamps and a stable order, so a rebuild after a change of a format
+module shows a real diff. With ``--check`` nothing is written; the exit status says whether the committed
+files are up to date. ``--out`` writes into another folder (the tests build into a temporary one).
 """
 
 from __future__ import annotations
@@ -14,34 +16,48 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
 
-from reportkit.render.xlsx import TEMPLATE_NAME  # noqa: E402
-from reportkit.xlsx_form import FORM_TEMPLATE_NAME, blank_form_built  # noqa: E402
-from reportkit.xlsx_layout import build_tables, workbook_bytes  # noqa: E402
+from reportkit.formats import all_formats  # noqa: E402
+from reportkit.formats.spec import ReportFormat  # noqa: E402
+from reportkit.xlsx_draw import build  # noqa: E402
+from reportkit.xlsx_layout import FORM_KIND, TABLES_KIND, form_template_name, tables_template_name  # noqa: E402
 
 OUT = ROOT / "templates" / "xlsx"
 
 
+def built_for(layout: ReportFormat) -> dict[str, bytes]:
+    """The bytes of the Excel templates of one format, by file name."""
+    return {
+        tables_template_name(layout): build(layout, TABLES_KIND),
+        form_template_name(layout): build(layout, FORM_KIND),
+    }
+
+
 def built() -> dict[str, bytes]:
-    """The bytes of every Excel template, by file name."""
-    return {TEMPLATE_NAME: workbook_bytes(build_tables()[0]), FORM_TEMPLATE_NAME: blank_form_built()}
+    """The bytes of every Excel template of every format, by file name."""
+    out: dict[str, bytes] = {}
+    for layout in all_formats():
+        out.update(built_for(layout))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Write the templates (or, with ``--check``, compare them with the committed files)."""
-    args = sys.argv[1:] if argv is None else argv
+    args = sys.argv[1:] if argv is None else list(argv)
     check_only = "--check" in args
+    out = Path(args[args.index("--out") + 1]) if "--out" in args else OUT
     stale = []
-    OUT.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     for name, data in built().items():
-        target = OUT / name
+        target = out / name
         if target.exists() and target.read_bytes() == data:
             continue
         stale.append(name)
         if not check_only:
             target.write_bytes(data)
-            print(f"wrote {target.relative_to(ROOT)}")
+            print(f"wrote {target}")
     if check_only and stale:
         print("out of date: " + ", ".join(stale))
         return 1

@@ -44,6 +44,9 @@ from reportkit.model import (
 from reportkit.rules import Finding, Location, Severity, check
 
 if TYPE_CHECKING:
+    from reportkit.audit import audit
+    from reportkit.nextyear import next_year
+    from reportkit.published import read_published
     from reportkit.render.docx import render_docx
     from reportkit.render.html import render_html
     from reportkit.render.pdf import render_pdf
@@ -56,6 +59,9 @@ _LAZY = {
     "render_xlsx": "reportkit.render.xlsx",
     "render_pdf": "reportkit.render.pdf",
     "render_html": "reportkit.render.html",
+    "next_year": "reportkit.nextyear",
+    "read_published": "reportkit.published",
+    "audit": "reportkit.audit",
 }
 
 
@@ -97,11 +103,14 @@ __all__ = [
     "TemplateError",
     "UnknownFormatError",
     "__version__",
+    "audit",
     "check",
     "dump",
     "dumps",
     "load",
     "loads",
+    "next_year",
+    "read_published",
     "render_docx",
     "render_html",
     "render_pdf",

@@ -20,24 +20,30 @@ from __future__ import annotations
 import contextlib
 import csv
 import difflib
+import hashlib
 import io
 import os
+import pickle
 import re
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+import shutil
+import tempfile
+import zipfile
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 from attrs import frozen
 
 from reportkit import formats
-from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
+from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, table_cells
 from reportkit.errors import ReportkitError
+from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.formats.layout import ValueType
 from reportkit.formats.spec import ReportFormat
-from reportkit.fs import atomic_write_bytes, commit, remove_temporaries, write_temporary
+from reportkit.fs import commit, remove_temporaries, write_temporary
 from reportkit.io import FIGURES_SUFFIXES, FORM_SUFFIXES, load
 from reportkit.model import (
     AnnualReport,
@@ -53,11 +59,17 @@ from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
 from reportkit.values import Blank, Unit
 
+if TYPE_CHECKING:
+    from reportkit.rulepacks import RulePack
+
 __all__ = [
     "AgencyResult",
     "CountySummary",
+    "NothingToAggregate",
+    "ResultLog",
     "SummaryMember",
     "aggregate",
+    "aggregate_folder",
     "clean_text",
     "discover",
     "run_batch",
@@ -67,6 +79,8 @@ __all__ = [
     "summary_xlsx",
     "write_summaries",
 ]
+
+T = TypeVar("T")
 
 #: A folder with more inputs than this is refused: it is almost certainly not one county's reports.
 MAX_INPUTS = 20_000
@@ -160,15 +174,19 @@ def _internal(exc: BaseException) -> str:
 
 @frozen
 class _Previous:
-    """One of last year's files: where it is, whose it is, which year."""
+    """One of last year's files: where it is, whose it is, which year, and where its pickled report lies
+    in the batch's spool file (``offset``, ``size``)."""
 
     source: str
     agency: str
     year: int
+    offset: int = -1
+    size: int = 0
 
 
-def _read_previous(source: str) -> _Previous | str:
-    """A previous-year file's agency and year, or why it cannot be read (a worker task)."""
+def _read_previous(source: str) -> tuple[_Previous, bytes] | str:
+    """A previous-year file's agency and year with the pickled report, or why it cannot be read (a worker
+    task). The parent spools the pickle: each file is parsed once, however many agencies there are."""
     try:
         report = load(source)
     except ReportkitError as exc:
@@ -177,7 +195,43 @@ def _read_previous(source: str) -> _Previous | str:
         raise
     except Exception as exc:  # a bug must not stop the batch
         return _internal(exc)
-    return _Previous(source, report.agency.name, report.year)
+    return _Previous(source, report.agency.name, report.year), pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+
+
+class _Spool:
+    """An append-only temporary file of pickled records: the parent appends, workers (forked or spawned)
+    read a record by its offset with ``pread``, so nobody holds them all in memory."""
+
+    def __init__(self, path: str | None = None) -> None:
+        if path is None:
+            fd, path = tempfile.mkstemp(prefix="reportkit-spool-", suffix=".bin")
+            self.fd, self.owner = fd, True
+        else:
+            self.fd, self.owner = os.open(path, os.O_RDONLY), False
+        self.path = path
+        self.end = 0
+
+    def append(self, data: bytes) -> tuple[int, int]:
+        offset = self.end
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(self.fd, view, self.end)
+            view = view[written:]
+            self.end += written
+        return offset, len(data)
+
+    def read(self, offset: int, size: int) -> bytes:
+        data = os.pread(self.fd, size, offset)
+        if len(data) != size:
+            raise OSError(f"spool file {self.path} is short at {offset}")
+        return data
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+        if self.owner:
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
 
 
 @frozen
@@ -187,6 +241,7 @@ class _PreviousIndex:
     folder: str
     by_agency: dict[str, tuple[_Previous, ...]]
     unreadable: tuple[str, ...]
+    spool: str = ""
 
     def match(self, report: AnnualReport, source: str) -> tuple[_Previous | None, list[Finding]]:
         """Last year's file for ``report`` and the warnings about the match: none found (with the closest
@@ -218,19 +273,29 @@ class _PreviousIndex:
 
 
 def _index_previous(
-    folder: str | os.PathLike[str], jobs: int, timeout: float | None, memory_limit: int | None, progress: Any
+    folder: str | os.PathLike[str],
+    jobs: int,
+    timeout: float | None,
+    memory_limit: int | None,
+    progress: Any,
+    spool: _Spool,
 ) -> _PreviousIndex:
+    """Read every previous-year file once (in workers) and spool its report for the agencies' workers."""
     sources = [str(s) for s in discover(folder)]
     by_agency: dict[str, list[_Previous]] = {}
     unreadable: list[str] = []
     tick = _phase(progress, "读取上年报告")
     for outcome in run(_read_previous, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit, progress=tick):
         value = outcome.value
-        if isinstance(value, _Previous):
-            by_agency.setdefault(agency_key(value.agency), []).append(value)
+        if isinstance(value, tuple):
+            found, data = value
+            offset, size = spool.append(data)
+            found = attrs.evolve(found, offset=offset, size=size)
+            by_agency.setdefault(agency_key(found.agency), []).append(found)
         else:
             unreadable.append(Path(sources[outcome.index]).name)
-    return _PreviousIndex(str(folder), {key: tuple(found) for key, found in by_agency.items()}, tuple(unreadable))
+    by_key = {key: tuple(found) for key, found in by_agency.items()}
+    return _PreviousIndex(str(folder), by_key, tuple(unreadable), spool.path)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -247,15 +312,38 @@ class _Context:
     draft: bool
     owner: int
     previous: _PreviousIndex | None
+    #: For ``pdf``: where workers put the Word files LibreOffice converts after the first phase, and the
+    #: ``soffice`` found (empty when LibreOffice is missing: each agency then says what to install).
+    pdf_work: str = ""
+    soffice: str = ""
+    rules: RulePack | None = None
 
 
 _context: _Context | None = None
+_previous_spool: _Spool | None = None
 
 
 def _start_worker(context: _Context) -> None:
-    global _context
+    global _context, _previous_spool
     _context = context
+    _previous_spool = None
+    if context.previous is not None and context.previous.spool:
+        _previous_spool = _Spool(context.previous.spool)
     warm_up(context.kinds)  # already done before forking; spawned workers compile here, once
+
+
+def _stop_worker() -> None:
+    if _previous_spool is not None:
+        _previous_spool.close()
+
+
+def _load_previous(found: _Previous) -> AnnualReport:
+    """Last year's report as the index phase read it (spooled), or read again without a spool."""
+    if _previous_spool is None or found.offset < 0:
+        return load(found.source)
+    report = pickle.loads(_previous_spool.read(found.offset, found.size))  # written by this batch
+    assert isinstance(report, AnnualReport)
+    return report
 
 
 @frozen
@@ -265,6 +353,10 @@ class _Done:
     result: AgencyResult
     stem: str = ""
     temporaries: tuple[tuple[str, str], ...] = ()
+    #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
+    pdf_source: str = ""
+    #: The report's texts and agency only, for the comparison with the other agencies (peers.text_similar).
+    texts: AnnualReport | None = None
 
 
 def _process(source: str) -> _Done:
@@ -284,12 +376,13 @@ def _process(source: str) -> _Done:
         previous = None
         if previous_file is not None:
             try:
-                previous = load(previous_file.source)
-            except ReportkitError as exc:  # changed since it was indexed: no cross-year check, said so
-                message = f"上年报告 {previous_file.source} 无法读取（{exc.summary}），未做跨年核对"
+                previous = _load_previous(previous_file)
+            except (ReportkitError, OSError) as exc:  # gone since it was indexed: no cross-year check, said so
+                summary = exc.summary if isinstance(exc, ReportkitError) else str(exc)
+                message = f"上年报告 {previous_file.source} 无法读取（{summary}），未做跨年核对"
                 notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
                 previous_file = None
-        findings = [*check(report, previous), *notes]
+        findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:
         raise
     except Exception as exc:
@@ -309,13 +402,24 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
+    texts = _texts_only(report)
     if errors and not context.draft:
-        return _Done(attrs.evolve(result, status=STATUS_FINDINGS))
+        return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
     written: list[tuple[str, str]] = []
+    pdf_source = ""
     try:
+        docx: bytes | None = None
         for kind in context.kinds:
-            data = render(kind, report, draft=context.draft)
+            if kind == "pdf":
+                pdf_source = _prepare_pdf(
+                    context,
+                    docx if docx is not None else render("docx", report, draft=context.draft, findings=findings),
+                )
+                continue
+            data = render(kind, report, draft=context.draft, findings=findings)
+            if kind == "docx":
+                docx = data
             temporary = write_temporary(Path(context.outdir) / f"{stem}.{kind}", data, owner=context.owner)
             written.append((kind, str(temporary)))
     except MemoryError:
@@ -324,8 +428,102 @@ def _process(source: str) -> _Done:
     except Exception as exc:  # ReportkitError, OSError or a bug: this agency fails, nothing half-made stays
         _discard(written)
         problem = str(exc) if isinstance(exc, ReportkitError | OSError) else _internal(exc)
-        return _Done(attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)))
-    return _Done(result, stem, tuple(written))
+        return _Done(
+            attrs.evolve(result, status=STATUS_RENDER_FAILED, findings=(*result.findings, problem)), texts=texts
+        )
+    return _Done(result, stem, tuple(written), pdf_source=pdf_source, texts=texts)
+
+
+def _prepare_pdf(context: _Context, docx: bytes) -> str:
+    """Write the Word file LibreOffice will convert (the second phase), as ``convert_to_pdf`` prepares it."""
+    from reportkit.errors import RenderError
+    from reportkit.render.docx_fit import for_libreoffice
+    from reportkit.render.pdf import INSTALL_HINT
+
+    if not context.soffice:
+        raise RenderError(INSTALL_HINT)
+    fd, path = tempfile.mkstemp(prefix="agency-", suffix=".docx", dir=context.pdf_work)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(for_libreoffice(docx))  # a keep-with-next LibreOffice would lay out badly is relaxed
+    return path
+
+
+#: Documents per LibreOffice run in the PDF phase: starting LibreOffice costs about a second.
+PDF_CHUNK = 40
+_converter: Any = None
+
+
+def _pgid_file(work: str) -> str:
+    return os.path.join(work, f"soffice-{os.getpid()}.pgid")
+
+
+def _convert_chunk(sources: list[str]) -> list[tuple[str, str]]:
+    """Convert a chunk of prepared Word files with this worker's LibreOffice (a worker task of the PDF
+    phase): for each, ``("ok", temporary PDF in the output folder)`` or ``("error", why)``."""
+    global _converter
+    from reportkit.converter import Converter
+
+    context = _context
+    assert context is not None, "the worker was not started by run_batch"
+    if _converter is None:
+        _converter = Converter(context.soffice, timeout=_PDF_TIMEOUT, pgid_file=_pgid_file(context.pdf_work))
+    answers: list[tuple[str, str]] = []
+    try:
+        for source, pdf in zip(sources, _converter.convert(sources), strict=True):
+            if isinstance(pdf, str):
+                answers.append(("error", pdf))
+                continue
+            target = Path(context.outdir) / f"{Path(source).stem}.pdf"
+            answers.append(("ok", str(write_temporary(target, pdf, owner=context.owner))))
+    except BaseException:
+        _discard(answer for answer in answers if answer[0] == "ok")
+        raise
+    finally:
+        for source in sources:
+            with contextlib.suppress(OSError):
+                os.unlink(source)
+    return answers
+
+
+_PDF_TIMEOUT: float | None = None
+
+
+def _start_pdf_worker(context: _Context, timeout: float | None) -> None:
+    global _PDF_TIMEOUT
+    _PDF_TIMEOUT = timeout
+    _start_worker(context)
+
+
+def _stop_pdf_worker() -> None:
+    global _converter
+    if _converter is not None:
+        _converter.close()
+        _converter = None
+    _stop_worker()
+
+
+def _texts_only(report: AnnualReport) -> AnnualReport:
+    """``report`` without its tables: what the peer comparison reads, small to send back to the parent."""
+    return AnnualReport(
+        agency=report.agency,
+        report=attrs.evolve(report.report, signed_on=None, published_on=None),
+        overview=report.overview,
+        problems=report.problems,
+        other=attrs.evolve(report.other, information_fees=None),
+        format=report.format,
+    )
+
+
+def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
+    """``result`` with its peers.text_similar warnings, always shown (before a “……另有” line)."""
+    if not found:
+        return result
+    lines = list(result.findings)
+    more = lines.pop() if lines and lines[-1].startswith("……另有") else None
+    lines += [str(f) for f in found]
+    if more is not None:
+        lines.append(more)
+    return attrs.evolve(result, warnings=result.warnings + len(found), findings=tuple(lines))
 
 
 def _discard(temporaries: Iterable[tuple[str, str]]) -> None:
@@ -402,8 +600,14 @@ def run_batch(
     timeout: float | None = DEFAULT_TIMEOUT,
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     progress: Callable[[str, int, int], None] | None = None,
-) -> list[AgencyResult]:
-    """Check every input in ``folder`` and render the good ones into ``outdir``.
+    rules: RulePack | None = None,
+) -> ResultLog:
+    """Check every input in ``folder`` and render the good ones into ``outdir``; the results, one per
+    input in the order of the inputs, are a :class:`ResultLog` (a sequence spooled to disk).
+
+    Each report is checked by the official rules, the evaluators' rules and the local rule pack ``rules``
+    when given; once all are read, the agencies' texts are compared with each other (``peers.text_similar``,
+    in both agencies' findings).
 
     ``previous`` is a folder of last year's reports, matched by agency name (white space and full-width
     forms ignored). ``timeout`` (seconds) and ``memory_limit`` (bytes) bound each agency's work; an agency
@@ -416,38 +620,201 @@ def run_batch(
     remove_temporaries(out)
     jobs = max(1, jobs or os.cpu_count() or 1)
     taken = [s.name for s in sources] if _same_folder(folder, out) else []
-    index = None
-    if previous is not None:
-        if _same_folder(previous, out):
-            taken += [s.name for s in discover(previous)]
-        index = _index_previous(previous, jobs, timeout, memory_limit, progress)
-    names = _OutputNames(taken, kinds)
-    context = _Context(str(out), tuple(kinds), draft, os.getpid(), index)
-    warm_up(kinds)  # compile the templates once, before forking: workers inherit them
-    results: list[AgencyResult] = []
-    outcomes: Iterable[Outcome[_Done]] = run(
-        _process,
-        [str(s) for s in sources],
-        jobs=jobs,
-        timeout=timeout,
-        memory_limit=memory_limit,
-        initializer=_start_worker,
-        initargs=(context,),
-        progress=_phase(progress, "检查并生成"),
-    )
+    results = ResultLog()
+    spool = _Spool() if previous is not None else None
+    pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
+    texts: _Log[tuple[str, AnnualReport]] = _Log()  # spooled: the peers comparison reads them at the end
     try:
+        index = None
+        if previous is not None:
+            assert spool is not None
+            if _same_folder(previous, out):
+                taken += [s.name for s in discover(previous)]
+            index = _index_previous(previous, jobs, timeout, memory_limit, progress, spool)
+        names = _OutputNames(taken, kinds)
+        soffice = ""
+        if pdf_work:
+            from reportkit.render.pdf import find_soffice
+
+            soffice = find_soffice() or ""
+        context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice, rules)
+        warm_up(kinds)  # compile the templates once, before forking: workers inherit them
+        outcomes: Iterable[Outcome[_Done]] = run(
+            _process,
+            [str(s) for s in sources],
+            jobs=jobs,
+            timeout=timeout,
+            memory_limit=memory_limit,
+            initializer=_start_worker,
+            initargs=(context,),
+            finalizer=_stop_worker,
+            progress=_phase(progress, "检查并生成"),
+        )
+        # A PDF batch keeps the first phase's answers (spooled) until the PDFs are made in a second phase:
+        # an agency's files are put in place together, or none of them.
+        waiting: _Log[AgencyResult | _Done] | None = _Log() if pdf_work else None
+        pending = 0
         for outcome in outcomes:
             if outcome.failure is not None:
                 source = str(sources[outcome.index])
                 status = _POOL_FAILURES[outcome.failure.kind]
-                results.append(AgencyResult(source, status, findings=(outcome.failure.message,)))
+                result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
-                results.append(_commit(outcome.value, out, names))
+                if outcome.value.texts is not None:
+                    texts.append((outcome.value.result.source, outcome.value.texts))
+                if waiting is not None and outcome.value.pdf_source:
+                    waiting.append(outcome.value)
+                    pending += 1
+                    continue
+                result = _commit(outcome.value, out, names)
+            if waiting is not None:
+                waiting.append(result)
+            else:
+                results.append(result)
+        if waiting is not None:
+            _pdf_phase(waiting, pending, results, out, names, context, jobs, timeout, memory_limit, progress)
     finally:
         # Temporaries of workers killed mid-write (a time limit, an interrupt) belong to this process.
         remove_temporaries(out, owner=os.getpid())
-    return results
+        if spool is not None:
+            spool.close()
+        if pdf_work:
+            from reportkit.converter import kill_recorded
+
+            for name in os.listdir(pdf_work):
+                if name.endswith(".pgid"):  # a LibreOffice whose worker was killed
+                    kill_recorded(os.path.join(pdf_work, name))
+            shutil.rmtree(pdf_work, ignore_errors=True)
+    peers = peer_findings(texts)
+    if not any(peers.values()):
+        return results
+    with_peers = ResultLog()
+    for result in results:
+        with_peers.append(_with_peers(result, peers.get(result.source, ())))
+    return with_peers
+
+
+def _pdf_phase(
+    waiting: _Log[AgencyResult | _Done],
+    pending: int,
+    results: ResultLog,
+    out: Path,
+    names: _OutputNames,
+    context: _Context,
+    jobs: int,
+    timeout: float | None,
+    memory_limit: int | None,
+    progress: Callable[[str, int, int], None] | None,
+) -> None:
+    """Convert the prepared Word files in chunks, one LibreOffice run per chunk in each worker, then put
+    every agency's files in place (or, when its PDF failed, none of them) in input order."""
+    size = max(1, min(PDF_CHUNK, -(-pending // jobs)))
+    chunk_sizes = [min(size, pending - start) for start in range(0, pending, size)]
+
+    def chunks() -> Iterator[list[str]]:
+        chunk: list[str] = []
+        for item in waiting:
+            if isinstance(item, _Done):
+                chunk.append(item.pdf_source)
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+        if chunk:
+            yield chunk
+
+    # The converter keeps the per-document limit; the pool's limit on a whole chunk is only a backstop.
+    chunk_timeout = None if timeout is None else size * timeout + 120
+    tick = _phase(progress, "转换 PDF")
+
+    def answers() -> Iterator[tuple[str, str]]:
+        for outcome in run(
+            _convert_chunk,
+            chunks(),
+            jobs=jobs,
+            timeout=chunk_timeout,
+            memory_limit=memory_limit,
+            initializer=_start_pdf_worker,
+            initargs=(context, timeout),
+            finalizer=_stop_pdf_worker,
+            progress=tick,
+            total=len(chunk_sizes),
+        ):
+            if outcome.failure is not None:
+                yield from [("error", f"PDF 转换进程失败：{outcome.failure.message}")] * chunk_sizes[outcome.index]
+            else:
+                assert outcome.value is not None
+                yield from outcome.value
+
+    converted = answers()
+    for item in waiting:
+        if isinstance(item, AgencyResult):
+            results.append(item)
+            continue
+        kind, value = next(converted)
+        if kind == "ok":
+            done = attrs.evolve(item, temporaries=(*item.temporaries, ("pdf", value)))
+            results.append(_commit(done, out, names))
+        else:
+            _discard(item.temporaries)
+            failed = item.result
+            results.append(attrs.evolve(failed, status=STATUS_RENDER_FAILED, findings=(*failed.findings, value)))
+
+
+class _Log(Sequence[T]):
+    """Records kept in a temporary file rather than in memory (pickled, one after another; only their
+    offsets stay in memory). A sequence: ``len``, indexing and iteration read the records back."""
+
+    def __init__(self) -> None:
+        # Lives as long as the log (closed when it is collected), so no context manager.
+        self._file = tempfile.TemporaryFile(prefix="reportkit-results-")  # noqa: SIM115
+        self._offsets = array("q", [0])
+
+    def append(self, record: T) -> None:
+        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        end = self._offsets[-1]
+        view = memoryview(data)
+        while view:  # unbuffered, at the offset: readers use pread
+            written = os.pwrite(self._file.fileno(), view, end)
+            view, end = view[written:], end + written
+        self._offsets.append(end)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start, end = self._offsets[index], self._offsets[index + 1]
+        value: T = pickle.loads(os.pread(self._file.fileno(), end - start, start))  # written by this process
+        return value
+
+    def __iter__(self) -> Iterator[T]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self)} records)"
+
+
+class ResultLog(_Log[AgencyResult]):
+    """The results of a batch, one per input in input order, kept in a temporary file rather than in
+    memory, so the parent's memory stays flat however many agencies there are."""
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -484,27 +851,26 @@ def clean_text(text: str) -> str:
 _SUMMARY_HEAD = ("数据文件", "机关", "报告标题", "状态", "错误数", "提醒数")
 
 
-def _summary_rows(results: Sequence[AgencyResult]) -> tuple[list[str], list[list[Any]]]:
+def _summary_head(results: Sequence[AgencyResult]) -> tuple[list[str], list[str]]:
+    """The summary's column labels, and the labels of the key totals among them."""
     total_labels = [label for label, _ in next((r.totals for r in results if r.totals), ())]
-    head = [*_SUMMARY_HEAD, *total_labels, "上年报告", "问题", "输出文件"]
-    rows = []
-    for r in results:
-        values = dict(r.totals)
-        rows.append(
-            [
-                clean_text(r.source),
-                clean_text(r.agency),
-                clean_text(r.title),
-                r.status,
-                r.errors,
-                r.warnings,
-                *(values.get(label, "") for label in total_labels),
-                clean_text(r.previous),
-                _multiline(r.findings),
-                _multiline(r.outputs),
-            ]
-        )
-    return head, rows
+    return [*_SUMMARY_HEAD, *total_labels, "上年报告", "问题", "输出文件"], total_labels
+
+
+def _summary_row(r: AgencyResult, total_labels: Sequence[str]) -> list[Any]:
+    values = dict(r.totals)
+    return [
+        clean_text(r.source),
+        clean_text(r.agency),
+        clean_text(r.title),
+        r.status,
+        r.errors,
+        r.warnings,
+        *(values.get(label, "") for label in total_labels),
+        clean_text(r.previous),
+        _multiline(r.findings),
+        _multiline(r.outputs),
+    ]
 
 
 def _multiline(lines: Iterable[str]) -> str:
@@ -518,14 +884,31 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+class _SummaryCsv:
+    """The batch summary as CSV, written row by row: UTF-8 with a BOM so Excel opens the Chinese correctly."""
+
+    def __init__(self, handle: Any, head: Sequence[str]) -> None:
+        self.text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.text)
+        self.writer.writerow(head)
+
+    def row(self, values: Sequence[Any]) -> None:
+        self.writer.writerow([_csv_cell(value) for value in values])
+
+    def close(self) -> None:
+        self.text.flush()
+        self.text.detach()
+
+
 def summary_csv(results: Sequence[AgencyResult]) -> bytes:
     """The batch summary as CSV, UTF-8 with a BOM so Excel opens the Chinese correctly."""
-    head, rows = _summary_rows(results)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(head)
-    writer.writerows([_csv_cell(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    head, labels = _summary_head(results)
+    buffer = io.BytesIO()
+    writer = _SummaryCsv(buffer, head)
+    for result in results:
+        writer.row(_summary_row(result, labels))
+    writer.close()
+    return buffer.getvalue()
 
 
 def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
@@ -546,51 +929,224 @@ def _line_count(text: str, width: float) -> int:
     return count
 
 
+_SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_SUMMARY_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/'
+        'core-properties" Target="docProps/core.xml"/>'
+        "</Relationships>"
+    ),
+    "docProps/core.xml": (
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<dc:title>批量处理汇总</dc:title><dc:creator>reportkit</dc:creator></cp:coreProperties>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_PKG_REL}">'
+        f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/workbook.xml": (
+        f'<workbook xmlns="{_SML}" xmlns:r="{_REL}"><bookViews><workbookView activeTab="0"/></bookViews>'
+        '<sheets><sheet name="汇总" sheetId="1" r:id="rId1"/></sheets>'
+        # The header row is printed again at the top of every page.
+        '<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\'汇总\'!$1:$1</definedName>'
+        "</definedNames></workbook>"
+    ),
+    # Cell styles: 1 header (bold, grey, centred, wrapped), 2 value, 3 wrapped value, 4 and 5 the same in red
+    # (a failed agency); every cell has a thin border, so the printed table has its grid.
+    "xl/styles.xml": (
+        f'<styleSheet xmlns="{_SML}">'
+        '<fonts count="2"><font><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font>'
+        '<font><b/><sz val="10"/><name val="宋体"/><family val="3"/><charset val="134"/></font></fonts>'
+        '<fills count="4"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+        '</fill><fill><patternFill patternType="solid"><fgColor rgb="FFFFC7CE"/><bgColor indexed="64"/>'
+        '</patternFill></fill><fill><patternFill patternType="solid"><fgColor rgb="FFD9D9D9"/>'
+        '<bgColor indexed="64"/></patternFill></fill></fills>'
+        '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+        '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
+        '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/>'
+        "</border></borders>"
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="3" borderId="1" xfId="0" applyFont="1" applyFill="1" '
+        'applyBorder="1" applyAlignment="1"><alignment horizontal="center" vertical="center" wrapText="1"/></xf>'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1">'
+        '<alignment vertical="top"/></xf>'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="1" xfId="0" applyBorder="1" applyAlignment="1">'
+        '<alignment vertical="top" wrapText="1"/></xf>'
+        '<xf numFmtId="0" fontId="0" fillId="2" borderId="1" xfId="0" applyFill="1" applyBorder="1" '
+        'applyAlignment="1"><alignment vertical="top"/></xf>'
+        '<xf numFmtId="0" fontId="0" fillId="2" borderId="1" xfId="0" applyFill="1" applyBorder="1" '
+        'applyAlignment="1"><alignment vertical="top" wrapText="1"/></xf></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
+    ),
+}
+#: Widths (characters) of the summary's columns, named by their label; the key totals are _TOTAL_WIDTH wide.
+#: Together they fit A4 landscape at about 75 % (the sheet prints one page wide).
+_SUMMARY_WIDTHS = {
+    "数据文件": 18.0,
+    "机关": 14.0,
+    "报告标题": 22.0,
+    "状态": 11.0,
+    "错误数": 6.0,
+    "提醒数": 6.0,
+    "上年报告": 18.0,
+    "问题": 40.0,
+    "输出文件": 24.0,
+}
+_TOTAL_WIDTH = 7.0
+#: Columns whose texts wrap (paths, names, findings); the numbers do not.
+_SUMMARY_WRAPPED = {"数据文件", "机关", "报告标题", "状态", "上年报告", "问题", "输出文件"}
+_LINE_HEIGHT = 13.5  # points, a line of 10-point 宋体
+
+
+def _column_letter(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+class _SummaryXlsx:
+    """The batch summary as a workbook, written row by row into a zip stream (SpreadsheetML by hand, so
+    memory stays flat however many agencies there are): one row per agency, failures first-glance red,
+    header frozen and repeated on every printed page, A4 landscape one page wide, page numbers."""
+
+    def __init__(self, handle: Any, head: Sequence[str]) -> None:
+        self.archive = zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        for name, xml in _SUMMARY_PARTS.items():
+            self.archive.writestr(name, _XML_HEAD + xml)
+        self.widths = [_SUMMARY_WIDTHS.get(label, _TOTAL_WIDTH) for label in head]
+        self.wrapped = [label in _SUMMARY_WRAPPED for label in head]
+        self.letters = [_column_letter(n) for n in range(1, len(head) + 1)]
+        self.sheet = self.archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        cols = "".join(
+            f'<col min="{n}" max="{n}" width="{w:g}" customWidth="1"/>' for n, w in enumerate(self.widths, 1)
+        )
+        self._write(
+            f'{_XML_HEAD}<worksheet xmlns="{_SML}" xmlns:r="{_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            '<sheetViews><sheetView tabSelected="1" workbookViewId="0">'
+            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>'
+            f'<sheetFormatPr defaultRowHeight="{_LINE_HEIGHT}"/><cols>{cols}</cols><sheetData>'
+        )
+        self.number = 0
+        self._row(head, header=True, failed=False)
+
+    def _write(self, text: str) -> None:
+        self.sheet.write(text.encode("utf-8"))
+
+    def _row(self, values: Sequence[Any], *, header: bool, failed: bool) -> None:
+        self.number += 1
+        lines = 1
+        cells: list[str] = []
+        for column, value in enumerate(values):
+            if value == "" or value is None:
+                style = 1 if header else (4 if failed else 2) + self.wrapped[column]
+                cells.append(f'<c r="{self.letters[column]}{self.number}" s="{style}"/>')
+                continue
+            style = 1 if header else (4 if failed else 2) + self.wrapped[column]
+            ref = f"{self.letters[column]}{self.number}"
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                text = str(value)
+                if self.wrapped[column] or header:
+                    lines = max(lines, _line_count(text, self.widths[column]))
+                # Always a string cell: a text starting with "=" is never a formula.
+                cells.append(
+                    f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">{_xml(text)}</t></is></c>'
+                )
+            else:
+                cells.append(f'<c r="{ref}" s="{style}"><v>{value}</v></c>')
+        # Excel and LibreOffice do not size a row to its wrapped text by themselves.
+        height = min(409.0, _LINE_HEIGHT * lines + 3)
+        self._write(f'<row r="{self.number}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>')
+
+    def row(self, values: Sequence[Any], *, failed: bool) -> None:
+        self._row(values, header=False, failed=failed)
+
+    def close(self) -> None:
+        self._write(
+            "</sheetData>"
+            '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+            '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+            "<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter></worksheet>"
+        )
+        self.sheet.close()
+        self.archive.close()
+
+
+def _xml(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def summary_xlsx(results: Sequence[AgencyResult]) -> bytes:
     """The batch summary as a workbook: one row per agency, failures first-glance red."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    head, rows = _summary_rows(results)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "汇总"
-    for column, label in enumerate(head, 1):
-        _put(sheet, 1, column, label).font = Font(bold=True)
-    red = PatternFill("solid", fgColor="FFC7CE")
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    widths = {1: 30, 2: 24, 3: 40, 4: 16, len(head) - 2: 30, len(head) - 1: 60, len(head): 40}
-    wrapped = {1, len(head) - 2, len(head) - 1, len(head)}
-    for number, (result, row) in enumerate(zip(results, rows, strict=True), 2):
-        lines = 1
-        for column, value in enumerate(row, 1):
-            cell = _put(sheet, number, column, value)
-            if result.failed:
-                cell.fill = red
-            cell.alignment = wrap if column in wrapped else top
-            if column in wrapped and isinstance(value, str):
-                lines = max(lines, _line_count(value, widths[column]))
-        # Excel and LibreOffice do not size a row to its wrapped text by themselves.
-        sheet.row_dimensions[number].height = min(409, 15 * lines)
-    sheet.freeze_panes = "A2"
-    for index, width in widths.items():
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    head, labels = _summary_head(results)
     buffer = io.BytesIO()
-    book.save(buffer)
+    writer = _SummaryXlsx(buffer, head)
+    for result in results:
+        writer.row(_summary_row(result, labels), failed=result.failed)
+    writer.close()
     return buffer.getvalue()
 
 
 def write_summaries(
     results: Sequence[AgencyResult], outdir: str | os.PathLike[str], *, inputs: Iterable[str | os.PathLike[str]] = ()
 ) -> tuple[Path, Path]:
-    """Write ``汇总.xlsx`` and ``汇总.csv`` into ``outdir`` (``汇总-2`` … when an input has that name)."""
+    """Write ``汇总.xlsx`` and ``汇总.csv`` into ``outdir`` (``汇总-2`` … when an input has that name), row by
+    row in one pass over ``results`` (each a temporary file renamed into place when complete)."""
     out = Path(outdir)
+    inputs = tuple(inputs)
     taken = {Path(p).name.casefold() for p in inputs if _same_folder(Path(p).parent, out)}
     stem = _OutputNames(taken, ("xlsx", "csv")).claim("汇总")
-    xlsx = atomic_write_bytes(out / f"{stem}.xlsx", summary_xlsx(results))
-    csv_path = atomic_write_bytes(out / f"{stem}.csv", summary_csv(results))
+    xlsx_target, csv_target = out / f"{stem}.xlsx", out / f"{stem}.csv"
+    xlsx_temp = write_temporary(xlsx_target, b"")
+    try:
+        csv_temp = write_temporary(csv_target, b"")
+    except BaseException:
+        _discard([("xlsx", str(xlsx_temp))])
+        raise
+    temporaries = [("xlsx", str(xlsx_temp)), ("csv", str(csv_temp))]
+    try:
+        head, labels = _summary_head(results)
+        with open(xlsx_temp, "r+b") as xlsx_file, open(csv_temp, "r+b") as csv_file:
+            book, table = _SummaryXlsx(xlsx_file, head), _SummaryCsv(csv_file, head)
+            for result in results:
+                row = _summary_row(result, labels)
+                book.row(row, failed=result.failed)
+                table.row(row)
+            book.close()
+            table.close()
+            for handle in (xlsx_file, csv_file):
+                handle.flush()
+                os.fsync(handle.fileno())
+        xlsx = commit(xlsx_temp, xlsx_target, inputs=inputs)
+        csv_path = commit(csv_temp, csv_target, inputs=inputs)
+    except BaseException:
+        _discard(temporaries)
+        raise
     return xlsx, csv_path
 
 
@@ -640,34 +1196,6 @@ class CountySummary:
         return len(self.included)
 
 
-def _sum_tables(layout: ReportFormat, reports: Sequence[AnnualReport]) -> Tables:
-    """Tables 二, 三 and 四 summed cell by cell (by key path, :func:`reportkit.cells.input_cells`); stated
-    totals are dropped, the sum's totals are computed. A blank cell makes its sum blank (不可相加); an amount
-    whose unit each report states is summed in 元 (万元 converted exactly), or left without unit when a
-    report does not state it."""
-    sums: dict[str, Value] = {}
-    units: dict[str, Unit | None] = {}
-    amounts = {spec.path: spec for spec in specs(layout) if spec.value_type is ValueType.AMOUNT}
-    for report in reports:
-        for path, value in input_cells(report).items():
-            spec = spec_of(layout, path)
-            if spec.is_total:
-                continue
-            if path in amounts and isinstance(value, Decimal):
-                key = path.partition(".")[2]
-                unit = report.proactive.unit(key)
-                stated = units.get(key, Unit.YUAN)
-                units[key] = None if unit is None or stated is None else Unit.YUAN
-                value = value * 10000 if unit is Unit.WAN_YUAN else value
-            before = sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
-            if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
-                sums[path] = Blank()
-            else:
-                sums[path] = before + value
-    with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
-        return from_cells(layout, sums, units=units)
-
-
 def _sum_attrs(items: Sequence[Any]) -> Any:
     """The field-wise sum of attrs instances of one class (ints, Decimals and nested instances);
     stated totals are dropped, the sum's totals are computed."""
@@ -688,6 +1216,145 @@ def _figures(report: AnnualReport) -> tuple[Any, ...]:
     return (report.proactive, report.applications, report.review_litigation, report.other.information_fees)
 
 
+def _canonical(value: Any) -> Any:
+    """``value`` (attrs instances, numbers, texts) as plain data in which equal values are equal: a
+    number by its normalised decimal (``1``, ``1.0`` and ``Decimal("1.00")`` alike)."""
+    if attrs.has(type(value)):
+        return (type(value).__name__, tuple(_canonical(getattr(value, f.name)) for f in attrs.fields(type(value))))
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | Decimal):
+        return str(Decimal(value).normalize())
+    if isinstance(value, tuple | list):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, Mapping):  # the cells of tables 二 and 三, by the format's keys
+        return tuple((str(k), _canonical(v)) for k, v in value.items())
+    return repr(value)
+
+
+def _digest(report: AnnualReport) -> bytes:
+    """A fingerprint of the figures that are summed: two reports have the same one when their figures are equal."""
+    return hashlib.sha256(repr(_canonical(_figures(report))).encode("utf-8", "surrogatepass")).digest()
+
+
+def _add_cells(sums: dict[str, Value], units: dict[str, Unit | None], report: AnnualReport) -> None:
+    """Add tables 二, 三 and 四 of ``report`` to running sums by cell key path (:func:`reportkit.cells.input_cells`);
+    stated totals are dropped, the sum's totals are computed. A blank cell makes its sum blank (不可相加); an
+    amount whose unit each report states is summed in 元 (万元 converted exactly), or left without unit when a
+    report does not state it."""
+    layout = report.layout
+    for path, value in input_cells(report).items():
+        spec = spec_of(layout, path)
+        if spec.is_total:
+            continue
+        if spec.value_type is ValueType.AMOUNT and isinstance(value, Decimal):
+            key = path.partition(".")[2]
+            unit = report.proactive.unit(key)
+            stated = units.get(key, Unit.YUAN)
+            units[key] = None if unit is None or stated is None else Unit.YUAN
+            value = value * 10000 if unit is Unit.WAN_YUAN else value
+        before = sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
+        if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
+            sums[path] = Blank()
+        else:
+            sums[path] = before + value
+
+
+def _tables(layout: ReportFormat, sums: dict[str, Value], units: dict[str, Unit | None]) -> Tables:
+    with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
+        return from_cells(layout, sums, units=units)
+
+
+class _Sums:
+    """The running sums of one year's included reports, and who is in them."""
+
+    def __init__(self) -> None:
+        self.included: list[SummaryMember] = []
+        self.duplicates: list[SummaryMember] = []
+        self.first: dict[str, tuple[str, bytes]] = {}  # agency key -> (file, digest of its figures)
+        self.cells: dict[str, Value] = {}  # running sums of tables 二, 三 and 四 by key path
+        self.units: dict[str, Unit | None] = {}
+        self.format: str | None = None  # the format of the reports summed
+        self.sources: dict[str, list[str]] = {}  # format id -> files, to name them when formats are mixed
+        self.fees: Any = None
+
+    def add(self, source: str, report: AnnualReport) -> None:
+        member = SummaryMember(source, report.agency.name, report.year)
+        key = agency_key(report.agency.name)
+        digest = _digest(report)
+        first = self.first.get(key)
+        if first is not None:
+            what = "与 {0} 数字完全相同（重复的文件）" if first[1] == digest else "与 {0} 是同一机关的报告"
+            same = first[1] == digest
+            reason = what.format(first[0]) + "，未重复计入" + ("" if same else "；请确认哪一份正确，删去另一份")
+            self.duplicates.append(attrs.evolve(member, reason=reason))
+            return
+        self.first[key] = (source, digest)
+        self.included.append(member)
+        self.sources.setdefault(report.format, []).append(source)
+        if self.format is None:
+            self.format = report.format
+        if report.format != self.format:
+            return  # reported by finish(): two formats cannot be added up
+        # Added one report at a time, in input order: the same sums as adding them all at once.
+        _add_cells(self.cells, self.units, report)
+        fees = report.other.information_fees
+        if fees is not None:
+            self.fees = _sum_attrs([fees]) if self.fees is None else _sum_attrs([self.fees, fees])
+
+
+class _Aggregation:
+    """:func:`aggregate` one report at a time: only running sums, the members and a fingerprint per agency
+    are held, so a county of any size is summed in flat memory, the reports arriving from workers."""
+
+    def __init__(self, year: int | None, left_out: Iterable[SummaryMember]) -> None:
+        self.year = year
+        self.dropped = list(left_out)
+        self.by_year: dict[int, _Sums] = {}
+        self.count = 0
+
+    def add(self, source: str, report: AnnualReport) -> None:
+        self.count += 1
+        if self.year is not None and report.year != self.year:
+            member = SummaryMember(source, report.agency.name, report.year)
+            self.dropped.append(attrs.evolve(member, reason=f"报告年度为{report.year}年，不是{self.year}年"))
+            return
+        self.by_year.setdefault(report.year, _Sums()).add(source, report)
+
+    def finish(self, name: str) -> CountySummary:
+        if not self.count:
+            raise ReportkitError("没有可汇总的报告")
+        year = self.year
+        if year is None:
+            if len(self.by_year) > 1:
+                counts = "、".join(
+                    f"{y}年度 {len(s.included) + len(s.duplicates)} 份" for y, s in sorted(self.by_year.items())
+                )
+                raise ReportkitError(f"报告年度不一致（{counts}），不能相加；请指定汇总哪一年（--year 或 year=）")
+            (year,) = self.by_year
+        sums = self.by_year.get(year)
+        if sums is None or sums.format is None:
+            raise ReportkitError(f"没有{year}年度的报告可汇总")
+        if len(sums.sources) > 1:
+            parts = "；".join(
+                f"{formats.get_format(f).notice}（{f}）：{'、'.join(files[:5])}{' 等' if len(files) > 5 else ''}"
+                for f, files in sums.sources.items()
+            )
+            raise ReportkitError(f"报告使用了不同的格式，表格不同，不能相加：{parts}；请分别汇总同一格式的报告")
+        tables = _tables(formats.get_format(sums.format), sums.cells, sums.units)
+        return CountySummary(
+            name=name,
+            year=year,
+            included=tuple(sums.included),
+            left_out=(*self.dropped, *sums.duplicates),
+            proactive=tables.proactive,
+            applications=tables.applications,
+            review_litigation=tables.review_litigation,
+            information_fees=sums.fees,
+            format=sums.format,
+        )
+
+
 def aggregate(
     reports: Iterable[AnnualReport | tuple[str, AnnualReport]],
     *,
@@ -700,62 +1367,14 @@ def aggregate(
     Reports of several years are refused unless ``year`` says which to sum (the others are then left
     out, each with its reason). An agency counts once: a second report of the same agency is left out,
     named as a copy when its figures are the same. ``left_out`` adds members the caller already set
-    aside (a file that cannot be read …) so the summary lists them too.
+    aside (a file that cannot be read …) so the summary lists them too. :func:`aggregate_folder` does
+    the same over a folder, reading the files in parallel.
     """
-    items = [
-        entry if isinstance(entry, tuple) else (f"第{number}份报告", entry) for number, entry in enumerate(reports, 1)
-    ]
-    if not items:
-        raise ReportkitError("没有可汇总的报告")
-    years = Counter(report.year for _, report in items)
-    if year is None:
-        if len(years) > 1:
-            counts = "、".join(f"{y}年度 {n} 份" for y, n in sorted(years.items()))
-            raise ReportkitError(f"报告年度不一致（{counts}），不能相加；请指定汇总哪一年（--year 或 year=）")
-        (year,) = years
-    included: list[SummaryMember] = []
-    dropped = list(left_out)
-    kept: dict[str, tuple[str, AnnualReport]] = {}
-    for source, report in items:
-        member = SummaryMember(source, report.agency.name, report.year)
-        if report.year != year:
-            dropped.append(attrs.evolve(member, reason=f"报告年度为{report.year}年，不是{year}年"))
-            continue
-        first = kept.get(agency_key(report.agency.name))
-        if first is not None:
-            same = _figures(first[1]) == _figures(report)
-            what = "与 {0} 数字完全相同（重复的文件）" if same else "与 {0} 是同一机关的报告"
-            reason = what.format(first[0]) + "，未重复计入" + ("" if same else "；请确认哪一份正确，删去另一份")
-            dropped.append(attrs.evolve(member, reason=reason))
-            continue
-        kept[agency_key(report.agency.name)] = (source, report)
-        included.append(member)
-    if not kept:
-        raise ReportkitError(f"没有{year}年度的报告可汇总")
-    by_format: dict[str, list[str]] = {}
-    for source, report in kept.values():
-        by_format.setdefault(report.format, []).append(source)
-    if len(by_format) > 1:
-        parts = "；".join(
-            f"{formats.get_format(f).notice}（{f}）：{'、'.join(sources[:5])}{' 等' if len(sources) > 5 else ''}"
-            for f, sources in by_format.items()
-        )
-        raise ReportkitError(f"报告使用了不同的格式，表格不同，不能相加：{parts}；请分别汇总同一格式的报告")
-    (format_id,) = by_format
-    summed = [report for _, report in kept.values()]
-    fees = [r.other.information_fees for r in summed if r.other.information_fees is not None]
-    tables = _sum_tables(formats.get_format(format_id), summed)
-    return CountySummary(
-        name=name,
-        year=year,
-        included=tuple(included),
-        left_out=tuple(dropped),
-        proactive=tables.proactive,
-        applications=tables.applications,
-        review_litigation=tables.review_litigation,
-        information_fees=_sum_attrs(fees) if fees else None,
-        format=format_id,
-    )
+    aggregation = _Aggregation(year, left_out)
+    for number, entry in enumerate(reports, 1):
+        source, report = entry if isinstance(entry, tuple) else (f"第{number}份报告", entry)
+        aggregation.add(source, report)
+    return aggregation.finish(name)
 
 
 #: The kind (custom document property) of a summary workbook: not a report, not a form.
@@ -771,18 +1390,13 @@ def summary_cells(summary: CountySummary) -> dict[str, Value]:
 def summary_workbook(summary: CountySummary) -> bytes:
     """The summary's workbook: a sheet naming what was summed (the agencies included, those left out
     and why) and tables 二, 三 and 四 in the official layout with the summed figures."""
-    from openpyxl.utils import get_column_letter
 
-    from reportkit import xlsx_layout as xl
+    from reportkit import xlsx_draw as xl
+    from reportkit import xlsx_layout as xlayout
 
     layout = summary.layout
-    if layout.id != formats.NEWEST:
-        # The official-layout sheets are drawn by the Excel builders, which draw the newest format only yet.
-        raise ReportkitError(
-            f"汇总工作簿暂不支持 {layout.notice} 的格式（{layout.id}）；可用 aggregate() 的结果自行输出"
-        )
     title = clean_text(summary.title)
-    book = xl._new_workbook(SUMMARY_KIND, "1")
+    book = xl.new_workbook(SUMMARY_KIND, "1", layout)
     book.properties.title = title
 
     # 汇总说明
@@ -800,7 +1414,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
     fees = summary.information_fees
     if fees is not None:
         values = (fees.notices, fees.notified_yuan, fees.collected_yuan)
-        facts += [(label, value) for (_, label, _), value in zip(xl.FEE_ROWS, values, strict=True)]
+        facts += [(label, value) for (_, label, _), value in zip(xlayout.FEE_ROWS, values, strict=True)]
     for label, value in facts:
         s.label(row, 1, label, cols=2, font=xl.F_HEADER, align=xl.A_LEFT)
         s.label(row, 3, "", cols=2, align=xl.A_LEFT)
@@ -841,36 +1455,24 @@ def summary_workbook(summary: CountySummary) -> bytes:
         cell.alignment = xl.A_LEFT
         sheet.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=columns)
 
-    # 二
-    s = xl._Sheet(book.create_sheet(xl.Sheets.PROACTIVE), {1: 22, 2: 16, 3: 16, 4: 16}, form=False)
-    xl._heading(s, layout.proactive.heading, xl._T2_COLS)
-    subtitle(s, xl._T2_COLS)
-    end = xl._draw_proactive(s, 3)
-    xl._print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{end - 1}")
-    drawn = list(s.fields)
-    s.finish()
-
-    # 三
-    s = xl._Sheet(book.create_sheet(xl.Sheets.APPLICATIONS), xl._t3_widths(), form=False)
-    depth = xl._tree_depth(layout.applications_table.rows)
-    ncols = depth + len(layout.applications_table.column_leaves)
-    xl._heading(s, layout.applications.heading, ncols)
-    subtitle(s, ncols)
-    first, last = xl._t3_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, first - 1), area=f"A1:{get_column_letter(ncols)}{last}")
-    s.ws.freeze_panes = s.ws.cell(row=first, column=1 + depth)
-    drawn += s.fields
-    s.finish()
-
-    # 四
-    ncols = len(layout.review_litigation_table.column_leaves)
-    s = xl._Sheet(book.create_sheet(xl.Sheets.REVIEW), dict.fromkeys(range(1, ncols + 1), 9.0), form=False)
-    xl._heading(s, layout.review_litigation.heading, ncols)
-    subtitle(s, ncols)
-    data_row = xl._t4_fields(s, 3)
-    xl._print_setup(s.ws, landscape=True, title_rows=(3, data_row - 1), area=f"A1:{get_column_letter(ncols)}{data_row}")
-    drawn += s.fields
-    s.finish()
+    # 二, 三, 四: the output workbook's sheets, the draft cells left out
+    drawn: list[xlayout.FieldCell] = []
+    try:
+        sheets = xlayout.tables_layout(layout).sheets[1:]
+    except ValueError as exc:  # a format the Excel layout cannot draw yet
+        raise ReportkitError(f"汇总工作簿暂不支持 {layout.notice} 的格式（{layout.id}）：{exc}") from None
+    for sheet in sheets:
+        sheet = attrs.evolve(
+            sheet, items=tuple(i for i in sheet.items if not (isinstance(i, xlayout.ValueCell) and i.slot is not None))
+        )
+        s = xl.draw_sheet(book, sheet, form=False)
+        subtitle(s, sheet.ncols)
+        assert sheet.area is not None
+        xl._print_setup(s.ws, landscape=sheet.landscape, title_rows=sheet.title_rows, area=sheet.area)
+        if sheet.freeze is not None:
+            s.ws.freeze_panes = sheet.freeze
+        drawn += s.fields
+        s.finish()
 
     for field in drawn:
         book[field.sheet][field.coord].value = values_of(field.field)
@@ -918,15 +1520,63 @@ def summary_inputs(
     left_out: list[SummaryMember] = []
     for outcome in run(_summary_input, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit):
         source = sources[outcome.index]
-        value = outcome.value
-        if outcome.failure is not None or not isinstance(value, tuple):
-            problem = outcome.failure.message if outcome.failure is not None else str(value)
-            left_out.append(SummaryMember(source, reason=f"无法读取：{problem}"))
-            continue
-        report, errors = value
-        if errors and not include_errors:
-            reason = f"有 {errors} 项错误，未计入（改正后重新汇总，或用 --include-errors 计入）"
-            left_out.append(SummaryMember(source, report.agency.name, report.year, reason))
-            continue
-        items.append((source, report))
+        member = _set_aside(source, outcome, include_errors)
+        if isinstance(member, SummaryMember):
+            left_out.append(member)
+        else:
+            items.append((source, member))
     return items, left_out
+
+
+class NothingToAggregate(ReportkitError):
+    """No report of the folder can be summed; ``left_out`` says why for each file."""
+
+    def __init__(self, message: str, left_out: Sequence[SummaryMember]) -> None:
+        super().__init__(message)
+        self.left_out = tuple(left_out)
+
+
+def aggregate_folder(
+    folder: str | os.PathLike[str],
+    *,
+    name: str = "",
+    year: int | None = None,
+    include_errors: bool = False,
+    jobs: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
+) -> CountySummary:
+    """:func:`aggregate` over the reports of ``folder``, read and checked in parallel like :func:`run_batch`
+    (workers read, check and send back the figures; the parent adds them as they arrive, in input
+    order, holding only the running sums): the same summary as ``aggregate(*summary_inputs(folder))``.
+    Files that cannot be read, or (unless ``include_errors``) have errors, are left out with the reason;
+    :class:`NothingToAggregate` when no report remains."""
+    sources = [str(s) for s in discover(folder)]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    aggregation = _Aggregation(year, ())
+    set_aside: list[SummaryMember] = []
+    for outcome in run(_summary_input, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit):
+        member = _set_aside(sources[outcome.index], outcome, include_errors)
+        if isinstance(member, SummaryMember):
+            set_aside.append(member)
+        else:
+            aggregation.add(sources[outcome.index], member)
+    if not aggregation.count:
+        raise NothingToAggregate("没有可汇总的报告", set_aside)
+    summary = aggregation.finish(name)
+    return attrs.evolve(summary, left_out=(*set_aside, *summary.left_out))
+
+
+def _set_aside(
+    source: str, outcome: Outcome[tuple[AnnualReport, int] | str], include_errors: bool
+) -> AnnualReport | SummaryMember:
+    """The report of a worker's answer, or the member left out (unreadable, or with errors) and why."""
+    value = outcome.value
+    if outcome.failure is not None or not isinstance(value, tuple):
+        problem = outcome.failure.message if outcome.failure is not None else str(value)
+        return SummaryMember(source, reason=f"无法读取：{problem}")
+    report, errors = value
+    if errors and not include_errors:
+        reason = f"有 {errors} 项错误，未计入（改正后重新汇总，或用 --include-errors 计入）"
+        return SummaryMember(source, report.agency.name, report.year, reason)
+    return report

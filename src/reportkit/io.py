@@ -1100,13 +1100,19 @@ def _dates_as_text(value: Any) -> Any:
     return value
 
 
-def dumps(report: AnnualReport, format: str = "toml", *, comments: bool = False) -> str:
+def dumps(
+    report: AnnualReport, format: str = "toml", *, comments: bool = False, notes: Mapping[str, str] | None = None
+) -> str:
     """The figures-file text of ``report`` in ``format`` (``"toml"``, ``"json"`` or ``"yaml"``).
 
     With ``comments`` (TOML only), each key is annotated with its official label, which makes a
-    file an office can fill by hand (``reportkit init``)."""
+    file an office can fill by hand (``reportkit init``); ``notes`` adds comment lines under the label of
+    keys by dotted path (``reportkit next`` puts last year's texts there)."""
     if format == "toml" and comments:
-        return toml_text(_drop_none(_with_examples(_ordered(report))), comments=field_comments(report.format))
+        annotations = dict(field_comments(report.format))
+        for path, note in (notes or {}).items():
+            annotations[path] = f"{annotations[path]}\n{note}" if path in annotations else note
+        return toml_text(_drop_none(_with_examples(_ordered(report))), comments=annotations)
     data = unstructure(report)
     if format == "toml":
         return toml_text(data)

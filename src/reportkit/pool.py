@@ -39,15 +39,13 @@ from typing import Any, Generic, TypeVar
 
 from attrs import frozen
 
+from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+
 __all__ = ["DEFAULT_MEMORY_LIMIT", "DEFAULT_TIMEOUT", "Failure", "FailureKind", "Outcome", "Pool", "run"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Seconds one task may take (checking and rendering one report takes well under a second).
-DEFAULT_TIMEOUT = 60.0
-#: Bytes of memory a worker may take on top of what it starts with, where the platform can limit it.
-DEFAULT_MEMORY_LIMIT = 2 * 1024**3
 #: How often a worker looks whether its parent is still alive (seconds).
 _WATCH_INTERVAL = 0.5
 #: How long a worker asked to stop may take before it is killed (seconds).
@@ -464,10 +462,18 @@ def run(
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT,
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
+    finalizer: Callable[[], object] | None = None,
     progress: Callable[[int, int], None] | None = None,
     total: int | None = None,
 ) -> Iterator[Outcome[R]]:
     """One pass of ``fn`` over ``tasks`` in a :class:`Pool` of its own: outcomes in order; the workers
     stop when the iteration ends."""
-    with Pool(jobs, timeout=timeout, memory_limit=memory_limit, initializer=initializer, initargs=initargs) as pool:
+    with Pool(
+        jobs,
+        timeout=timeout,
+        memory_limit=memory_limit,
+        initializer=initializer,
+        initargs=initargs,
+        finalizer=finalizer,
+    ) as pool:
         yield from pool.map(fn, tasks, progress=progress, total=total)

@@ -32,10 +32,12 @@ __all__ = ["RULES", "Finding", "Location", "Severity", "check", "errors"]
 class Severity(enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    #: A finding on cells read from a published report that are not all sure: 疑似抽取误差，请核对原文.
+    REVIEW = "review"
 
     @property
     def label(self) -> str:
-        return "错误" if self is Severity.ERROR else "提醒"
+        return {Severity.ERROR: "错误", Severity.WARNING: "提醒", Severity.REVIEW: "核对"}[self]
 
 
 @frozen

@@ -1,7 +1,9 @@
 """The Excel input form: a blank form to fill, a form filled by code, and reading a filled form back.
 
-The form (``templates/xlsx/form-2021.v1.xlsx``) is built from the format module by
-``tools/build_xlsx_templates.py``. Every input cell has a defined name ``rk.<model path>``, so the reader
+The form of each format (``templates/xlsx/form-2021.v1.xlsx`` …) is built from the format value by
+``tools/build_xlsx_templates.py``; the reader takes the format from the form's ``reportkit.format``
+property and knows its cells from the layout data (:mod:`reportkit.xlsx_layout`), never by building a
+form. Every input cell has a defined name ``rk.<model path>``, so the reader
 finds cells by name, not by position: a form that Excel or WPS edited (rows inserted, rows resized) still
 reads.
 
@@ -37,7 +39,7 @@ import os
 import re
 import warnings
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -48,8 +50,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import Cell as OpenpyxlCell
 
 from reportkit.errors import FormError, Problem, RenderError
-from reportkit.formats import gov2021 as fmt
+from reportkit.formats import NEWEST, UnknownFormatError, get_format
 from reportkit.formats.layout import CellKind, Leaf
+from reportkit.formats.spec import ReportFormat
 from reportkit.loaded import Loaded
 from reportkit.model import (
     Agency,
@@ -91,13 +94,12 @@ from reportkit.xlsx_layout import (
     TABLES_KIND,
     FieldCell,
     FieldKind,
-    build_form,
     column_texts_at,
     excel_length,
     field_cells,
+    form_template_name,
     label_text,
     row_texts_at,
-    workbook_bytes,
 )
 
 __all__ = [
@@ -115,7 +117,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FORM_TEMPLATE_NAME: Final = f"form-2021.v{FORM_VERSION}.xlsx"
+#: The file name of the newest format's form (``form_template_name(layout)`` for any format).
+FORM_TEMPLATE_NAME: Final = form_template_name(get_format(NEWEST))
 
 #: A filled form is some tens of kilobytes; larger files are refused before they are opened.
 MAX_FORM_BYTES: Final = 20 * 1024 * 1024
@@ -140,29 +143,36 @@ _ESCAPE_LIKE: Final = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 # ---------------------------------------------------------------------------------------------------
 
 
-def blank_form_built() -> bytes:
-    """The blank form built from the format module (what the shipped template holds)."""
-    return workbook_bytes(build_form()[0])
-
-
-def _shipped_path() -> Path:
+def _shipped_path(layout: ReportFormat) -> Path:
     from reportkit.templates import templates_dir
 
-    return templates_dir() / "xlsx" / FORM_TEMPLATE_NAME
+    return templates_dir() / "xlsx" / form_template_name(layout)
 
 
-@lru_cache(maxsize=1)
-def blank_form() -> bytes:
-    """The blank input form as ``.xlsx`` bytes (the shipped template; built when it is missing)."""
-    path = _shipped_path()
+def blank_form(layout: ReportFormat | None = None) -> bytes:
+    """The blank input form of ``layout`` (the newest format when omitted) as ``.xlsx`` bytes: the shipped
+    template."""
+    return _blank_form(layout.id if layout is not None else NEWEST)
+
+
+@lru_cache(maxsize=4)
+def _blank_form(format_id: str) -> bytes:
+    path = _shipped_path(get_format(format_id))
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        return blank_form_built()
+        raise RenderError(
+            f"找不到填报表模板 {path}（安装不完整）；源码目录中请运行 python tools/build_xlsx_templates.py"
+        ) from None
+
+
+def _layout_of(report: AnnualReport) -> ReportFormat:
+    return get_format(report.format)
 
 
 def _form_values(report: AnnualReport) -> dict[str, Any]:
     """The value of every input cell of the form for ``report``; declared totals where given."""
+    layout = _layout_of(report)
     values: dict[str, Any] = {
         "agency.name": report.agency.name,
         "agency.title_name": report.agency.title_name,
@@ -174,7 +184,7 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
         "problems.text": report.problems.text,
         "other.text": report.other.text,
     }
-    for sub in (*fmt.OVERVIEW_SUBSECTIONS, fmt.ACCOUNTABILITY):
+    for sub in (*layout.overview_subsections, layout.accountability):
         values[f"overview.{sub.key}"] = getattr(report.overview, sub.key)
     values["overview.intro"] = report.overview.intro
     fees = report.other.information_fees
@@ -182,12 +192,12 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
         values["other.information_fees.notices"] = fees.notices
         values["other.information_fees.notified_yuan"] = fees.notified_yuan
         values["other.information_fees.collected_yuan"] = fees.collected_yuan
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in layout.proactive_blocks:
         for leaf in block.rows:
             for column in block.columns:
                 key = block.cell_key(leaf, column)
                 values[f"proactive.{key}"] = report.proactive.value(key)
-    table = fmt.APPLICATIONS_TABLE
+    table = layout.applications_table
     apps = report.applications
     for row_leaf in table.row_leaves:
         row = apps.declared_total if row_leaf.kind is CellKind.TOTAL else apps.row(row_leaf.key)
@@ -197,7 +207,7 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
             values[f"applications.{row_leaf.key}.{input_column.key}"] = row.get(input_column.key)
         if row.declared_total is not None:
             values[f"applications.{row_leaf.key}.total"] = row.declared_total
-    for group in fmt.CASE_GROUPS:
+    for group in layout.case_groups:
         outcomes: CaseOutcomes = getattr(report.review_litigation, group.key)
         for node in group.children:
             assert isinstance(node, Leaf)
@@ -208,16 +218,20 @@ def _form_values(report: AnnualReport) -> dict[str, Any]:
     return values
 
 
-def fill_form(report: AnnualReport) -> bytes:
+def fill_form(report: AnnualReport, *, side_texts: Mapping[str, str] | None = None, side_heading: str = "") -> bytes:
     """The input form filled with ``report`` (for tests, and for offices moving a figures file to Excel).
 
     Computed totals stay live formulas; a total the report *declares* is typed over its formula, as a
     person would, so reading the form back gives the same report. A text longer than an Excel cell holds
-    (32,767 characters) raises :class:`RenderError` naming its cell: cutting it would lose the data."""
+    (32,767 characters) raises :class:`RenderError` naming its cell: cutting it would lose the data.
+
+    ``side_texts`` (model path -> text, ``reportkit next``: last year's texts) are written in the column right
+    of each text cell, under ``side_heading``, for reference: the reader never reads that column."""
+    layout = _layout_of(report)
     values = _form_values(report)
     too_long = [
         Problem(field.where, f"{field.row_label}：{excel_length(values[field.field])} 个字符，超过 {EXCEL_CELL_CHARS}")
-        for field in field_cells(FORM_KIND)
+        for field in field_cells(FORM_KIND, layout)
         if isinstance(values.get(field.field), str) and excel_length(values[field.field]) > EXCEL_CELL_CHARS
     ]
     if too_long:
@@ -228,8 +242,8 @@ def fill_form(report: AnnualReport) -> bytes:
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        wb = load_workbook(io.BytesIO(blank_form()))
-    for field in field_cells(FORM_KIND):
+        wb = load_workbook(io.BytesIO(blank_form(layout)))
+    for field in field_cells(FORM_KIND, layout):
         if field.field not in values:
             continue
         value = values[field.field]
@@ -244,9 +258,37 @@ def fill_form(report: AnnualReport) -> bytes:
         cell.value = None if value == "" else value
         if isinstance(value, str):
             cell.data_type = "s"  # a text beginning with "=" is text, not a formula
+    if side_texts:
+        _write_side_texts(wb, side_texts, side_heading)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _write_side_texts(wb: Workbook, texts: Mapping[str, str], heading: str) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    note = Font(color="595959")
+    placed = False
+    for field in field_cells(FORM_KIND):
+        text = texts.get(field.field)
+        cell = _named_cell(wb, field.name) if text else None
+        if cell is None or text is None:
+            continue
+        side = cell.offset(column=1)
+        if excel_length(text) > EXCEL_CELL_CHARS:  # a reference copy: cut (astral characters count twice)
+            text = text[: EXCEL_CELL_CHARS // 2] + "…"
+        side.value = _ESCAPE_LIKE.sub("_x005F_", _ILLEGAL_XML.sub("", text))
+        side.data_type = "s"
+        side.font = note
+        side.alignment = Alignment(wrap_text=True, vertical="top")
+        if not placed:
+            sheet = cell.parent
+            sheet.column_dimensions[side.column_letter].width = 60
+            top = sheet.cell(row=2, column=side.column)
+            top.value, top.font = heading, Font(bold=True, color="595959")
+            top.alignment = Alignment(wrap_text=True, vertical="top")
+            placed = True
 
 
 def _named_cell(wb: Workbook, name: str) -> OpenpyxlCell | None:
@@ -264,14 +306,14 @@ def _named_cell(wb: Workbook, name: str) -> OpenpyxlCell | None:
 # ---------------------------------------------------------------------------------------------------
 
 
-def form_cell(field: str) -> str | None:
+def form_cell(field: str, layout: ReportFormat | None = None) -> str | None:
     """The cell of the blank form that holds a finding's field (``Finding.location.field``).
 
     ``applications.withheld.state_secret.natural_person`` → ``三、依申请公开!D10``; a field that covers
     several cells (``applications.*.natural_person``, ``other.information_fees``) gives their range;
-    a field the form has no cell for gives None.
+    a field the form has no cell for gives None. ``layout`` is the report's format (the newest when omitted).
     """
-    cells = field_cells(FORM_KIND)
+    cells = field_cells(FORM_KIND, layout)
     by_field = {cell.field: cell for cell in cells}
     if field in by_field:
         return by_field[field].where
@@ -304,7 +346,8 @@ def _check_archive(data: bytes, source: str) -> None:
         raise FormError("文件不是 Excel 工作簿（缺少 xl/workbook.xml），请选择 .xlsx 填报表", source=source)
 
 
-def _check_identity(package: XlsxPackage, source: str) -> None:
+def _check_identity(package: XlsxPackage, source: str) -> ReportFormat:
+    """The format of the form (refusing what is not a form of a known format and version)."""
     props = package.properties
     kind = props.get(PROP_KIND)
     has_names = bool(package.names)
@@ -318,8 +361,12 @@ def _check_identity(package: XlsxPackage, source: str) -> None:
     if kind is not None and kind != FORM_KIND:
         raise FormError(f"未知的工作簿类型“{kind}”，不是填报表", source=source)
     format_id = props.get(PROP_FORMAT)
-    if format_id is not None and format_id != fmt.FORMAT_ID:
-        raise FormError(f"填报表的报告格式为“{format_id}”，本程序读取的是“{fmt.FORMAT_ID}”", source=source)
+    layout: ReportFormat | None = None
+    if format_id is not None:
+        try:
+            layout = get_format(format_id)
+        except UnknownFormatError as exc:
+            raise FormError(f"填报表的报告格式为“{format_id}”：{exc}", source=source) from None
     version = props.get(PROP_VERSION)
     if version is None or format_id is None:
         raise FormError(
@@ -333,6 +380,8 @@ def _check_identity(package: XlsxPackage, source: str) -> None:
             "请用 reportkit init --xlsx 生成新的填报表并转填数据",
             source=source,
         )
+    assert layout is not None
+    return layout
 
 
 def _is_form_name(name: str) -> bool:
@@ -439,10 +488,11 @@ class _Reader:
     """Reads every named cell of one workbook: locates and verifies the names, reads the cells, and
     collects problems, notes and the place of every value."""
 
-    def __init__(self, package: XlsxPackage, source: str) -> None:
+    def __init__(self, package: XlsxPackage, source: str, layout: ReportFormat) -> None:
         self.package = package
         self.source = source
-        self.fields = {cell.field: cell for cell in field_cells(FORM_KIND)}
+        self.layout = layout
+        self.fields = {cell.field: cell for cell in field_cells(FORM_KIND, layout)}
         self.problems: list[Problem] = []
         self.notes: list[Problem] = []
         self.blank: list[str] = []
@@ -930,8 +980,8 @@ def read(path: str | os.PathLike[str]) -> Loaded:
     data = _read_bytes(path, source)
     _check_archive(data, source)
     with XlsxPackage(data, source=source, error=FormError, keep_name=_is_form_name) as package:
-        _check_identity(package, source)
-        reader = _Reader(package, source)
+        layout = _check_identity(package, source)
+        reader = _Reader(package, source, layout)
         reader.locate()
         report, notes = _read(reader, source)
     places = {key: reader.places[key] for key in reader.fields if key in reader.places}  # in layout order
@@ -954,8 +1004,46 @@ def read_form(path: str | os.PathLike[str]) -> AnnualReport:
     return report
 
 
+def blank_ranges(places: list[str]) -> str:
+    """Cells (``三、依申请公开!D6`` …) as the rectangles they fill, each sheet named once:
+    ``三、依申请公开!D6:I27、D29:I29；四、复议诉讼!A6:D6…`` (a blank form listed 200 cells one by one)."""
+    by_sheet: dict[str, set[tuple[int, int]]] = {}
+    for place in places:
+        sheet, _, coord = place.rpartition("!")
+        cell = split_cell(coord)
+        if cell is not None:
+            by_sheet.setdefault(sheet, set()).add(cell)
+    parts = []
+    for sheet, cells in by_sheet.items():
+        runs: dict[int, list[tuple[int, int]]] = {}  # row -> runs of consecutive columns
+        for row, col in sorted(cells):
+            line = runs.setdefault(row, [])
+            if line and line[-1][1] == col - 1:
+                line[-1] = (line[-1][0], col)
+            else:
+                line.append((col, col))
+        growing: dict[tuple[int, int], int] = {}  # (first col, last col) -> first row, ending at the row before
+        done: list[tuple[int, int, int, int]] = []  # first row, first col, last row, last col
+        previous = None
+        for row in sorted(runs):
+            if previous != row - 1:  # a gap of rows closes every rectangle
+                done.extend((top, run[0], previous or row, run[1]) for run, top in growing.items())
+                growing = {}
+            following = {run: growing.pop(run, row) for run in runs[row]}
+            done.extend((top, run[0], row - 1, run[1]) for run, top in growing.items())
+            growing, previous = following, row
+        done.extend((top, run[0], previous or 0, run[1]) for run, top in growing.items())
+        shown = []
+        for top, left, bottom, right in sorted(done):
+            first = cell_name(top, left)
+            shown.append(first if (top, left) == (bottom, right) else f"{first}:{cell_name(bottom, right)}")
+        parts.append(f"{sheet}!{'、'.join(shown)}")
+    return "；".join(parts)
+
+
 def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
     fields = reader.fields
+    layout = reader.layout
 
     # Basic information
     name = reader.text(fields["agency.name"]).strip()
@@ -992,7 +1080,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
 
     # Table 二
     proactive: dict[str, Any] = {}
-    for block in fmt.PROACTIVE_BLOCKS:
+    for block in layout.proactive_blocks:
         for leaf in block.rows:
             row_values: dict[str, Any] = {}
             for column in block.columns:
@@ -1005,7 +1093,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
             proactive[leaf.key] = DocumentCounts(**row_values) if len(block.columns) > 1 else row_values.popitem()[1]
 
     # Table 三
-    table = fmt.APPLICATIONS_TABLE
+    table = layout.applications_table
     columns = [column.key for column in table.input_columns]
     apps = Applications()
     for leaf in table.input_rows:
@@ -1022,7 +1110,7 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
 
     # Table 四
     groups: dict[str, CaseOutcomes] = {}
-    for group in fmt.CASE_GROUPS:
+    for group in layout.case_groups:
         outcome_values: dict[str, int] = {}
         declared_group: int | None = None
         for node in group.children:
@@ -1055,7 +1143,8 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
 
     notes = list(reader.notes)
     if reader.blank:
-        notes.insert(0, Problem("", f"以下 {len(reader.blank)} 个单元格留空，已按 0 读取：{'、'.join(reader.blank)}"))
+        places = blank_ranges(reader.blank)
+        notes.insert(0, Problem("", f"以下 {len(reader.blank)} 个单元格留空，已按 0 读取：{places}"))
     report = AnnualReport(
         agency=Agency(name, kind, title_name),
         report=ReportInfo(year, signed_on, published_on, texts["report.preamble"]),
@@ -1067,6 +1156,6 @@ def _read(reader: _Reader, source: str) -> tuple[AnnualReport, list[Problem]]:
         review_litigation=ReviewLitigation(**groups),
         problems=Problems(texts["problems.text"]),
         other=OtherMatters(texts["other.text"], fees),
-        format=fmt.FORMAT_ID,
+        format=layout.id,
     )
     return report, notes

@@ -1,65 +1,67 @@
-"""The Excel layouts of reportkit: the output workbook (tables 二/三/四) and the input form.
+"""The Excel layouts of reportkit as data: the output workbook (tables 二/三/四) and the input form.
 
-Both workbooks are drawn here from the format module: every official label, merge and data cell
-comes from :mod:`reportkit.formats.gov2021` (through :func:`~reportkit.formats.layout.span_grid` and
-:func:`~reportkit.formats.layout.leaves`); no official label is spelled in this module.
+Everything here is computed from a :class:`~reportkit.formats.spec.ReportFormat` value, by arithmetic on
+its label trees (:func:`~reportkit.formats.layout.span_grid`, :func:`~reportkit.formats.layout.leaves`): the
+sheets, every label cell with its merge, every named value cell with its kind, formula and the labels a
+reader finds around it. No workbook is built to learn where a cell is, and no official label is spelled
+here. Drawing a layout with openpyxl is the template builders' job (:mod:`reportkit.xlsx_draw`, used by
+``tools/build_xlsx_templates.py``).
 
 Every value cell gets a workbook-level *defined name* ``rk.<model path>`` (``rk.applications.new.natural_person``),
 so the renderer and the form reader find cells by name and a form that Excel edited (rows inserted above
-a table) still reads. The names, the sheets and the kind of each value are listed by :func:`field_cells`.
-
-The builders are used by ``tools/build_xlsx_templates.py`` to produce the shipped templates, and by
-:mod:`reportkit.xlsx_form` to know where a finding's field sits on the blank form.
+a table) still reads. The names, the sheets and the kind of each value are listed by :func:`field_cells`,
+cached by format.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-import io
-import math
 import re
-import zipfile
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Mapping, Sequence, Set
 from functools import lru_cache
 from typing import Final
 
-from attrs import evolve, frozen
-from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from attrs import evolve, field, frozen
 
-from reportkit.formats import gov2021 as fmt
-from reportkit.formats.layout import CellKind, Leaf, Node, ValueType, depth, label_path, leaves, span_grid
-from reportkit.model import OUTCOME_ROW_KEYS, AgencyKind
+from reportkit.field_labels import FEE_FIELDS, INFO_FIELDS, label_of
+from reportkit.formats import NEWEST, get_format
+from reportkit.formats.layout import CellKind, Column, Leaf, Node, ProactiveBlock, depth, label_path, leaves, span_grid
+from reportkit.formats.spec import ReportFormat
+from reportkit.model import AgencyKind
 from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY
 
 __all__ = [
     "EXCEL_CELL_CHARS",
     "FORM_KIND",
     "FORM_VERSION",
+    "HEADER_TITLE_TOKEN",
     "NAME_PREFIX",
+    "PAGE_FOOTER",
     "PROP_FORMAT",
     "PROP_KIND",
     "PROP_VERSION",
     "TABLES_KIND",
     "TABLES_VERSION",
+    "Align",
     "FieldCell",
     "FieldKind",
+    "LabelCell",
+    "SheetLayout",
     "Sheets",
-    "build_form",
-    "build_tables",
+    "Style",
+    "ValueCell",
+    "WorkbookLayout",
     "column_texts_at",
     "field_cells",
+    "form_layout",
+    "form_template_name",
     "header_row",
     "label_text",
+    "page_header_text",
     "row_texts_at",
-    "workbook_bytes",
+    "tables_layout",
+    "tables_template_name",
+    "workbook_layout",
 ]
 
 #: Custom document properties every reportkit workbook carries (read by the template registry too).
@@ -83,8 +85,30 @@ def excel_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-#: Fixed timestamps make the built templates byte-for-byte reproducible.
-FIXED_TIME: Final = dt.datetime(2021, 9, 26, 0, 0, 0)
+#: Stands in the page header of every sheet of the output workbook; the renderer replaces it with the report's
+#: title (agency and year), see :func:`page_header_text`.
+HEADER_TITLE_TOKEN: Final = "{{rk.title}}"
+#: Excel refuses a header longer than 255 characters (codes included): the title is shortened to this.
+HEADER_TITLE_CHARS: Final = 120
+#: The page footer of every sheet: 第 N 页，共 M 页 (Excel codes &P and &N).
+PAGE_FOOTER: Final = "第 &P 页，共 &N 页"
+
+
+def page_header_text(title: str) -> str:
+    """``title`` as it goes into a page header: shortened, and ``&`` doubled (a single one starts a code)."""
+    if len(title) > HEADER_TITLE_CHARS:
+        title = title[: HEADER_TITLE_CHARS - 1] + "…"
+    return title.replace("&", "&&")
+
+
+def tables_template_name(layout: ReportFormat) -> str:
+    """The file name of the shipped output workbook of ``layout`` (``tables-2021.v1.xlsx``)."""
+    return f"tables-{layout.first_year}.v{TABLES_VERSION}.xlsx"
+
+
+def form_template_name(layout: ReportFormat) -> str:
+    """The file name of the shipped input form of ``layout`` (``form-2021.v1.xlsx``)."""
+    return f"form-{layout.first_year}.v{FORM_VERSION}.xlsx"
 
 
 class Sheets:
@@ -102,6 +126,7 @@ class FieldKind(enum.Enum):
     """What a named cell holds, which decides how it is written and read."""
 
     COUNT = "count"  #: a whole number ≥ 0
+    SIGNED_COUNT = "signed_count"  #: a whole number, may be negative (2019: 本年增/减)
     WAN_YUAN = "wan_yuan"  #: an amount in 万元 (decimal ≥ 0)
     YUAN = "yuan"  #: an amount in 元 (decimal ≥ 0)
     TEXT = "text"  #: free text (may be blank)
@@ -109,6 +134,13 @@ class FieldKind(enum.Enum):
     KIND = "kind"  #: the agency kind (人民政府/部门/乡镇/街道)
     YEAR = "year"  #: the reporting year
     DATE = "date"  #: a date
+
+    @property
+    def is_number(self) -> bool:
+        return self in _NUMBER_KINDS
+
+
+_NUMBER_KINDS: Final = frozenset({FieldKind.COUNT, FieldKind.SIGNED_COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN})
 
 
 @frozen
@@ -150,61 +182,147 @@ class FieldCell:
 
     @property
     def col(self) -> int:
-        index: int = column_index_from_string(re.sub(r"[0-9]+", "", self.coord))
-        return index
+        return column_index(re.sub(r"[0-9]+", "", self.coord))
+
+
+def column_letter(index: int) -> str:
+    """``1`` → ``A``, ``27`` → ``AA``."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def column_index(letters: str) -> int:
+    """``A`` → ``1``, ``AA`` → ``27``."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index
+
+
+def coord_of(row: int, col: int) -> str:
+    return f"{column_letter(col)}{row}"
 
 
 # ---------------------------------------------------------------------------------------------------
-# Styles
+# The layout as data: label cells and value cells, in drawing order
 # ---------------------------------------------------------------------------------------------------
 
-BODY_FONT: Final = "仿宋"
-TITLE_FONT: Final = "宋体"
 
-_THIN = Side(style="thin", color="000000")
-BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-F_TITLE = Font(name=TITLE_FONT, size=14, bold=True)
-F_HEADER = Font(name=BODY_FONT, size=11, bold=True)
-F_BODY = Font(name=BODY_FONT, size=11)
-F_NOTE = Font(name=BODY_FONT, size=10, color="595959")
-F_DRAFT = Font(name=TITLE_FONT, size=12, bold=True, color="C00000")
-A_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-A_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-A_TEXT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-#: Numbers shrink to fit rather than show ``####`` or ``1E+09`` (a count of ten digits in a 9-wide column).
-A_NUMBER = Alignment(horizontal="center", vertical="center", shrink_to_fit=True)
-FILL_INPUT = PatternFill(fill_type="solid", start_color="FFF2CC", end_color="FFF2CC")
-FILL_TOTAL = PatternFill(fill_type="solid", start_color="E7E6E6", end_color="E7E6E6")
-FILL_BAD = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
-UNLOCKED = Protection(locked=False)
+class Style(enum.Enum):
+    """The font role of a cell (the builder maps each to a font)."""
+
+    TITLE = "title"
+    HEADER = "header"
+    BODY = "body"
+    NOTE = "note"
+    DRAFT = "draft"
+
+
+class Align(enum.Enum):
+    """The alignment role of a cell."""
+
+    CENTER = "center"
+    LEFT = "left"
+    TEXT = "text"  #: top-left, wrapped (long texts)
+    NUMBER = "number"  #: centred, shrinks to fit
+
+
+@frozen
+class LabelCell:
+    """A text cell, merged over ``rows`` × ``cols``, bordered unless said otherwise."""
+
+    row: int
+    col: int
+    text: str
+    rows: int = 1
+    cols: int = 1
+    style: Style = Style.BODY
+    align: Align = Align.CENTER
+    border: bool = True
+
+
+@frozen
+class ValueCell:
+    """A named value cell (merged over ``cell.span`` columns). ``formula`` is the live total of the form;
+    ``slot`` marks the output workbook's title and draft-notice cells (no border, no input shading)."""
+
+    cell: FieldCell
+    numfmt: str = "0"
+    align: Align = Align.NUMBER
+    formula: str | None = None
+    slot: Style | None = None
+
+
 NUMFMT_COUNT: Final = "0"
 NUMFMT_AMOUNT: Final = "General"  # 96171.6 as published, 0 as 0
 NUMFMT_DATE: Final = 'yyyy"年"m"月"d"日"'
+NUMFMT_TEXT: Final = "@"
 
 
-def _line_count(text: str, width: float) -> int:
-    """How many lines ``text`` takes in a column ``width`` wide (CJK characters ≈ 2 width units)."""
-    units = sum(2.0 if ord(ch) > 0x2E80 else 1.1 for ch in text)
-    return max(1, math.ceil(units / max(width - 1.0, 1.0)))
+@frozen(eq=False)
+class SheetLayout:
+    """One sheet: its key (``"proactive"`` …), name, column widths, cells in drawing order, minimum row
+    heights and print settings (``area`` None: the used range)."""
+
+    key: str
+    name: str
+    widths: Mapping[int, float]
+    items: tuple[LabelCell | ValueCell, ...]
+    heights: Mapping[int, float] = field(factory=dict)
+    landscape: bool = False
+    title_rows: tuple[int, int] | None = None
+    area: str | None = None
+    freeze: str | None = None
+    #: Columns and rows the sheet spans (for headers, notes and print areas).
+    ncols: int = 1
+
+    @property
+    def fields(self) -> tuple[FieldCell, ...]:
+        return tuple(item.cell for item in self.items if isinstance(item, ValueCell))
+
+    @property
+    def labels(self) -> tuple[LabelCell, ...]:
+        return tuple(item for item in self.items if isinstance(item, LabelCell))
+
+    @property
+    def last_row(self) -> int:
+        rows = [item.row + item.rows - 1 for item in self.labels] + [f.row for f in self.fields]
+        return max(rows)
 
 
-class _Sheet:
-    """A worksheet being drawn, with the bookkeeping of named cells and row heights."""
+@frozen(eq=False)
+class WorkbookLayout:
+    """A whole workbook of ``kind`` (output workbook or form) for one format."""
 
-    def __init__(self, ws: Worksheet, widths: dict[int, float], *, form: bool) -> None:
-        self.ws = ws
-        self.form = form
+    kind: str
+    version: str
+    format: ReportFormat
+    sheets: tuple[SheetLayout, ...]
+
+    @property
+    def fields(self) -> tuple[FieldCell, ...]:
+        return tuple(cell for sheet in self.sheets for cell in sheet.fields)
+
+    def sheet(self, key: str) -> SheetLayout:
+        for sheet in self.sheets:
+            if sheet.key == key:
+                return sheet
+        raise KeyError(key)
+
+
+class _Plan:
+    """A sheet being laid out: cells are appended in the order the builder draws them."""
+
+    def __init__(self, key: str, name: str, widths: dict[int, float], *, form: bool) -> None:
+        self.key = key
+        self.name = name
         self.widths = widths
-        self.fields: list[FieldCell] = []
+        self.form = form
+        self.items: list[LabelCell | ValueCell] = []
         self.heights: dict[int, float] = {}
-        for col, width in widths.items():
-            ws.column_dimensions[get_column_letter(col)].width = width
-
-    def width(self, col: int, span: int = 1) -> float:
-        return sum(self.widths.get(c, 9.0) for c in range(col, col + span))
-
-    def need_height(self, row: int, points: float) -> None:
-        self.heights[row] = max(self.heights.get(row, 0.0), points)
 
     def label(
         self,
@@ -214,122 +332,127 @@ class _Sheet:
         *,
         rows: int = 1,
         cols: int = 1,
-        font: Font = F_BODY,
-        align: Alignment = A_CENTER,
+        style: Style = Style.BODY,
+        align: Align = Align.CENTER,
         border: bool = True,
     ) -> None:
-        """A label cell, merged over ``rows`` × ``cols``, bordered, with its row height estimated."""
-        cell = self.ws.cell(row=row, column=col, value=text)
-        cell.font = font
-        cell.alignment = align
-        if border:
-            for r in range(row, row + rows):
-                for c in range(col, col + cols):
-                    self.ws.cell(row=r, column=c).border = BORDER
-        if rows > 1 or cols > 1:
-            self.ws.merge_cells(start_row=row, start_column=col, end_row=row + rows - 1, end_column=col + cols - 1)
-        lines = _line_count(text, self.width(col, cols))
-        per_row = (lines * 14.5 + 6) / rows
-        for r in range(row, row + rows):
-            self.need_height(r, per_row)
+        self.items.append(LabelCell(row, col, text, rows, cols, style, align, border))
 
     def value(
         self,
         row: int,
         col: int,
-        field: FieldCell,
+        spec: FieldCell,
         *,
         cols: int = 1,
         formula: str | None = None,
         numfmt: str = NUMFMT_COUNT,
-        align: Alignment = A_NUMBER,
+        align: Align = Align.NUMBER,
     ) -> None:
-        """A named value cell. On the form: an input (shaded, unlocked) or a live total formula."""
-        cell = self.ws.cell(row=row, column=col)
-        cell.font = F_BODY
-        cell.alignment = align
-        cell.number_format = numfmt
-        for c in range(col, col + cols):
-            self.ws.cell(row=row, column=c).border = BORDER
-        if cols > 1:
-            self.ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + cols - 1)
-        if self.form:
-            if field.total:
-                cell.fill = FILL_TOTAL
-                if formula is not None:
-                    cell.value = formula
-            else:
-                cell.fill = FILL_INPUT
-                cell.protection = UNLOCKED
-        coord = f"{get_column_letter(col)}{row}"
-        self.fields.append(
-            FieldCell(
-                field.field,
-                self.ws.title,
-                coord,
-                field.kind,
-                field.total,
-                field.required,
-                field.row_label,
-                field.column_label,
-                span=cols,
-            )
+        cell = evolve(spec, sheet=self.name, coord=coord_of(row, col), span=cols)
+        self.items.append(ValueCell(cell, numfmt, align, formula if self.form and spec.total else None))
+
+    def slot(self, row: int, col: int, spec: FieldCell, cols: int, style: Style, align: Align) -> None:
+        cell = evolve(spec, sheet=self.name, coord=coord_of(row, col), span=cols)
+        self.items.append(ValueCell(cell, "General", align, None, style))
+
+    def need_height(self, row: int, points: float) -> None:
+        self.heights[row] = max(self.heights.get(row, 0.0), points)
+
+    @property
+    def fields(self) -> list[FieldCell]:
+        return [item.cell for item in self.items if isinstance(item, ValueCell)]
+
+    def done(
+        self,
+        *,
+        ncols: int,
+        landscape: bool = False,
+        title_rows: tuple[int, int] | None = None,
+        area: str | None = None,
+        freeze: str | None = None,
+    ) -> SheetLayout:
+        return SheetLayout(
+            self.key,
+            self.name,
+            dict(self.widths),
+            tuple(self.items),
+            dict(self.heights),
+            landscape,
+            title_rows,
+            area,
+            freeze,
+            ncols,
         )
 
-    def finish(self) -> None:
-        for row, height in sorted(self.heights.items()):
-            self.ws.row_dimensions[row].height = round(max(height, 20.0), 1)
 
-
-def _print_setup(ws: Worksheet, *, landscape: bool, title_rows: tuple[int, int] | None, area: str) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    if title_rows is not None:
-        ws.print_title_rows = f"{title_rows[0]}:{title_rows[1]}"
-    ws.print_area = area
-    ws.sheet_view.showGridLines = False
+def _heading(s: _Plan, text: str, cols: int) -> None:
+    s.label(1, 1, text, cols=cols, style=Style.TITLE, border=False)
+    s.need_height(1, 30)
 
 
 # ---------------------------------------------------------------------------------------------------
-# Table 二
+# Table 二: blocks of a title row, a header row and data rows on a grid of a label and three value columns
 # ---------------------------------------------------------------------------------------------------
 
-_T2_COLS: Final = 4
+#: Table 二's grid: the 信息内容 column and three value columns (format-2019.md §1.4, the 2021 template).
+T2_COLS: Final = 4
+T2_VALUE_COLS: Final = T2_COLS - 1
 
 
-def _draw_proactive(s: _Sheet, top: int) -> int:
-    """Table 二 from ``top``: four blocks, each a title row, a header row and its data rows."""
+def value_spans(block: ProactiveBlock, width: int = T2_VALUE_COLS) -> tuple[int, ...]:
+    """How many grid columns each value column of ``block`` covers: equal shares, the last taking the rest
+    (one column: 3; three: 1+1+1; two, as in 2019's （八）（九）: 1+2)."""
+    count = len(block.columns)
+    share = width // count
+    return (*([share] * (count - 1)), width - share * (count - 1))
+
+
+def _kind_of(block: ProactiveBlock, row: Leaf, column: Column) -> FieldKind:
+    """The field kind of a table-二 cell, from the value type of its column (when the format gives one,
+    as for 2019's signed 本年增/减) or of its row."""
+    value_type = getattr(column, "value_type", None) or row.value_type
+    kind = _VALUE_KINDS.get(str(value_type.value))
+    if kind is None:  # pragma: no cover - a format with a value type the form cannot hold
+        raise ValueError(f"{block.title} {row.label} {column.label}: unknown value type {value_type}")
+    return kind
+
+
+_VALUE_KINDS: Final = {
+    "count": FieldKind.COUNT,
+    "signed_count": FieldKind.SIGNED_COUNT,
+    "wan_yuan": FieldKind.WAN_YUAN,
+    "yuan": FieldKind.YUAN,
+    "amount": FieldKind.YUAN,  # 2019: 采购总金额, a unit stated per report; the form holds it in 元, the usual unit
+}
+
+
+def _proactive(s: _Plan, top: int, layout: ReportFormat) -> int:
+    """Table 二 from ``top``; return the row after it."""
     row = top
-    for block in fmt.PROACTIVE_BLOCKS:
-        s.label(row, 1, block.title, cols=_T2_COLS, font=F_HEADER)
+    for block in layout.proactive_blocks:
+        s.label(row, 1, block.title, cols=T2_COLS, style=Style.HEADER)
         row += 1
-        s.label(row, 1, block.content_header, font=F_HEADER)
-        value_span = (_T2_COLS - 1) // len(block.columns)
-        for i, column in enumerate(block.columns):
-            s.label(row, 2 + i * value_span, column.label, cols=value_span, font=F_HEADER)
+        s.label(row, 1, block.content_header, style=Style.HEADER)
+        spans = value_spans(block)
+        starts = [2 + sum(spans[:i]) for i in range(len(spans))]
+        for column, start, span in zip(block.columns, starts, spans, strict=True):
+            s.label(row, start, column.label, cols=span, style=Style.HEADER)
         row += 1
         for leaf in block.rows:
             s.label(row, 1, leaf.label)
-            for i, column in enumerate(block.columns):
-                key = block.cell_key(leaf, column)
-                amount = leaf.value_type is ValueType.WAN_YUAN
+            for column, start, span in zip(block.columns, starts, spans, strict=True):
+                kind = _kind_of(block, leaf, column)
                 spec = FieldCell(
-                    f"proactive.{key}",
+                    f"proactive.{block.cell_key(leaf, column)}",
                     "",
                     "",
-                    FieldKind.WAN_YUAN if amount else FieldKind.COUNT,
+                    kind,
                     row_label=f"{block.title} {leaf.label}",
                     column_label=column.label,
                 )
-                s.value(
-                    row, 2 + i * value_span, spec, cols=value_span, numfmt=NUMFMT_AMOUNT if amount else NUMFMT_COUNT
-                )
+                amount = kind in (FieldKind.WAN_YUAN, FieldKind.YUAN)
+                s.value(row, start, spec, cols=span, numfmt=NUMFMT_AMOUNT if amount else NUMFMT_COUNT)
             row += 1
     return row
 
@@ -343,22 +466,16 @@ def _tree_depth(nodes: tuple[Node, ...]) -> int:
     return depth(nodes) if nodes else 0
 
 
-def _draw_grid(
-    s: _Sheet,
-    top: int,
-    *,
-    rows: tuple[Node, ...],
-    columns: tuple[Node, ...],
-    corner: str,
-    formulas: dict[tuple[str, str], str] | None = None,
+def _grid(
+    s: _Plan, top: int, *, rows: tuple[Node, ...], columns: tuple[Node, ...], corner: str
 ) -> tuple[int, dict[str, int], dict[str, int]]:
-    """Draw a table; return the first data row and the row and column index of each leaf key."""
+    """Lay out a table's labels; return the first data row and the row and column index of each leaf key."""
     row_depth = _tree_depth(rows)
     col_depth = _tree_depth(columns)
     first_col = 1 + row_depth
     first_row = top + col_depth
     if row_depth and col_depth:
-        s.label(top, 1, corner, rows=col_depth, cols=row_depth, font=F_BODY)
+        s.label(top, 1, corner, rows=col_depth, cols=row_depth)
     for placed in span_grid(columns):
         s.label(
             top + placed.depth,
@@ -366,46 +483,53 @@ def _draw_grid(
             placed.label,
             rows=placed.depth_span,
             cols=placed.index_span,
-            font=F_HEADER,
+            style=Style.HEADER,
         )
     row_leaves = tuple(leaves(rows)) if rows else (Leaf("", ""),)
     col_leaves = tuple(leaves(columns))
     if rows:
         for placed in span_grid(rows):
             is_top = placed.depth == 0 and isinstance(placed.node, Leaf)
+            left = (is_top or placed.depth == row_depth - 1) and placed.index_span == 1
             s.label(
                 first_row + placed.index,
                 1 + placed.depth,
                 placed.label,
                 rows=placed.index_span,
                 cols=placed.depth_span,
-                align=A_LEFT if (is_top or placed.depth == row_depth - 1) and placed.index_span == 1 else A_CENTER,
+                align=Align.LEFT if left else Align.CENTER,
             )
     row_of = {leaf.key: first_row + i for i, leaf in enumerate(row_leaves)}
     col_of = {leaf.key: first_col + j for j, leaf in enumerate(col_leaves)}
     return first_row, row_of, col_of
 
 
-def _t3_fields(s: _Sheet, top: int) -> tuple[int, int]:
+def outcome_row_keys(layout: ReportFormat) -> tuple[str, ...]:
+    """The outcome rows of table 三 that （七）总计 adds up: the input rows outside the balance rows."""
+    balance = {*layout.balance_inflow, *layout.balance_outflow}
+    return tuple(row.key for row in layout.applications_table.input_rows if row.key not in balance)
+
+
+def _applications(s: _Plan, top: int, layout: ReportFormat) -> tuple[int, int]:
     """Table 三 from ``top``; return the first and last data row."""
-    table = fmt.APPLICATIONS_TABLE
-    first_row, row_of, col_of = _draw_grid(s, top, rows=table.rows, columns=table.columns, corner=table.corner)
-    first_in = get_column_letter(col_of[table.input_columns[0].key])
-    last_in = get_column_letter(col_of[table.input_columns[-1].key])
-    outcome_rows = sorted(row_of[key] for key in OUTCOME_ROW_KEYS)
+    table = layout.applications_table
+    first_row, row_of, col_of = _grid(s, top, rows=table.rows, columns=table.columns, corner=table.corner)
+    first_in = column_letter(col_of[table.input_columns[0].key])
+    last_in = column_letter(col_of[table.input_columns[-1].key])
+    outcome_rows = sorted(row_of[key] for key in outcome_row_keys(layout))
     contiguous = outcome_rows == list(range(outcome_rows[0], outcome_rows[-1] + 1))
     for row_leaf in table.row_leaves:
         r = row_of[row_leaf.key]
         row_labels = " ".join(label_path(table.rows, row_leaf.key))
         for col_leaf in table.column_leaves:
             c = col_of[col_leaf.key]
-            letter = get_column_letter(c)
+            letter = column_letter(c)
             total = row_leaf.kind is CellKind.TOTAL or col_leaf.kind is CellKind.TOTAL
             if col_leaf.kind is CellKind.TOTAL:
                 formula = f"=SUM({first_in}{r}:{last_in}{r})"
             elif contiguous:
                 formula = f"=SUM({letter}{outcome_rows[0]}:{letter}{outcome_rows[-1]})"
-            else:  # pragma: no cover - the 2021 outcome rows are contiguous
+            else:  # pragma: no cover - the outcome rows of both formats are contiguous
                 formula = "=" + "+".join(f"{letter}{x}" for x in outcome_rows)
             spec = FieldCell(
                 f"applications.{row_leaf.key}.{col_leaf.key}",
@@ -420,14 +544,14 @@ def _t3_fields(s: _Sheet, top: int) -> tuple[int, int]:
     return first_row, first_row + len(table.row_leaves) - 1
 
 
-def _t4_fields(s: _Sheet, top: int) -> int:
+def _review(s: _Plan, top: int, layout: ReportFormat) -> int:
     """Table 四 from ``top``; return its data row."""
-    table = fmt.REVIEW_LITIGATION_TABLE
-    first_row, _, col_of = _draw_grid(s, top, rows=(), columns=table.columns, corner="")
-    for group in fmt.CASE_GROUPS:
+    table = layout.review_litigation_table
+    first_row, _, col_of = _grid(s, top, rows=(), columns=table.columns, corner="")
+    for group in layout.case_groups:
         inputs = [leaf for leaf in group.children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT]
-        first = get_column_letter(col_of[inputs[0].key])
-        last = get_column_letter(col_of[inputs[-1].key])
+        first = column_letter(col_of[inputs[0].key])
+        last = column_letter(col_of[inputs[-1].key])
         for leaf in group.children:
             assert isinstance(leaf, Leaf)
             total = leaf.kind is CellKind.TOTAL
@@ -443,40 +567,120 @@ def _t4_fields(s: _Sheet, top: int) -> int:
     return first_row
 
 
+def t3_widths(layout: ReportFormat) -> dict[int, float]:
+    """The column widths of the table-三 sheet."""
+    table = layout.applications_table
+    row_depth = _tree_depth(table.rows)
+    widths = {1: 8.0, 2: 14.0, 3: 36.0} if row_depth == 3 else {c: 16.0 for c in range(1, row_depth + 1)}
+    for j in range(len(table.column_leaves)):
+        widths[row_depth + 1 + j] = 9.0
+    return widths
+
+
+def _ncols_applications(layout: ReportFormat) -> int:
+    table = layout.applications_table
+    return _tree_depth(table.rows) + len(table.column_leaves)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Info and text fields (labels here are reportkit's own form labels, not official table labels)
 # ---------------------------------------------------------------------------------------------------
 
+_INFO_KINDS: Final[dict[str, tuple[FieldKind, bool, str]]] = {
+    "agency.name": (FieldKind.NAME, True, "落款处的全称"),
+    "agency.title_name": (FieldKind.TEXT, False, "可不填，不填时同机关名称"),
+    "agency.kind": (FieldKind.KIND, True, "从下拉列表选择：" + "、".join(k.label for k in AgencyKind)),
+    "report.year": (FieldKind.YEAR, True, "如 2021"),
+    "report.signed_on": (FieldKind.DATE, True, "如 2022-01-19 或 2022年1月19日"),
+    "report.published_on": (FieldKind.DATE, False, "可不填"),
+}
+
 #: (field, label, kind, required, note) of the 基本信息 rows.
-INFO_ROWS: Final[tuple[tuple[str, str, FieldKind, bool, str], ...]] = (
-    ("agency.name", "机关名称", FieldKind.NAME, True, "落款处的全称"),
-    ("agency.title_name", "标题中的机关名称", FieldKind.TEXT, False, "可不填，不填时同机关名称"),
-    ("agency.kind", "机关类型", FieldKind.KIND, True, "从下拉列表选择：" + "、".join(k.label for k in AgencyKind)),
-    ("report.year", "报告年度", FieldKind.YEAR, True, "如 2021"),
-    ("report.signed_on", "成文日期", FieldKind.DATE, True, "如 2022-01-19 或 2022年1月19日"),
-    ("report.published_on", "公布日期", FieldKind.DATE, False, "可不填"),
+INFO_ROWS: Final[tuple[tuple[str, str, FieldKind, bool, str], ...]] = tuple(
+    (path, label_of(path), *_INFO_KINDS[path]) for path in INFO_FIELDS
 )
 
-#: Fee rows of section 六 (信息处理费, in 元).
-FEE_ROWS: Final[tuple[tuple[str, str, FieldKind], ...]] = (
-    ("other.information_fees.notices", "收费通知件数", FieldKind.COUNT),
-    ("other.information_fees.notified_yuan", "通知金额（元）", FieldKind.YUAN),
-    ("other.information_fees.collected_yuan", "实收金额（元）", FieldKind.YUAN),
+#: Fee rows of section 六 (信息处理费, in 元), for formats with a fee regime.
+FEE_ROWS: Final[tuple[tuple[str, str, FieldKind], ...]] = tuple(
+    (path, label_of(path), FieldKind.COUNT if path.endswith(".notices") else FieldKind.YUAN) for path in FEE_FIELDS
 )
 
+_INFO_NUMFMT: Final = {FieldKind.DATE: NUMFMT_DATE, FieldKind.YEAR: "0"}
 
-def _text_rows() -> tuple[tuple[str, str, str], ...]:
+
+def text_rows(layout: ReportFormat) -> tuple[tuple[str, str, str], ...]:
     """(field, section heading, sub-heading) of every text cell of the form, in document order."""
-    preamble = f"开头段落（标题之后、{fmt.OVERVIEW.heading}之前，可不填）"
+    preamble = f"{label_of('report.preamble')}（标题之后、{layout.overview.heading}之前，可不填）"
     rows: list[tuple[str, str, str]] = [("report.preamble", "", preamble)]
-    rows.append(("overview.intro", fmt.OVERVIEW.heading, "导语（可不填）"))
-    rows.extend(("overview." + sub.key, fmt.OVERVIEW.heading, sub.heading) for sub in fmt.OVERVIEW_SUBSECTIONS)
+    rows.append(("overview.intro", layout.overview.heading, f"{label_of('overview.intro')}（可不填）"))
+    rows.extend(("overview." + sub.key, layout.overview.heading, sub.heading) for sub in layout.overview_subsections)
+    accountability = layout.accountability
     rows.append(
-        ("overview." + fmt.ACCOUNTABILITY.key, fmt.OVERVIEW.heading, fmt.ACCOUNTABILITY.heading + "（人民政府须填写）")
+        ("overview." + accountability.key, layout.overview.heading, accountability.heading + "（人民政府须填写）")
     )
-    rows.append(("problems.text", fmt.PROBLEMS.heading, ""))
-    rows.append(("other.text", fmt.OTHER.heading, ""))
+    rows.append(("problems.text", layout.problems.heading, ""))
+    rows.append(("other.text", layout.other.heading, ""))
     return tuple(rows)
+
+
+def format_line(layout: ReportFormat) -> str:
+    """``gov-info-annual-report/2021（国办公开办函〔2021〕30号）``."""
+    return f"{layout.id}（{layout.notice}）"
+
+
+def guide_lines(layout: ReportFormat) -> tuple[str, ...]:
+    """The lines of the form's 填表说明 sheet."""
+    total_label = next(leaf.label for leaf in layout.applications_table.row_leaves if leaf.kind is CellKind.TOTAL)
+    amounts = []
+    for block in layout.proactive_blocks:
+        for leaf in block.rows:
+            for column in block.columns:
+                kind = _kind_of(block, leaf, column)
+                if kind is FieldKind.WAN_YUAN:
+                    amounts.append(f"{leaf.label}单位为万元")
+                elif kind is FieldKind.YUAN:
+                    amounts.append(f"{leaf.label}{column.label}单位为元")
+    if layout.information_fee is not None:
+        amounts.append(f"{layout.information_fee}单位为元")
+    signed = dict.fromkeys(label for block in layout.proactive_blocks for label in _signed_columns(block))
+    numbers = "二、件数填写不小于 0 的整数"
+    if signed:
+        columns = "、".join(signed)
+        numbers += f"（{columns}可填负数，如 -3）"
+    numbers += "；金额可有小数" + ("：" + "，".join(amounts) if amounts else "") + "。"
+    return (
+        f"本表用于填报{layout.document_name}的数据与文字，填好后用 reportkit 读取、校验并生成报告。",
+        "一、只填写浅黄色单元格；灰色单元格为自动计算的合计（公式），其余单元格已保护（无密码，仅作提示）。",
+        numbers,
+        "三、没有发生的事项请填 0。留空的单元格按 0 读取，读取时会列出所有留空的单元格供核对。",
+        f"四、“{Sheets.APPLICATIONS}”表中，每一列须满足勾稽关系：第一项加第二项之和，等于第三项（即{total_label}）加第四项之和；"
+        "不满足的列会显示为红色，表下方的“勾稽关系校验”行也会提示相差多少。",
+        "五、总计由公式自动计算，一般不要改动；若在总计单元格中直接填了数字，读取时会把它作为“填报的总计”与计算结果核对。",
+        "六、文字部分按小标题分别填写，段落之间空一行（单元格内换行：Alt+Enter；WPS 同）。",
+        "七、可以插入行、调整行高列宽；不能删除行或列。请不要改动表格标签和工作表名称，也不要删除工作表。"
+        "程序按单元格名称读取（不依赖行列位置），并核对每个名称旁的行列标签。",
+        "八、读取命令：reportkit check 本文件.xlsx（校验）；reportkit render 本文件.xlsx（生成 Word/Excel 报告）。",
+    )
+
+
+def _signed_columns(block: ProactiveBlock) -> list[str]:
+    return [
+        column.label
+        for column in block.columns
+        if any(_kind_of(block, leaf, column) is FieldKind.SIGNED_COUNT for leaf in block.rows)
+    ]
+
+
+def case_outcome_labels(layout: ReportFormat) -> tuple[str, ...]:
+    """结果维持 … 尚未审结: what each group's 总计 of table 四 adds up."""
+    return tuple(
+        leaf.label for leaf in layout.case_groups[0].children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT
+    )
+
+
+def balance_check_label(layout: ReportFormat) -> str:
+    total_label = next(leaf.label for leaf in layout.applications_table.row_leaves if leaf.kind is CellKind.TOTAL)
+    return f"勾稽关系校验（一+二 与 {total_label}+四）"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -484,354 +688,209 @@ def _text_rows() -> tuple[tuple[str, str, str], ...]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _new_workbook(kind: str, version: str) -> Workbook:
-    wb = Workbook()
-    wb.remove(wb.active)
-    wb.properties.creator = "reportkit"
-    wb.properties.lastModifiedBy = "reportkit"
-    wb.properties.created = FIXED_TIME
-    wb.properties.modified = FIXED_TIME
-    wb.properties.title = fmt.DOCUMENT_NAME
-    wb.custom_doc_props.append(StringProperty(name=PROP_FORMAT, value=fmt.FORMAT_ID))
-    wb.custom_doc_props.append(StringProperty(name=PROP_VERSION, value=version))
-    wb.custom_doc_props.append(StringProperty(name=PROP_KIND, value=kind))
-    return wb
+#: The 填表说明 column: narrow enough to print on A4 portrait unscaled (LibreOffice does not scale that sheet
+#: to the page width; at 90 the lines ran past both edges of the paper).
+GUIDE_WIDTH: Final = 72.0
 
 
-def _name(wb: Workbook, field: FieldCell) -> None:
-    row = int(re.sub(r"[A-Z]+", "", field.coord))
-    col = re.sub(r"\d+", "", field.coord)
-    ref = f"{quote_sheetname(field.sheet)}!${col}${row}"
-    wb.defined_names[field.name] = DefinedName(field.name, attr_text=ref)
-
-
-def _heading(s: _Sheet, text: str, cols: int) -> None:
-    s.label(1, 1, text, cols=cols, font=F_TITLE, border=False)
-    s.need_height(1, 30)
-
-
-def _draft_cell(s: _Sheet, sheet_key: str, cols: int) -> FieldCell:
-    """The cell (row 2) where a draft says so; named ``rk.draft.<sheet>``."""
-    cell = s.ws.cell(row=2, column=1)
-    cell.font = F_DRAFT
-    cell.alignment = A_LEFT
-    if cols > 1:
-        s.ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=cols)
-    field = FieldCell(f"draft.{sheet_key}", s.ws.title, "A2", FieldKind.TEXT)
-    s.fields.append(field)
-    return field
-
-
-def build_tables() -> tuple[Workbook, list[FieldCell]]:
-    """The output workbook template: 基本信息 and tables 二, 三, 四, with every value cell named."""
-    wb = _new_workbook(TABLES_KIND, TABLES_VERSION)
-    fields: list[FieldCell] = []
-
-    # 基本信息
-    s = _Sheet(wb.create_sheet(Sheets.INFO), {1: 20, 2: 60}, form=False)
-    title = s.ws.cell(row=1, column=1)
-    title.font = F_TITLE
-    title.alignment = A_CENTER
-    s.ws.merge_cells("A1:B1")
-    s.need_height(1, 40)
-    s.fields.append(FieldCell("title", s.ws.title, "A1", FieldKind.TEXT))
-    _draft_cell(s, "info", 2)
-    row = 3
-    for field, label, kind, _, _ in INFO_ROWS:
-        s.label(row, 1, label, font=F_HEADER)
-        numfmt = {FieldKind.DATE: NUMFMT_DATE, FieldKind.YEAR: "0"}.get(kind, "@")
-        s.value(row, 2, FieldCell(field, "", "", kind, row_label=label), numfmt=numfmt, align=A_LEFT)
-        row += 1
-    s.label(row, 1, "报告格式", font=F_HEADER)
-    s.label(row, 2, f"{fmt.FORMAT_ID}（{fmt.NOTICE}）", align=A_LEFT)
-    _print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:B{row}")
-    s.finish()
-    fields += s.fields
-
-    # 二
-    s = _Sheet(wb.create_sheet(Sheets.PROACTIVE), {1: 22, 2: 16, 3: 16, 4: 16}, form=False)
-    _heading(s, fmt.PROACTIVE.heading, _T2_COLS)
-    _draft_cell(s, "proactive", _T2_COLS)
-    end = _draw_proactive(s, 3)
-    _print_setup(s.ws, landscape=False, title_rows=None, area=f"A1:D{end - 1}")
-    s.finish()
-    fields += s.fields
-
-    # 三
-    s = _Sheet(wb.create_sheet(Sheets.APPLICATIONS), _t3_widths(), form=False)
-    ncols = _tree_depth(fmt.APPLICATIONS_TABLE.rows) + len(fmt.APPLICATIONS_TABLE.column_leaves)
-    _heading(s, fmt.APPLICATIONS.heading, ncols)
-    _draft_cell(s, "applications", ncols)
-    first, last = _t3_fields(s, 3)
-    _print_setup(s.ws, landscape=True, title_rows=(3, first - 1), area=f"A1:{get_column_letter(ncols)}{last}")
-    s.ws.freeze_panes = s.ws.cell(row=first, column=1 + _tree_depth(fmt.APPLICATIONS_TABLE.rows))
-    s.finish()
-    fields += s.fields
-
-    # 四
-    ncols = len(fmt.REVIEW_LITIGATION_TABLE.column_leaves)
-    s = _Sheet(wb.create_sheet(Sheets.REVIEW), dict.fromkeys(range(1, ncols + 1), 9.0), form=False)
-    _heading(s, fmt.REVIEW_LITIGATION.heading, ncols)
-    _draft_cell(s, "review_litigation", ncols)
-    data_row = _t4_fields(s, 3)
-    _print_setup(s.ws, landscape=True, title_rows=(3, data_row - 1), area=f"A1:{get_column_letter(ncols)}{data_row}")
-    s.finish()
-    fields += s.fields
-
-    for cell in fields:
-        _name(wb, cell)
-    wb.active = 1
-    return wb, fields
-
-
-def _t3_widths() -> dict[int, float]:
-    row_depth = _tree_depth(fmt.APPLICATIONS_TABLE.rows)
-    widths = {1: 8.0, 2: 14.0, 3: 36.0} if row_depth == 3 else {c: 16.0 for c in range(1, row_depth + 1)}
-    for j in range(len(fmt.APPLICATIONS_TABLE.column_leaves)):
-        widths[row_depth + 1 + j] = 9.0
-    return widths
-
-
-def _count_validation(ws: Worksheet, cells: Iterable[str], kind: FieldKind) -> None:
-    cells = list(cells)
-    if not cells:
-        return
-    if kind is FieldKind.COUNT:
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        dv.error = "请填写不小于 0 的整数（件数）。"
-    else:
-        dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
-        unit = "万元" if kind is FieldKind.WAN_YUAN else "元"
-        dv.error = f"请填写不小于 0 的金额（单位：{unit}），可以有小数。"
-    dv.errorTitle = "数值有误"
-    dv.showErrorMessage = True
-    ws.add_data_validation(dv)
-    for coord in cells:
-        dv.add(coord)
-
-
-def _validate_numbers(s: _Sheet) -> None:
-    for kind in (FieldKind.COUNT, FieldKind.WAN_YUAN, FieldKind.YUAN):
-        _count_validation(s.ws, (f.coord for f in s.fields if f.kind is kind and not f.total), kind)
-
-
-def _form_sheet_setup(s: _Sheet, landscape: bool, title_rows: tuple[int, int] | None) -> None:
-    """Protection and print settings of a form sheet (A4, one page wide)."""
-    _protect(s.ws)
-    _print_setup(s.ws, landscape=landscape, title_rows=title_rows, area=s.ws.dimensions)
-    s.ws.sheet_view.showGridLines = True
-
-
-def _protect(ws: Worksheet) -> None:
-    """Sheet protection without a password: it guides, it does not secure.
-
-    In the file format each flag says what protection *forbids* (``insertRows="1"``: no inserting rows), so
-    False allows it. As the guide says: inserting rows and formatting rows and columns are allowed;
-    deleting rows or columns, inserting columns and changing locked cells are not."""
-    ws.protection.sheet = True
-    ws.protection.insertRows = False
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.protection.selectLockedCells = False
-    ws.protection.selectUnlockedCells = False
-    ws.protection.insertColumns = True
-    ws.protection.deleteRows = True
-    ws.protection.deleteColumns = True
-
-
-#: Labels the guide and notes refer to, taken from the format module.
-_FEE_ROW_LABEL: Final = fmt.PROACTIVE_BLOCKS[-1].rows[0].label
-_TOTAL_ROW_LABEL: Final = next(leaf.label for leaf in fmt.APPLICATIONS_TABLE.row_leaves if leaf.kind is CellKind.TOTAL)
-
-_OUTCOME_LABELS: Final = tuple(
-    leaf.label for leaf in fmt.CASE_GROUPS[0].children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT
-)
-
-GUIDE_LINES: Final[tuple[str, ...]] = (
-    "本表用于填报政府信息公开工作年度报告的数据与文字，填好后用 reportkit 读取、校验并生成报告。",
-    "一、只填写浅黄色单元格；灰色单元格为自动计算的合计（公式），其余单元格已保护（无密码，仅作提示）。",
-    f"二、件数填写不小于 0 的整数；金额可有小数：{_FEE_ROW_LABEL}单位为万元，{fmt.INFORMATION_FEE}单位为元。",
-    "三、没有发生的事项请填 0。留空的单元格按 0 读取，读取时会列出所有留空的单元格供核对。",
-    f"四、“{Sheets.APPLICATIONS}”表中，每一列须满足勾稽关系：第一项加第二项之和，等于第三项（即{_TOTAL_ROW_LABEL}）加第四项之和；"
-    "不满足的列会显示为红色，表下方的“勾稽关系校验”行也会提示相差多少。",
-    "五、总计由公式自动计算，一般不要改动；若在总计单元格中直接填了数字，读取时会把它作为“填报的总计”与计算结果核对。",
-    "六、文字部分按小标题分别填写，段落之间空一行（单元格内换行：Alt+Enter；WPS 同）。",
-    "七、可以插入行、调整行高列宽；不能删除行或列。请不要改动表格标签和工作表名称，也不要删除工作表。"
-    "程序按单元格名称读取（不依赖行列位置），并核对每个名称旁的行列标签。",
-    "八、读取命令：reportkit check 本文件.xlsx（校验）；reportkit render 本文件.xlsx（生成 Word/Excel 报告）。",
-)
-
-
-def build_form() -> tuple[Workbook, list[FieldCell]]:
-    """The blank input form: guide, basic information, texts and tables 二/三/四 with live totals."""
-    wb = _new_workbook(FORM_KIND, FORM_VERSION)
-    fields: list[FieldCell] = []
+def _form(layout: ReportFormat) -> WorkbookLayout:
+    sheets: list[SheetLayout] = []
 
     # 填表说明
-    s = _Sheet(wb.create_sheet(Sheets.GUIDE), {1: 90}, form=True)
-    s.label(1, 1, f"{fmt.DOCUMENT_NAME}填报表", font=F_TITLE, border=False)
+    s = _Plan("guide", Sheets.GUIDE, {1: GUIDE_WIDTH}, form=True)
+    s.label(1, 1, f"{layout.document_name}填报表", style=Style.TITLE, border=False)
     s.need_height(1, 30)
     row = 3
-    for line in GUIDE_LINES:
-        s.label(row, 1, line, align=A_LEFT, border=False)
+    for line in guide_lines(layout):
+        s.label(row, 1, line, align=Align.LEFT, border=False)
         row += 1
     row += 1
     s.label(
         row,
         1,
-        f"报告格式：{fmt.FORMAT_ID}（{fmt.NOTICE}）；填报表版本：{FORM_VERSION}",
-        font=F_NOTE,
-        align=A_LEFT,
+        f"报告格式：{format_line(layout)}；填报表版本：{FORM_VERSION}",
+        style=Style.NOTE,
+        align=Align.LEFT,
         border=False,
     )
-    _form_sheet_setup(s, False, None)
-    s.finish()
+    sheets.append(s.done(ncols=1))
 
     # 基本信息
-    s = _Sheet(wb.create_sheet(Sheets.INFO), {1: 20, 2: 50, 3: 40}, form=True)
+    s = _Plan("info", Sheets.INFO, {1: 20, 2: 50, 3: 40}, form=True)
     _heading(s, "基本信息", 3)
     row = 3
-    for field, label, kind, required, note in INFO_ROWS:
-        s.label(row, 1, label + ("（必填）" if required else ""), font=F_HEADER)
-        numfmt = {FieldKind.DATE: NUMFMT_DATE, FieldKind.YEAR: "0"}.get(kind, "@")
-        s.value(row, 2, FieldCell(field, "", "", kind, required=required, row_label=label), numfmt=numfmt, align=A_LEFT)
-        s.label(row, 3, note, font=F_NOTE, align=A_LEFT, border=False)
+    for path, label, kind, required, note in INFO_ROWS:
+        s.label(row, 1, label + ("（必填）" if required else ""), style=Style.HEADER)
+        spec = FieldCell(path, "", "", kind, required=required, row_label=label)
+        s.value(row, 2, spec, numfmt=_INFO_NUMFMT.get(kind, NUMFMT_TEXT), align=Align.LEFT)
+        s.label(row, 3, note, style=Style.NOTE, align=Align.LEFT, border=False)
         row += 1
-    kind_cell = next(f for f in s.fields if f.kind is FieldKind.KIND)
-    dv = DataValidation(type="list", formula1='"' + ",".join(k.label for k in AgencyKind) + '"', allow_blank=False)
-    dv.error = "请从列表中选择机关类型。"
-    dv.errorTitle = "机关类型"
-    dv.showErrorMessage = True
-    s.ws.add_data_validation(dv)
-    dv.add(kind_cell.coord)
-    year_cell = next(f for f in s.fields if f.kind is FieldKind.YEAR)
-    dv = DataValidation(type="whole", operator="between", formula1="2000", formula2="2100", allow_blank=True)
-    dv.error = "请填写四位数年份，如 2021。"
-    dv.showErrorMessage = True
-    s.ws.add_data_validation(dv)
-    dv.add(year_cell.coord)
     row += 1
-    s.label(row, 1, "报告格式", font=F_HEADER)
-    s.label(row, 2, f"{fmt.FORMAT_ID}（{fmt.NOTICE}）", align=A_LEFT)
-    s.label(row + 1, 1, "填报表版本", font=F_HEADER)
-    s.label(row + 1, 2, FORM_VERSION, align=A_LEFT)
-    _form_sheet_setup(s, False, None)
-    s.finish()
-    fields += s.fields
+    s.label(row, 1, "报告格式", style=Style.HEADER)
+    s.label(row, 2, format_line(layout), align=Align.LEFT)
+    s.label(row + 1, 1, "填报表版本", style=Style.HEADER)
+    s.label(row + 1, 2, FORM_VERSION, align=Align.LEFT)
+    sheets.append(s.done(ncols=3))
 
     # 文字部分 (and the 信息处理费 figures of 六)
-    s = _Sheet(wb.create_sheet(Sheets.TEXTS), {1: 26, 2: 90}, form=True)
+    s = _Plan("texts", Sheets.TEXTS, {1: 26, 2: 90}, form=True)
     _heading(s, "文字部分", 2)
     row = 3
     current = None
-    for field, section, sub in _text_rows():
+    for path, section, sub in text_rows(layout):
         if section and section != current:
-            s.label(row, 1, section, cols=2, font=F_HEADER, align=A_LEFT)
+            s.label(row, 1, section, cols=2, style=Style.HEADER, align=Align.LEFT)
             current = section
             row += 1
         label = sub or section
-        s.label(row, 1, label, align=A_LEFT)
-        s.value(row, 2, FieldCell(field, "", "", FieldKind.TEXT, row_label=label), numfmt="@", align=A_TEXT)
+        s.label(row, 1, label, align=Align.LEFT)
+        s.value(row, 2, FieldCell(path, "", "", FieldKind.TEXT, row_label=label), numfmt=NUMFMT_TEXT, align=Align.TEXT)
         s.need_height(row, 150)
         row += 1
-        if field == "other.text":
-            s.label(row, 1, f"{fmt.INFORMATION_FEE}（全部留空表示不填报这三项）", cols=2, font=F_HEADER, align=A_LEFT)
+        if path == "other.text" and layout.information_fee is not None:
+            fee_heading = f"{layout.information_fee}（全部留空表示不填报这三项）"
+            s.label(row, 1, fee_heading, cols=2, style=Style.HEADER, align=Align.LEFT)
             row += 1
-            for fee_field, label, kind in FEE_ROWS:
+            for fee_path, label, kind in FEE_ROWS:
                 s.label(row, 1, label)
                 numfmt = NUMFMT_COUNT if kind is FieldKind.COUNT else NUMFMT_AMOUNT
-                s.value(row, 2, FieldCell(fee_field, "", "", kind, row_label=label), numfmt=numfmt, align=A_LEFT)
+                s.value(row, 2, FieldCell(fee_path, "", "", kind, row_label=label), numfmt=numfmt, align=Align.LEFT)
                 row += 1
-    _validate_numbers(s)
-    _form_sheet_setup(s, False, None)
-    s.finish()
-    fields += s.fields
+    sheets.append(s.done(ncols=2))
 
     # 二
-    s = _Sheet(wb.create_sheet(Sheets.PROACTIVE), {1: 22, 2: 16, 3: 16, 4: 16}, form=True)
-    _heading(s, fmt.PROACTIVE.heading, _T2_COLS)
-    _draw_proactive(s, 3)
-    _validate_numbers(s)
-    _form_sheet_setup(s, False, None)
-    s.finish()
-    fields += s.fields
+    s = _Plan("proactive", Sheets.PROACTIVE, {1: 22, 2: 16, 3: 16, 4: 16}, form=True)
+    _heading(s, layout.proactive.heading, T2_COLS)
+    _proactive(s, 3, layout)
+    sheets.append(s.done(ncols=T2_COLS))
 
     # 三
-    table = fmt.APPLICATIONS_TABLE
-    s = _Sheet(wb.create_sheet(Sheets.APPLICATIONS), _t3_widths(), form=True)
+    table = layout.applications_table
     row_depth = _tree_depth(table.rows)
-    ncols = row_depth + len(table.column_leaves)
-    _heading(s, fmt.APPLICATIONS.heading, ncols)
-    first, last = _t3_fields(s, 3)
-    by_field = {f.field: f for f in s.fields}
-    inflow = [by_field[f"applications.{k}.{table.column_leaves[0].key}"].coord for k in fmt.BALANCE_INFLOW]
-    outflow = [by_field[f"applications.{k}.{table.column_leaves[0].key}"].coord for k in fmt.BALANCE_OUTFLOW]
-    top_left = by_field[f"applications.{table.row_leaves[0].key}.{table.column_leaves[0].key}"].coord
-
-    def col_relative(coord: str) -> str:
-        col = re.sub(r"\d+", "", coord)
-        return f"{col}${coord[len(col) :]}"
-
-    left = "+".join(col_relative(c) for c in inflow)
-    right = "+".join(col_relative(c) for c in outflow)
-    last_col = get_column_letter(ncols)
-    s.ws.conditional_formatting.add(
-        f"{top_left}:{last_col}{last}",
-        FormulaRule(formula=[f"{left}<>{right}"], fill=FILL_BAD, font=Font(color="9C0006")),
-    )
-    check_row = last + 1
-    s.label(check_row, 1, f"勾稽关系校验（一+二 与 {_TOTAL_ROW_LABEL}+四）", cols=row_depth, font=F_NOTE, align=A_LEFT)
-    for j in range(len(table.column_leaves)):
-        col = get_column_letter(row_depth + 1 + j)
-        lhs = "+".join(f"{col}{c[len(re.sub(r'[0-9]+', '', c)) :]}" for c in inflow)
-        rhs = "+".join(f"{col}{c[len(re.sub(r'[0-9]+', '', c)) :]}" for c in outflow)
-        cell = s.ws.cell(
-            row=check_row, column=row_depth + 1 + j, value=f'=IF(({lhs})=({rhs}),"平衡","差"&(({lhs})-({rhs})))'
-        )
-        cell.font = F_NOTE
-        cell.alignment = A_NUMBER
-        cell.border = BORDER
-    s.ws.conditional_formatting.add(
-        f"{get_column_letter(row_depth + 1)}{check_row}:{last_col}{check_row}",
-        FormulaRule(formula=[f'{get_column_letter(row_depth + 1)}{check_row}<>"平衡"'], fill=FILL_BAD),
-    )
-    s.ws.freeze_panes = s.ws.cell(row=first, column=row_depth + 1)
-    _validate_numbers(s)
-    _form_sheet_setup(s, True, (3, first - 1))
-    s.finish()
-    fields += s.fields
+    ncols = _ncols_applications(layout)
+    s = _Plan("applications", Sheets.APPLICATIONS, t3_widths(layout), form=True)
+    _heading(s, layout.applications.heading, ncols)
+    first, last = _applications(s, 3, layout)
+    s.label(last + 1, 1, balance_check_label(layout), cols=row_depth, style=Style.NOTE, align=Align.LEFT)
+    sheets.append(s.done(ncols=ncols, landscape=True, title_rows=(3, first - 1), freeze=coord_of(first, row_depth + 1)))
 
     # 四
-    ncols = len(fmt.REVIEW_LITIGATION_TABLE.column_leaves)
-    s = _Sheet(wb.create_sheet(Sheets.REVIEW), dict.fromkeys(range(1, ncols + 1), 9.0), form=True)
-    _heading(s, fmt.REVIEW_LITIGATION.heading, ncols)
-    data_row = _t4_fields(s, 3)
-    for group in fmt.CASE_GROUPS:
-        group_cells = [f for f in s.fields if f.field.startswith(f"review_litigation.{group.key}.")]
-        total = next(f for f in group_cells if f.total)
-        parts = [f.coord for f in group_cells if not f.total]
-        s.ws.conditional_formatting.add(
-            total.coord,
-            FormulaRule(formula=[f"{total.coord}<>SUM({parts[0]}:{parts[-1]})"], fill=FILL_BAD),
-        )
+    ncols = len(layout.review_litigation_table.column_leaves)
+    s = _Plan("review", Sheets.REVIEW, dict.fromkeys(range(1, ncols + 1), 9.0), form=True)
+    _heading(s, layout.review_litigation.heading, ncols)
+    data_row = _review(s, 3, layout)
     s.label(
         data_row + 2,
         1,
-        "总计由公式自动计算：" + " + ".join(_OUTCOME_LABELS) + "。",
+        "总计由公式自动计算：" + " + ".join(case_outcome_labels(layout)) + "。",
         cols=ncols,
-        font=F_NOTE,
-        align=A_LEFT,
+        style=Style.NOTE,
+        align=Align.LEFT,
         border=False,
     )
-    _validate_numbers(s)
-    _form_sheet_setup(s, True, (3, data_row - 1))
-    s.finish()
-    fields += s.fields
+    sheets.append(s.done(ncols=ncols, landscape=True, title_rows=(3, data_row - 1)))
 
-    for cell in fields:
-        _name(wb, cell)
-    wb.active = 0
-    return wb, _with_labels(wb, fields)
+    sheets = [_with_labels(sheet) if sheet.fields else sheet for sheet in sheets]
+    return WorkbookLayout(FORM_KIND, FORM_VERSION, layout, tuple(sheets))
+
+
+def _draft_slot(s: _Plan, sheet_key: str, cols: int) -> None:
+    """The cell (row 2) where a draft says so; named ``rk.draft.<sheet>``."""
+    s.slot(2, 1, FieldCell(f"draft.{sheet_key}", "", "", FieldKind.TEXT), cols, Style.DRAFT, Align.LEFT)
+
+
+def _tables(layout: ReportFormat) -> WorkbookLayout:
+    sheets: list[SheetLayout] = []
+
+    # 基本信息
+    s = _Plan("info", Sheets.INFO, {1: 20, 2: 60}, form=False)
+    s.slot(1, 1, FieldCell("title", "", "", FieldKind.TEXT), 2, Style.TITLE, Align.CENTER)
+    s.need_height(1, 40)
+    _draft_slot(s, "info", 2)
+    row = 3
+    for path, label, kind, _, _ in INFO_ROWS:
+        s.label(row, 1, label, style=Style.HEADER)
+        s.value(
+            row,
+            2,
+            FieldCell(path, "", "", kind, row_label=label),
+            numfmt=_INFO_NUMFMT.get(kind, NUMFMT_TEXT),
+            align=Align.LEFT,
+        )
+        row += 1
+    s.label(row, 1, "报告格式", style=Style.HEADER)
+    s.label(row, 2, format_line(layout), align=Align.LEFT)
+    sheets.append(s.done(ncols=2, area=f"A1:B{row}"))
+
+    # 二
+    s = _Plan("proactive", Sheets.PROACTIVE, {1: 22, 2: 16, 3: 16, 4: 16}, form=False)
+    _heading(s, layout.proactive.heading, T2_COLS)
+    _draft_slot(s, "proactive", T2_COLS)
+    end = _proactive(s, 3, layout)
+    sheets.append(s.done(ncols=T2_COLS, area=f"A1:{column_letter(T2_COLS)}{end - 1}"))
+
+    # 三
+    ncols = _ncols_applications(layout)
+    row_depth = _tree_depth(layout.applications_table.rows)
+    s = _Plan("applications", Sheets.APPLICATIONS, t3_widths(layout), form=False)
+    _heading(s, layout.applications.heading, ncols)
+    _draft_slot(s, "applications", ncols)
+    first, last = _applications(s, 3, layout)
+    sheets.append(
+        s.done(
+            ncols=ncols,
+            landscape=True,
+            title_rows=(3, first - 1),
+            area=f"A1:{column_letter(ncols)}{last}",
+            freeze=coord_of(first, 1 + row_depth),
+        )
+    )
+
+    # 四
+    ncols = len(layout.review_litigation_table.column_leaves)
+    s = _Plan("review", Sheets.REVIEW, dict.fromkeys(range(1, ncols + 1), 9.0), form=False)
+    _heading(s, layout.review_litigation.heading, ncols)
+    _draft_slot(s, "review_litigation", ncols)
+    data_row = _review(s, 3, layout)
+    sheets.append(
+        s.done(ncols=ncols, landscape=True, title_rows=(3, data_row - 1), area=f"A1:{column_letter(ncols)}{data_row}")
+    )
+    return WorkbookLayout(TABLES_KIND, TABLES_VERSION, layout, tuple(sheets))
+
+
+@lru_cache(maxsize=16)
+def _workbook_layout(format_id: str, kind: str) -> WorkbookLayout:
+    layout = get_format(format_id)
+    if kind == FORM_KIND:
+        return _form(layout)
+    if kind == TABLES_KIND:
+        return _tables(layout)
+    raise ValueError(f"unknown workbook kind {kind!r}")
+
+
+def workbook_layout(layout: ReportFormat, kind: str) -> WorkbookLayout:
+    """The layout of the workbook of ``kind`` (:data:`TABLES_KIND` or :data:`FORM_KIND`) for ``layout``;
+    cached by format id."""
+    return _workbook_layout(layout.id, kind)
+
+
+def form_layout(layout: ReportFormat) -> WorkbookLayout:
+    return workbook_layout(layout, FORM_KIND)
+
+
+def tables_layout(layout: ReportFormat) -> WorkbookLayout:
+    return workbook_layout(layout, TABLES_KIND)
+
+
+def field_cells(kind: str, layout: ReportFormat | None = None) -> tuple[FieldCell, ...]:
+    """The named cells of the workbook of ``kind`` (``"xlsx-output"`` or ``"xlsx-form"``) for ``layout``
+    (the newest format when omitted), in layout order."""
+    return _field_cells(layout.id if layout is not None else NEWEST, kind)
+
+
+@lru_cache(maxsize=16)
+def _field_cells(format_id: str, kind: str) -> tuple[FieldCell, ...]:
+    return _workbook_layout(format_id, kind).fields
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -887,82 +946,45 @@ def column_texts_at(
     return tuple(found)
 
 
-def _with_labels(wb: Workbook, fields: list[FieldCell]) -> list[FieldCell]:
-    """The fields with the labels a reader finds around them on the blank form (``row_texts``,
-    ``column_texts``); the header labels come from the merged cells covering the column above."""
-    out: list[FieldCell] = []
-    for sheet in dict.fromkeys(field.sheet for field in fields):
-        ws = wb[sheet]
-        texts = {
-            (cell.row, cell.column): label_text(cell.value)
-            for line in ws.iter_rows()
-            for cell in line
-            if isinstance(cell.value, str) and cell.data_type != "f" and cell.value.strip()
-        }
-        cover: dict[tuple[int, int], tuple[int, int]] = {}
-        for merged in ws.merged_cells.ranges:
-            for r in range(merged.min_row, merged.max_row + 1):
-                for c in range(merged.min_col, merged.max_col + 1):
-                    cover[(r, c)] = (merged.min_row, merged.min_col)
-        sheet_fields = [field for field in fields if field.sheet == sheet]
-        named = {(field.row, field.col) for field in sheet_fields}
-        for field in sheet_fields:
-            row, col = field.row, field.col
-            above = row - 1
-            while above >= 1 and (above, col) in named:
-                above -= 1
-            chain: list[tuple[int, int]] = []
-            while above >= 1 and (above, col) not in named:
-                anchor = cover.get((above, col), (above, col))
-                if anchor not in texts:
-                    break
-                if anchor not in chain:
-                    chain.append(anchor)
-                above -= 1
-            column_texts: tuple[tuple[int, str], ...] = ()
-            if chain and chain[0][1] == col:
-                column_texts = tuple((c - col, texts[(r, c)]) for r, c in chain)
-                offsets = [offset for offset, _ in column_texts]
-                if column_texts_at(texts, named, row, col, offsets) != tuple(t for _, t in column_texts):
-                    raise AssertionError(f"{field.where}: a reader would not find the headers")  # pragma: no cover
-            out.append(evolve(field, row_texts=row_texts_at(texts, named, row, col), column_texts=column_texts))
-    order = {field.field: i for i, field in enumerate(fields)}
-    return sorted(out, key=lambda field: order[field.field])
-
-
-@lru_cache(maxsize=2)
-def field_cells(kind: str) -> tuple[FieldCell, ...]:
-    """The named cells of the built workbook of ``kind`` (``"xlsx-output"`` or ``"xlsx-form"``), in layout order."""
-    _, fields = build_form() if kind == FORM_KIND else build_tables()
-    return tuple(fields)
-
-
-# ---------------------------------------------------------------------------------------------------
-# Deterministic saving
-# ---------------------------------------------------------------------------------------------------
-
-_ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
-_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-
-
-def normalize_zip(data: bytes) -> bytes:
-    """The same package with fixed member timestamps and fixed core dates, so a rebuild is identical."""
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            dst.writestr(member, content, compresslevel=9)
-    return out.getvalue()
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """Save ``wb`` to bytes, deterministically."""
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return normalize_zip(buffer.getvalue())
+def _with_labels(sheet: SheetLayout) -> SheetLayout:
+    """The sheet with the labels a reader finds around each named cell (``row_texts``, ``column_texts``);
+    the header labels come from the merged label cells covering the column above."""
+    texts = {(label.row, label.col): label_text(label.text) for label in sheet.labels if label.text.strip()}
+    cover: dict[tuple[int, int], tuple[int, int]] = {}
+    for label in sheet.labels:
+        if label.rows > 1 or label.cols > 1:
+            for r in range(label.row, label.row + label.rows):
+                for c in range(label.col, label.col + label.cols):
+                    cover[(r, c)] = (label.row, label.col)
+    for item in sheet.items:
+        if isinstance(item, ValueCell) and item.cell.span > 1:
+            for c in range(item.cell.col, item.cell.col + item.cell.span):
+                cover[(item.cell.row, c)] = (item.cell.row, item.cell.col)
+    named = {(f.row, f.col) for f in sheet.fields}
+    items: list[LabelCell | ValueCell] = []
+    for item in sheet.items:
+        if not isinstance(item, ValueCell):
+            items.append(item)
+            continue
+        cell = item.cell
+        row, col = cell.row, cell.col
+        above = row - 1
+        while above >= 1 and (above, col) in named:
+            above -= 1
+        chain: list[tuple[int, int]] = []
+        while above >= 1 and (above, col) not in named:
+            anchor = cover.get((above, col), (above, col))
+            if anchor not in texts:
+                break
+            if anchor not in chain:
+                chain.append(anchor)
+            above -= 1
+        column_texts: tuple[tuple[int, str], ...] = ()
+        if chain and chain[0][1] == col:
+            column_texts = tuple((c - col, texts[(r, c)]) for r, c in chain)
+            offsets = [offset for offset, _ in column_texts]
+            if column_texts_at(texts, named, row, col, offsets) != tuple(t for _, t in column_texts):
+                raise AssertionError(f"{cell.where}: a reader would not find the headers")  # pragma: no cover
+        labelled = evolve(cell, row_texts=row_texts_at(texts, named, row, col), column_texts=column_texts)
+        items.append(evolve(item, cell=labelled))
+    return evolve(sheet, items=tuple(items))

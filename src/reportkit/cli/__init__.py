@@ -74,12 +74,15 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.evaluators import check_evaluators
+    from reportkit.rulepacks import pack_from_args
     from reportkit.rules import Severity, check
 
+    pack = pack_from_args(args)
     loaded = _load(args.file, None if args.json else out)
     report = loaded.report
     previous = _load(args.previous).report if args.previous else None
-    findings = check(report, previous)
+    findings = [*check(report, previous), *check_evaluators(report, previous, pack)]
     cell_of = loaded.where
     if args.json:
         payload = []
@@ -137,7 +140,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     stem = output_stem(report)
     inputs = [args.file] + ([args.template] if args.template else [])
     for kind in wanted:
-        data = render(kind, report, args.template, draft=args.draft)
+        data = render(kind, report, args.template, draft=args.draft, findings=findings)
         target = atomic_write_bytes(outdir / f"{stem}.{file_suffix(kind)}", data, inputs=inputs)
         out.write(f"已生成：{target}\n")
     if findings:
@@ -157,6 +160,14 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     if target.exists() and not args.force:
         out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
         return EXIT_UNREADABLE
+    if args.source:
+        from reportkit.cli import audit as audit_cli
+
+        if audit_cli.is_published(args.source):
+            xlsx = args.xlsx or target.suffix.lower() == ".xlsx"
+            atomic_write_bytes(target, audit_cli.init_from_published(args.source, target, xlsx), inputs=[args.source])
+            out.write(f"已生成：{target}（读自发布的报告；标有“待核对”的单元格请对照原文）\n")
+            return EXIT_OK
     source = _load(args.source).report if args.source else None
     if args.xlsx or target.suffix.lower() == ".xlsx":
         from reportkit import xlsx_form
@@ -192,6 +203,65 @@ def blank_report() -> AnnualReport:
 
 
 # ---------------------------------------------------------------------------------------------------
+# next
+# ---------------------------------------------------------------------------------------------------
+
+#: Published reports (web page, Word, PDF, text), read with ``reportkit.published.read_published``.
+PUBLISHED_SUFFIXES = (".html", ".htm", ".shtml", ".docx", ".pdf", ".txt")
+
+
+def _load_last(path: str) -> AnnualReport:
+    """Last year's report: a figures file, a filled form, or a published report once reportkit reads those."""
+    if Path(path).suffix.lower() in PUBLISHED_SUFFIXES:
+        from reportkit import published
+
+        read_published = getattr(published, "read_published", None)
+        if read_published is None:
+            raise ReportkitError(
+                "本版本还不能从已发布的报告（网页、Word、PDF）读出数字；"
+                "请用上年的数据文件（.toml/.json/.yaml）或填报表（.xlsx）",
+                source=path,
+            )
+        report: AnnualReport = read_published(path).report
+        return report
+    return _load(path).report
+
+
+def cmd_next(args: argparse.Namespace, out: TextIO) -> int:
+    from reportkit.fs import atomic_write_bytes
+    from reportkit.io import FIGURES_SUFFIXES, dumps
+    from reportkit.nextyear import carried_labels, next_year, next_year_form, next_year_toml
+
+    target = Path(args.output)
+    suffix = target.suffix.lower()
+    if suffix not in (*FIGURES_SUFFIXES, ".xlsx"):
+        shown = target.suffix or "（无扩展名）"
+        out.write(f"{target}：无法识别的文件类型“{shown}”，可用：.toml、.xlsx（填报表）、.json、.yaml\n")
+        return EXIT_UNREADABLE
+    if target.exists() and not args.force:
+        out.write(f"{target} 已存在，未覆盖（确需覆盖请加 --force）。\n")
+        return EXIT_UNREADABLE
+    last = _load_last(args.file)
+    new = next_year(last)
+    if suffix == ".xlsx":
+        data = next_year_form(last, new)
+        kept = "上年文字在“文字部分”表右侧一列，供改写参考"
+    elif suffix == ".toml":
+        data = next_year_toml(last, new).encode("utf-8")
+        kept = "上年文字作为注释（# 开头的行）写在各项之上，供改写参考"
+    else:
+        data = dumps(new, FIGURES_SUFFIXES[suffix]).encode("utf-8")
+        kept = "此格式不能写注释，上年文字未保留（需要时请改用 .toml 或 .xlsx）"
+    atomic_write_bytes(target, data, inputs=[args.file])
+    out.write(f"已生成：{target}（{new.title}）\n")
+    out.write(
+        f"已带入（{last.year}年度 → {new.year}年度）：{carried_labels(last, new)}；其余数字为 0，文字为空；{kept}。\n"
+    )
+    out.write(f"下一步：填写成文日期、本年度的数字和文字，然后运行 reportkit check {target} --previous {args.file}\n")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------------------------------
 # templates
 # ---------------------------------------------------------------------------------------------------
 
@@ -205,7 +275,7 @@ def cmd_templates(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_template_check(args: argparse.Namespace, out: TextIO) -> int:
-    from reportkit.templates import check_docx_template
+    from reportkit.render.contract import check_docx_template
 
     problems = check_docx_template(args.path)
     if not problems:
@@ -234,6 +304,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from reportkit.rulepacks import add_rules_argument
+
     parser = _Parser(
         prog="reportkit",
         description="政府信息公开工作年度报告：检查数据、生成 Word/Excel/PDF（2021年格式，国办公开办函〔2021〕30号）。",
@@ -247,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file", help="数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
     check.add_argument("--previous", metavar="FILE", help="上年度报告的数据，用于跨年核对")
     check.add_argument("--json", action="store_true", help="以 JSON 输出检查结果")
+    add_rules_argument(check)
     check.set_defaults(func=cmd_check)
 
     render = commands.add_parser("render", help="生成 Word、Excel（及 PDF）文件")
@@ -266,9 +339,22 @@ def build_parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", help="生成空白数据文件（.toml）或 Excel 填报表（--xlsx）")
     init.add_argument("file", help="要生成的文件，如 figures.toml 或 form.xlsx")
     init.add_argument("--xlsx", action="store_true", help="生成 Excel 填报表")
-    init.add_argument("--from", dest="source", metavar="FILE", help="用已有数据预先填好")
+    init.add_argument(
+        "--from",
+        dest="source",
+        metavar="FILE",
+        help="用已有数据预先填好（数据文件、填报表，或发布的网页/Word/PDF/文本）",
+    )
     init.add_argument("--force", action="store_true", help="覆盖已存在的文件")
     init.set_defaults(func=cmd_init)
+
+    nxt = commands.add_parser("next", help="由上年报告生成下一年度的数据文件或填报表")
+    nxt.add_argument("file", help="上年度报告的数据文件（.toml/.json/.yaml）或填好的填报表（.xlsx）")
+    nxt.add_argument(
+        "-o", "--output", required=True, metavar="NEW", help="要生成的文件：.toml（带注释）或 .xlsx（填报表）"
+    )
+    nxt.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+    nxt.set_defaults(func=cmd_next)
 
     templates = commands.add_parser("templates", help="列出内置模板及其格式版本")
     templates.set_defaults(func=cmd_templates)
@@ -280,6 +366,9 @@ def build_parser() -> argparse.ArgumentParser:
     template_check.set_defaults(func=cmd_template_check)
 
     _add_batch_commands(commands)
+    from reportkit.cli import audit as audit_cli
+
+    audit_cli.add_command(commands)
     return parser
 
 

@@ -70,9 +70,11 @@ def _limits(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
     from reportkit.batch import clean_text, discover, run_batch, write_summaries
+    from reportkit.rulepacks import pack_from_args
 
     kinds = [k for k in ("docx", "xlsx", "pdf") if getattr(args, k)] or ["docx", "xlsx"]
     outdir = Path(args.output)
+    rules = pack_from_args(args)  # a bad pack stops the batch before any work
     try:
         with _sigterm_raises():
             results = run_batch(
@@ -82,6 +84,7 @@ def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
                 kinds=kinds,
                 draft=args.draft,
                 progress=Progress(sys.stderr),
+                rules=rules,
                 **_limits(args),
             )
             inputs = [*discover(args.folder), *(discover(args.previous) if args.previous else [])]
@@ -98,25 +101,34 @@ def cmd_batch(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"  - {clean_text(result.source)}（{clean_text(result.agency) or '未读取'}）：{result.status}\n")
         for line in result.findings[:5]:
             out.write(f"      {clean_text(line)}\n")
+    alike = [r for r in results if any(line.startswith("[提醒] peers.text_similar") for line in r.findings)]
+    if alike:
+        names = "、".join(clean_text(r.agency) for r in alike[:5]) + ("等" if len(alike) > 5 else "")
+        out.write(f"文字与其他单位雷同（peers.text_similar）：{len(alike)} 个单位（{names}），详见汇总表“问题”列。\n")
     out.write(f"汇总表：{clean_text(str(summary))}\n")
     return EXIT_FAILURES if failed else EXIT_OK
 
 
 def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
-    from reportkit.batch import aggregate, clean_text, summary_inputs, summary_workbook
+    from reportkit.batch import NothingToAggregate, aggregate_folder, clean_text, discover, summary_workbook
     from reportkit.fs import atomic_write_bytes
 
     try:
         with _sigterm_raises():
-            items, left_out = summary_inputs(args.folder, include_errors=args.include_errors, **_limits(args))
-            if not items:
+            try:
+                summary = aggregate_folder(
+                    args.folder,
+                    name=args.name or "",
+                    year=args.year,
+                    include_errors=args.include_errors,
+                    **_limits(args),
+                )
+            except NothingToAggregate as nothing:
                 out.write("没有可汇总的报告。\n")
-                for member in left_out:
+                for member in nothing.left_out:
                     out.write(f"  - {clean_text(member.source)}：{clean_text(member.reason)}\n")
                 return EXIT_FAILURES
-            summary = aggregate(items, name=args.name or "", year=args.year, left_out=left_out)
-            inputs = [source for source, _ in items] + [member.source for member in left_out]
-            atomic_write_bytes(args.output, summary_workbook(summary), inputs=inputs)
+            atomic_write_bytes(args.output, summary_workbook(summary), inputs=discover(args.folder))
     except KeyboardInterrupt:
         return _interrupted(sys.stderr, terminated=False)
     except Terminated:
@@ -173,7 +185,7 @@ def _year(text: str) -> int:
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
-    from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
+    from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
     parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
     parser.add_argument(
@@ -193,6 +205,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
 
 
 def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
+    from reportkit.rulepacks import add_rules_argument
+
     batch = commands.add_parser("batch", help="批量检查并生成一个文件夹中各单位的报告")
     batch.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     batch.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="输出目录")
@@ -201,6 +215,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     batch.add_argument("--xlsx", action="store_true", help="生成 Excel")
     batch.add_argument("--pdf", action="store_true", help="生成 PDF（需要 LibreOffice）")
     batch.add_argument("--draft", action="store_true", help="有错误的单位也生成草稿")
+    add_rules_argument(batch)
     _add_limits(batch)
     batch.set_defaults(func=cmd_batch)
 

@@ -45,7 +45,9 @@ from pathlib import Path, PurePosixPath
 import attrs
 
 from reportkit.errors import Problem
+from reportkit.formats.spec import ReportFormat
 from reportkit.published._common import DEFAULT_LIMITS, MB, ReadLimits, dates_in_url, join_grids
+from reportkit.published.mapping import Cell, Confidence, Extraction, Semantics, Unmapped, extract
 from reportkit.published.model import (
     Block,
     Continuation,
@@ -68,9 +70,12 @@ from reportkit.published.model import (
 __all__ = [
     "DEFAULT_LIMITS",
     "Block",
+    "Cell",
+    "Confidence",
     "Continuation",
     "DateClaim",
     "Document",
+    "Extraction",
     "Grid",
     "GridCell",
     "Kind",
@@ -78,14 +83,18 @@ __all__ = [
     "Paragraph",
     "PublishedDocumentError",
     "ReadLimits",
+    "Semantics",
     "Slot",
     "TextRow",
     "Token",
     "TokenKind",
+    "Unmapped",
     "Unreadable",
     "Where",
+    "extract",
     "join_grids",
     "read_document",
+    "read_published",
     "sniff",
 ]
 
@@ -244,3 +253,22 @@ def read_document(
 
 
 _KIND_NAMES = {Kind.HTML: "网页（HTML）", Kind.DOCX: "Word 文档", Kind.PDF: "PDF", Kind.TEXT: "纯文本"}
+
+
+def read_published(
+    source: str | os.PathLike[str] | bytes,
+    *,
+    name: str = "",
+    url: str = "",
+    kind: Kind | str | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    layout: ReportFormat | None = None,
+) -> Extraction:
+    """Read a published report and place its cells on the official rows and columns.
+
+    The :class:`Extraction` holds ``report`` (an ordinary :class:`~reportkit.model.AnnualReport`, declared
+    totals as printed), ``cells`` (every official cell found, by figures-file key, with raw text,
+    semantics, confidence and place), ``missing``, ``unmapped``, ``variants`` and ``notes``.
+    """
+    document = read_document(source, name=name, url=url, kind=kind, limits=limits)
+    return extract(document, layout=layout)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from reportkit.model import AnnualReport
+    from reportkit.rules import Finding
 
 #: The output kinds, in the order they are written.
 KINDS = ("docx", "xlsx", "pdf", "html", "html-fragment")
@@ -27,27 +28,40 @@ def file_suffix(kind: str) -> str:
 
 
 def render(
-    kind: str, report: AnnualReport, template: str | os.PathLike[str] | None = None, *, draft: bool = False
+    kind: str,
+    report: AnnualReport,
+    template: str | os.PathLike[str] | None = None,
+    *,
+    draft: bool = False,
+    findings: Sequence[Finding] | None = None,
 ) -> bytes:
     """The bytes of one output ``kind`` ("docx", "xlsx", "pdf", "html" or "html-fragment", HTML in UTF-8);
-    ``template`` is a custom Word template (for docx and pdf; the workbook and the HTML have their own)."""
+    ``template`` is a custom Word template (for docx and pdf; the workbook and the HTML have their own).
+
+    The release policy (:mod:`reportkit.render.policy`) decides once whether the report may be rendered and
+    as what; pass the report's ``findings`` when you have them, so that it is not checked again.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown output kind {kind!r}; expected one of {KINDS}")
+    from reportkit.render.policy import release
+
+    decision = release(report, findings, draft=draft)
     if kind == "docx":
-        from reportkit.render.docx import render_docx
+        from reportkit.render.docx import render_released
 
-        return render_docx(report, template, draft=draft)
+        return render_released(report, decision, template)
     if kind == "xlsx":
-        from reportkit.render.xlsx import render_xlsx
+        from reportkit.render.xlsx import render_released as render_xlsx_released
 
-        return render_xlsx(report, draft=draft)
+        return render_xlsx_released(report, decision)
     if kind == "pdf":
-        from reportkit.render.pdf import render_pdf
+        from reportkit.render.docx import render_released
+        from reportkit.render.pdf import convert_to_pdf
 
-        return render_pdf(report, template, draft=draft)
-    if kind in ("html", "html-fragment"):
-        from reportkit.render.html import render_html
+        return convert_to_pdf(render_released(report, decision, template), ".docx")
+    from reportkit.render.html import render_released as render_html_released
 
-        return render_html(report, draft=draft, fragment=kind == "html-fragment").encode("utf-8")
-    raise ValueError(f"unknown output kind {kind!r}; expected one of {KINDS}")
+    return render_html_released(report, decision, fragment=kind == "html-fragment").encode("utf-8")
 
 
 def warm_up(kinds: Sequence[str]) -> None:

@@ -32,8 +32,11 @@ from typing import TYPE_CHECKING, Any
 from attrs import field, frozen
 from lxml import etree  # type: ignore[import-untyped]
 
+from reportkit.render.gongwen import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME
+from reportkit.render.gongwen import text_width as printed_width
+
 if TYPE_CHECKING:
-    from reportkit.render.docx import CompiledDocxTemplate
+    from reportkit.render.docx_template import CompiledDocxTemplate
 
 __all__ = ["fit_rendered_part", "for_libreoffice"]
 
@@ -142,8 +145,6 @@ def _layout(template: CompiledDocxTemplate) -> _Layout:
         found = _LAYOUTS.get(template)
     if found is not None:
         return found
-    from reportkit.render.docx import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME
-
     styles = StyleSheet.from_package(template.base_zip)
     ids = styles.paragraph_ids(STYLE_SIGNOFF_NAME, STYLE_SIGNOFF_DATE)
     signoff = tuple(f'<w:pStyle w:val="{_xml_attribute(i)}"/>' for i in sorted(ids))
@@ -881,8 +882,6 @@ CHAIN_MARGIN = 1
 
 def _paragraph_lines(paragraph: etree._Element, styles: StyleSheet, text_width: int) -> int:
     """How many lines a body paragraph takes (estimated: full-width characters one em, half-width half)."""
-    from reportkit.render.docx import text_width as printed_width
-
     text = "".join(t.text or "" for t in paragraph.iter(f"{_W}t"))
     if not text.strip():
         return 1
@@ -930,8 +929,6 @@ def relax_long_keep(document_xml: bytes, styles: StyleSheet) -> bytes | None:
     breaks apart anyway (the date alone on the last page) and the heading before it may be left alone. Word keeps
     only the paragraph's last lines with the sign-off, so the ``.docx`` keeps its keepNext.
     """
-    from reportkit.render.docx import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME
-
     try:
         root = etree.fromstring(document_xml, parser=_parser())
     except etree.XMLSyntaxError:

@@ -16,8 +16,8 @@ bytes for the same report.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
@@ -26,17 +26,24 @@ from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import Leaf, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
 from reportkit.model import AnnualReport
-from reportkit.render.docx import BODY_CHAR_SPACING, BODY_CHAR_TWIPS, TEXT_WIDTH_TWIPS, build_context, release_check
+from reportkit.render.docx_template import build_context
 from reportkit.render.gongwen import (
     APPLICATION_LABEL_WIDTHS,
+    BODY_CHAR_SPACING,
+    BODY_CHAR_TWIPS,
     FANGSONG,
     HEITI,
     KAITI,
     LATIN,
     PROACTIVE_WIDTHS,
     SONGTI,
+    TEXT_WIDTH_TWIPS,
     XIAOBIAOSONG,
 )
+from reportkit.render.policy import Release, release
+
+if TYPE_CHECKING:
+    from reportkit.rules import Finding
 
 __all__ = ["render_html"]
 
@@ -266,10 +273,9 @@ def _table(writer: _Writer, layout: _TableLayout) -> Iterator[str]:
 # ---------------------------------------------------------------------------------------------------
 
 
-def _context(report: AnnualReport, draft: bool) -> dict[str, Any]:
-    """What is printed: the Word renderer's context, under the Word renderer's release policy."""
-    error_count = release_check(report, draft=draft)
-    return build_context(report, draft=draft, error_count=error_count)
+def _context(report: AnnualReport, decision: Release) -> dict[str, Any]:
+    """What is printed: the Word renderer's context, as the release policy decided."""
+    return build_context(report, draft=decision.draft, error_count=decision.error_count)
 
 
 def _em(twips: str) -> str:
@@ -317,16 +323,28 @@ def _body(context: Mapping[str, Any], writer: _Writer) -> Iterator[str]:
     yield "</div>"
 
 
-def render_html(report: AnnualReport, *, draft: bool = False, fragment: bool = False) -> str:
+def render_html(
+    report: AnnualReport,
+    *,
+    draft: bool = False,
+    fragment: bool = False,
+    findings: Sequence[Finding] | None = None,
+) -> str:
     """The report as HTML: a standalone page (one stylesheet, A4 print layout), or with ``fragment`` a
     ``<div>`` to paste into a CMS editor (inline styles only, no scripts, no external resources, no ids).
 
     A report with error findings is refused with :class:`~reportkit.errors.RenderError` listing them, unless
-    ``draft``: a draft says so at the top, in the Word draft's words.
+    ``draft``: a draft says so at the top, in the Word draft's words (:mod:`reportkit.render.policy`, which
+    also says what ``findings`` are for).
     """
+    return render_released(report, release(report, findings, draft=draft), fragment=fragment)
+
+
+def render_released(report: AnnualReport, decision: Release, *, fragment: bool = False) -> str:
+    """The HTML of a report already released by the policy (no check here)."""
     if report.format != fmt.FORMAT_ID:  # issue 10: the page lays out the 2021 tables only, until it reads report.layout
         raise TemplateError(f"网页输出暂不支持报告格式“{report.format}”（{report.layout.notice}）")
-    context = _context(report, draft)
+    context = _context(report, decision)
     writer = _Writer(inline=fragment)
     if fragment:
         opening = f'<div lang="zh-CN"{writer.attributes("report")}>'

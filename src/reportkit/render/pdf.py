@@ -14,11 +14,16 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportkit.errors import RenderError
 from reportkit.model import AnnualReport
+
+if TYPE_CHECKING:
+    from reportkit.rules import Finding
 
 __all__ = ["INSTALL_HINT", "convert_to_pdf", "find_soffice", "font_config_path", "render_pdf"]
 
@@ -144,8 +149,9 @@ def render_pdf(
     *,
     draft: bool = False,
     timeout: float = 180,
+    findings: Sequence[Finding] | None = None,
 ) -> bytes:
     """The report as PDF: :func:`~reportkit.render.docx.render_docx`, then LibreOffice."""
     from reportkit.render.docx import render_docx
 
-    return convert_to_pdf(render_docx(report, template, draft=draft), ".docx", timeout=timeout)
+    return convert_to_pdf(render_docx(report, template, draft=draft, findings=findings), ".docx", timeout=timeout)

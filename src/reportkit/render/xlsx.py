@@ -18,11 +18,11 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from xml.sax.saxutils import escape
 
 from attrs import frozen
@@ -30,19 +30,25 @@ from defusedxml import ElementTree
 
 from reportkit.errors import Problem, RenderError, TemplateError
 from reportkit.model import AnnualReport
-from reportkit.rules import check, errors
+from reportkit.ooxml.package import TEMPLATE_LEVEL, Member, clean_xml_text, read_custom_properties, zip_package
+from reportkit.render.policy import Release, release
+from reportkit.render.properties import document_properties
+from reportkit.templates import find_template, templates_dir
 from reportkit.values import Blank
 from reportkit.xlsx_layout import (
     EXCEL_CELL_CHARS,
+    HEADER_TITLE_TOKEN,
     NAME_PREFIX,
     PROP_FORMAT,
     PROP_KIND,
     TABLES_KIND,
     TABLES_VERSION,
-    build_tables,
     excel_length,
-    workbook_bytes,
+    page_header_text,
 )
+
+if TYPE_CHECKING:
+    from reportkit.rules import Finding
 
 __all__ = ["TEMPLATE_NAME", "default_template_path", "render_xlsx", "warm_up"]
 
@@ -56,16 +62,21 @@ _NS_REL: Final = "{http://schemas.openxmlformats.org/officeDocument/2006/relatio
 _NS_PKG_REL: Final = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _CELL_RE: Final = re.compile(r"<c\b([^>]*?)(?:/>|>.*?</c>)", re.DOTALL)
 _ATTR_RE: Final = re.compile(r'\b(r|s)="([^"]*)"')
-_ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
+#: Members made for each report rather than taken from the template.
+_GENERATED: Final = frozenset({"docProps/core.xml", "docProps/app.xml"})
 
 Value = int | Decimal | str | dt.date | None
 
 
-def default_template_path() -> Path:
-    """The shipped output template (inside the installed package, or in the source tree)."""
-    from reportkit.templates import templates_dir
-
+def default_template_path(format_id: str | None = None) -> Path:
+    """The shipped output template of a format (the newest registered one; by default the 2021 format's),
+    inside the installed package or in the source tree."""
+    if format_id is not None:
+        try:
+            return find_template("xlsx-output", format_id).path
+        except TemplateError:
+            pass
     return templates_dir() / "xlsx" / TEMPLATE_NAME
 
 
@@ -93,9 +104,10 @@ class _SheetParts:
 
 @frozen
 class _Compiled:
-    """A template ready to fill: the package's members in order, the cut sheets and the format id."""
+    """A template ready to fill: the package's members in order (compressed once, or the name of a part made
+    per render: the sheets and the document properties), the cut sheets and the format id."""
 
-    members: tuple[tuple[str, bytes], ...]
+    members: tuple[Member | str, ...]
     sheets: dict[str, _SheetParts]
     format_id: str
     fields: frozenset[str]
@@ -108,19 +120,6 @@ def _xml(archive: zipfile.ZipFile, name: str, source: str) -> ElementTree.Elemen
         raise TemplateError(f"模板缺少 {name}，不是有效的 Excel 工作簿", source=source) from None
     except Exception as exc:  # defusedxml and expat errors
         raise TemplateError(f"模板的 {name} 无法解析：{exc}", source=source) from None
-
-
-def _custom_props(archive: zipfile.ZipFile) -> dict[str, str]:
-    try:
-        root = ElementTree.fromstring(archive.read("docProps/custom.xml"))
-    except Exception:
-        return {}
-    props: dict[str, str] = {}
-    for prop in root:
-        name = prop.get("name")
-        if name is not None and len(prop):
-            props[name] = prop[0].text or ""
-    return props
 
 
 def _split_ref(ref: str) -> tuple[str, str] | None:
@@ -145,7 +144,7 @@ def _compile(data: bytes, source: str) -> _Compiled:
         infos = archive.infolist()
         if len(infos) > 1000 or sum(i.file_size for i in infos) > 10 * MAX_TEMPLATE_BYTES:
             raise TemplateError("模板解压后过大，已拒绝", source=source)
-        props = _custom_props(archive)
+        props = read_custom_properties(archive)
         kind = props.get(PROP_KIND, TABLES_KIND)
         if kind != TABLES_KIND:
             raise TemplateError(f"这不是输出表格模板（类型为“{kind}”）；填报表不能用作输出模板", source=source)
@@ -186,7 +185,14 @@ def _compile(data: bytes, source: str) -> _Compiled:
                     f"模板工作表 {path} 中缺少命名单元格 {missing}（请给这些单元格设置格式或边框）", source=source
                 )
             sheets[path] = _SheetParts(tuple(texts), tuple(slots))
-        members = tuple((info.filename, archive.read(info)) for info in infos if not info.is_dir())
+        made = set(sheets) | _GENERATED
+        members = tuple(
+            info.filename
+            if info.filename in made
+            else Member.deflate(info.filename, archive.read(info), TEMPLATE_LEVEL)
+            for info in infos
+            if not info.is_dir()
+        )
     fields = frozenset(slot.field for parts in sheets.values() for slot in parts.slots)
     return _Compiled(members, sheets, props.get(PROP_FORMAT, ""), fields)
 
@@ -209,15 +215,19 @@ def _compiled_path(path: str, mtime_ns: int, size: int) -> _Compiled:
 @lru_cache(maxsize=1)
 def _built_default() -> _Compiled:
     """The output template built in memory (when the shipped file is missing, e.g. a bare checkout)."""
-    return _compile(workbook_bytes(build_tables()[0]), "<built-in>")
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.xlsx_draw import build
+    from reportkit.xlsx_layout import TABLES_KIND
+
+    return _compile(build(get_format(NEWEST), TABLES_KIND), "<built-in>")
 
 
-def _load(template: str | os.PathLike[str] | bytes | None) -> _Compiled:
+def _load(template: str | os.PathLike[str] | bytes | None, format_id: str | None = None) -> _Compiled:
     if isinstance(template, bytes):
         if len(template) > MAX_TEMPLATE_BYTES:
             raise TemplateError("模板文件过大，已拒绝")
         return _compiled_bytes(hashlib.sha256(template).hexdigest(), template, "<bytes>")
-    path = Path(template) if template is not None else default_template_path()
+    path = Path(template) if template is not None else default_template_path(format_id)
     try:
         stat = path.stat()
     except FileNotFoundError:
@@ -226,7 +236,7 @@ def _load(template: str | os.PathLike[str] | bytes | None) -> _Compiled:
         raise TemplateError("模板文件不存在", source=str(path)) from None
     if stat.st_size > MAX_TEMPLATE_BYTES:
         raise TemplateError("模板文件过大，已拒绝", source=str(path))
-    with _lock:
+    with _lock:  # cached by path and stamp: one compiled template per format's file
         return _compiled_path(str(path), stat.st_mtime_ns, stat.st_size)
 
 
@@ -296,18 +306,9 @@ def _cell_xml(slot: _Slot, value: Value) -> str:
                 f"文字过长（{excel_length(value)} 个字符），Excel 单元格最多容纳 {EXCEL_CELL_CHARS} 个字符",
                 problems=[Problem(slot.field, value[:40] + "…")],
             )
-        text = escape(_ILLEGAL_XML.sub("", value))
+        text = escape(clean_xml_text(value))
         return f'<c r="{slot.coord}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
     return f'<c r="{slot.coord}"{style}><v>{number}</v></c>'
-
-
-def _draft_text(report: AnnualReport, draft: bool) -> str | None:
-    if not draft:
-        return None
-    found = errors(check(report))
-    if found:
-        return f"草稿：本报告有 {len(found)} 处错误尚未改正，仅供核对，不得作为正式报告公布"
-    return "草稿：仅供核对，不得作为正式报告公布"
 
 
 def render_xlsx(
@@ -315,37 +316,44 @@ def render_xlsx(
     template: str | os.PathLike[str] | bytes | None = None,
     *,
     draft: bool = False,
+    findings: Sequence[Finding] | None = None,
 ) -> bytes:
     """The output workbook of ``report`` as ``.xlsx`` bytes.
 
     ``template`` is a path or the bytes of an output template (the shipped one when omitted). A report
     with error findings is refused with :class:`RenderError` unless ``draft``; a draft says so in red
-    on every sheet.
+    on every sheet (:mod:`reportkit.render.policy`, which also says what ``findings`` are for).
     """
-    if not draft:
-        found = errors(check(report))
-        if found:
-            raise RenderError(
-                f"报告有 {len(found)} 处错误，请改正后再生成（或使用草稿模式）",
-                problems=[Problem("", str(finding)) for finding in found],
-            )
-    compiled = _load(template)
+    return render_released(report, release(report, findings, draft=draft), template)
+
+
+def render_released(
+    report: AnnualReport, decision: Release, template: str | os.PathLike[str] | bytes | None = None
+) -> bytes:
+    """The workbook of a report already released by the policy (no check here)."""
+    compiled = _load(template, report.format)
     if compiled.format_id and compiled.format_id != report.format:
         raise TemplateError(f"模板服务于格式“{compiled.format_id}”，而报告的格式是“{report.format}”")
-    value_of = _values(report, _draft_text(report, draft))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        for name, content in compiled.members:
-            parts = compiled.sheets.get(name)
-            if parts is not None:
-                pieces: list[str] = []
-                for text, slot in zip(parts.texts, parts.slots, strict=False):
-                    pieces.append(text)
-                    try:
-                        pieces.append(_cell_xml(slot, value_of(slot.field)))
-                    except (KeyError, AttributeError):
-                        raise TemplateError(f"模板中的名称 {NAME_PREFIX}{slot.field} 不对应报告中的任何数据") from None
-                pieces.append(parts.texts[-1])
-                content = "".join(pieces).encode("utf-8")
-            archive.writestr(name, content)
-    return out.getvalue()
+    value_of = _values(report, decision.notice or None)
+    made = document_properties(report)
+    header = escape(clean_xml_text(page_header_text(report.title)))  # the page header: agency and year
+    package: list[Member] = []
+    for member in compiled.members:
+        if isinstance(member, Member):
+            package.append(member)
+            continue
+        parts = compiled.sheets.get(member)
+        if parts is None:
+            if member in made:
+                package.append(Member.deflate(member, made[member]))
+            continue
+        pieces: list[str] = []
+        for text, slot in zip(parts.texts, parts.slots, strict=False):
+            pieces.append(text)
+            try:
+                pieces.append(_cell_xml(slot, value_of(slot.field)))
+            except (KeyError, AttributeError):
+                raise TemplateError(f"模板中的名称 {NAME_PREFIX}{slot.field} 不对应报告中的任何数据") from None
+        pieces.append(parts.texts[-1])
+        package.append(Member.deflate(member, "".join(pieces).replace(HEADER_TITLE_TOKEN, header).encode("utf-8")))
+    return zip_package(package)
