@@ -23,7 +23,7 @@ from reportkit import FiguresFileError, check, dumps, load, loads
 from reportkit.cli import main
 from reportkit.errors import Problem
 from reportkit.io import MAX_PROBLEMS, loads_with_notes, read
-from reportkit.render.docx import SIGNED_ON_MISSING, build_context
+from reportkit.render.docx_template import SIGNED_ON_MISSING, build_context
 from strategies import report_with_all_distinct_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
