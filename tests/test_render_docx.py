@@ -419,7 +419,9 @@ def test_a_2019_report_renders_with_the_shipped_2019_template() -> None:
     document = open_docx(render_docx(report))
     cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
     assert "1250.5元" in cells  # 采购总金额 with the unit the report states
-    assert not any("{" in text for text in cells)
+    row = next(r for table in document.tables for r in table.rows if r.cells[-1].text == "1250.5元")
+    assert "3" in [c.text for c in row.cells]  # 采购项目数量: its key is "items", the name of a dict method
+    assert not any("{" in text or "built-in" in text for text in cells)
 
 
 def test_other_format_refused(tmp_path: Path) -> None:
