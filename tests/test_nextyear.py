@@ -142,6 +142,10 @@ def test_across_a_change_of_format_only_the_carry_over_is_carried() -> None:
     data["report"]["signed_on"] = dt.date(2021, 1, 20)
     data["report"].pop("published_on", None)
     data.pop("proactive", None)
+    # the 2019 format has one （六）其他处理 row: the sum of the 2021 format's three
+    other = load(COUNTY / "chengguan-2022.toml").applications.other_handling
+    rows = [other.no_correction.values(), other.unpaid_fee.values(), other.other.values()]
+    data["applications"]["other_handling"] = [sum(column) for column in zip(*rows, strict=True)]
     last = structure(data)
     new = next_year(last)
     assert new.year == 2021 and new.format == format_for_year(2021).id
