@@ -274,9 +274,12 @@ def audit_extraction(
     for code, items in unassessable.items():
         found.append(_not_assessable(code, items, extraction))
     by_field = {(r.code, r.field): r for r in relations}
+    covered = {key for items in unassessable.values() for _, unsure in items for key in unsure}
     for finding in check(report, previous):
         if finding.code in _REPLACED:
             continue
+        if finding.code == "cell.not_assessable" and finding.location.field in covered:
+            continue  # said once per relation above, with every cell named
         key = (finding.code, finding.location.field)
         if key in blocked:
             continue

@@ -51,6 +51,7 @@ from reportkit.model import (
 )
 from reportkit.published.model import Document, Grid, GridCell, Paragraph, TextRow, Where
 from reportkit.published.normalize import label_key, normalize_text
+from reportkit.values import BLANK_LEFT_EMPTY, BLANK_NOT_APPLICABLE, BLANK_SLASH, Blank
 
 __all__ = ["Cell", "Confidence", "Extraction", "Semantics", "Unmapped", "extract", "official_values"]
 
@@ -915,6 +916,10 @@ def _build(
             if cell is not None and isinstance(cell.value, int):
                 values[spec.path] = cell.value
             continue
+        blank = _blank(cell)
+        if blank is not None:  # printed blank or "/": the model holds no number either
+            values[spec.path] = blank
+            continue
         value = _model_value(cells, spec.path)
         if spec.value_type is ValueType.WAN_YUAN:
             amount = Decimal(value)
@@ -951,6 +956,17 @@ def _build(
         other=OtherMatters(sections.get("other", "")),
         format=layout.id,
     )
+
+
+def _blank(cell: Cell | None) -> Blank | None:
+    """The model's blank for a cell printed blank or "/" (不适用 for —, 无 and the like)."""
+    if cell is None:
+        return None
+    if cell.semantics is Semantics.EMPTY:
+        return Blank(BLANK_LEFT_EMPTY)
+    if cell.semantics is Semantics.NOT_APPLICABLE:
+        return Blank(BLANK_SLASH if _fold_digits(cell.raw.strip()) in ("/", "／") else BLANK_NOT_APPLICABLE)
+    return None
 
 
 def _int(value: Any) -> int:
