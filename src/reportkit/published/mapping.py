@@ -36,7 +36,7 @@ from attrs import frozen
 
 from reportkit.cells import Value, from_cells, specs
 from reportkit.errors import Problem
-from reportkit.formats import NEWEST, all_formats, format_for_year, get_format
+from reportkit.formats import all_formats, format_for_year
 from reportkit.formats.layout import CellKind, Group, Leaf, Node, Table, ValueType, label_path, leaves
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
@@ -1021,11 +1021,11 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     if year is None:
         notes.append(Problem(document.source, "未找到报告年度（标题中的“XXXX年”），暂按上一年处理"))
         year = dt.date.today().year - 1
-    # The model holds the newest format's cells (until it holds each format's own): that format maps the
-    # report; table 二 is also tried in every other format, and the layout that places more of its cells
-    # surely wins (a 2019 table 二 kept after 2021 is a finding, not a misreading).
-    chosen = layout or get_format(NEWEST)
-    in_force = format_for_year(year)
+    # The format in force for the report's year maps it; table 二 is also tried in every other format, and
+    # the layout that places more of its cells surely wins (a 2019 table 二 kept after 2021 is a finding,
+    # not a misreading; its cells are listed, the model holds the format in force).
+    chosen = layout or format_for_year(year)
+    in_force = chosen
     rows = _observed(document)
     grids = document.grids()
     variants: dict[str, str] = {}
