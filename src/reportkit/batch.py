@@ -38,7 +38,7 @@ import attrs
 from attrs import frozen
 
 from reportkit import formats
-from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, table_cells
+from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
 from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.formats.layout import ValueType
@@ -1477,8 +1477,13 @@ def summary_workbook(summary: CountySummary) -> bytes:
     s.finish()
 
     summed = summary_cells(summary)
+    # The stated unit of an amount whose unit each report states (2019: 采购总金额), where the layout has a cell.
+    stated_units = {spec.unit_path: spec.path.partition(".")[2] for spec in specs(layout) if spec.unit_path}
 
     def values_of(field: str) -> int | Decimal | str | None:
+        if field in stated_units:
+            unit = summary.proactive.unit(stated_units[field])
+            return unit.value if unit is not None else ""
         value = summed[field]
         return str(value) if isinstance(value, Blank) else value
 
