@@ -1477,12 +1477,12 @@ def summary_workbook(summary: CountySummary) -> bytes:
     s.finish()
 
     summed = summary_cells(summary)
-    # the cell beside an amount whose unit each report states (2019: 采购总金额) holds the sum's unit
-    unit_cells = {spec.unit_path: spec.path for spec in specs(layout) if spec.unit_path}
+    # The stated unit of an amount whose unit each report states (2019: 采购总金额), where the layout has a cell.
+    stated_units = {spec.unit_path: spec.path.partition(".")[2] for spec in specs(layout) if spec.unit_path}
 
     def values_of(field: str) -> int | Decimal | str | None:
-        if field in unit_cells:
-            unit = summary.proactive.unit(unit_cells[field].partition(".")[2])
+        if field in stated_units:
+            unit = summary.proactive.unit(stated_units[field])
             return unit.value if unit is not None else ""
         value = summed[field]
         return str(value) if isinstance(value, Blank) else value
