@@ -179,8 +179,12 @@ def test_reports_of_the_2019_format_are_summed_cell_by_cell() -> None:
                 summary.layout, summary.proactive, summary.applications, summary.review_litigation
             )[path]
             assert summed_value == 2 * value, path
-    with pytest.raises(reportkit.ReportkitError, match="暂不支持"):
-        summary_workbook(summary)
+    try:  # the summary workbook of a 2019 summary, once the Excel layout draws that format; a clear refusal until then
+        book = load_workbook(io.BytesIO(summary_workbook(summary)))
+    except reportkit.ReportkitError as exc:
+        assert "gov-info-annual-report/2019" in str(exc)
+    else:
+        assert book.sheetnames[0] == "汇总说明"
 
 
 def test_reports_of_two_formats_are_not_added_up() -> None:

@@ -206,3 +206,16 @@ def test_a_2021_table_2_stays_2021() -> None:
     extraction = audit(_proactive_html("gov-info-annual-report/2021", 2022), name="r.html").extraction
     assert extraction.variants["proactive"] == "2021"
     assert extraction.cells["proactive.regulations.issued"].value == 1
+
+
+def test_a_2020_report_is_read_in_the_2019_format_without_a_format_finding() -> None:
+    result = audit(_proactive_html("gov-info-annual-report/2019", 2020), name="r.html")
+    extraction = result.extraction
+    assert extraction.layout.id == "gov-info-annual-report/2019"
+    assert extraction.variants["proactive"] == "2019"
+    layout2019 = get_format("gov-info-annual-report/2019")
+    block = layout2019.proactive_blocks[0]
+    key = block.cell_key(block.rows[0], block.columns[0])
+    assert extraction.report.proactive.value(key) == 1  # the model holds the 2019 cells
+    assert "published.table_format" not in _codes(result)
+    assert "report.format_year" not in _codes(result)

@@ -49,6 +49,9 @@ def test_batch_renders_the_good_agencies_and_lists_the_failing_one(
             assert Path(path).parent == out and Path(path).stat().st_size > 0
     # Cross-year rules ran: the education bureau copied last year's section 五.
     assert any("previous.text_copied" in line for line in by_file["education-2022.toml"].findings)
+    # Each agency wrote its own texts: that copied section 五 is the county's only warning (no 与其他单位雷同).
+    warned = {n: [line.split()[1] for line in r.findings if line.startswith("[提醒]")] for n, r in by_file.items()}
+    assert warned == {name: ["previous.text_copied"] if name == "education-2022.toml" else [] for name in by_file}
     # Nothing but complete outputs: no temporary files left behind.
     assert not list(out.glob(".*.tmp"))
 

@@ -23,7 +23,7 @@ from reportkit import FiguresFileError, check, dumps, load, loads
 from reportkit.cli import main
 from reportkit.errors import Problem
 from reportkit.io import MAX_PROBLEMS, loads_with_notes, read
-from reportkit.render.docx import SIGNED_ON_MISSING, build_context
+from reportkit.render.docx_template import SIGNED_ON_MISSING, build_context
 from strategies import report_with_all_distinct_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,8 +287,8 @@ def test_the_example_line_uncommented_unchanged_is_an_error(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("text", "file_format"),
     [
-        ('[report]\nyear = 1e99999999999999999999999\n', "toml"),
-        ('[proactive]\nfees_wan_yuan = -1.5e-99999999999999999999999\n', "toml"),
+        ("[report]\nyear = 1e99999999999999999999999\n", "toml"),
+        ("[proactive]\nfees_wan_yuan = -1.5e-99999999999999999999999\n", "toml"),
         ('{"report": {"year": 1e99999999999999999999999}}', "json"),
         ('{"proactive": {"fees_wan_yuan": 2.5E-400000000000000000000}}', "json"),
         ("proactive: {fees_wan_yuan: 1.5e+99999999999999999999999}\n", "yaml"),

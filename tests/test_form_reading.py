@@ -131,7 +131,7 @@ def test_two_names_on_one_cell_are_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["rk.proactive.licensing", "RK.Proactive.Licensing"])
 def test_a_name_defined_twice_is_refused(tmp_path: Path, name: str) -> None:
     """A sheet-scoped duplicate (which formulas on that sheet would use), or one differing only in case."""
-    extra = f"<definedName name=\"{name}\" localSheetId=\"3\">'{T2}'!$B$12</definedName>"
+    extra = f'<definedName name="{name}" localSheetId="3">\'{T2}\'!$B$12</definedName>'
     problems = refused(tmp_path, set_defined_names(FILLED, {}, (extra,)))
     message = problems[FIELDS["proactive.licensing"].where]
     assert "定义了 2 次（工作簿级、工作表“二、主动公开”级）" in message

@@ -500,7 +500,7 @@ def test_2019_shares_table4_sections_and_headings_with_2021() -> None:
 
 #: Modules of other helpers still importing gov2021 directly (issue 10, their part). The lead empties this
 #: list as they are converted; a listed module that no longer imports one fails (strict xfail).
-STILL_IMPORTING = {"render/docx.py", "render/html.py"}
+STILL_IMPORTING: set[str] = set()
 
 
 def _format_imports(path: Path) -> list[str]:

@@ -372,6 +372,7 @@ def test_values_typed_into_an_undone_merge(field: Any, values: list[Any], tmp_pa
     source = tmp_path_factory.mktemp("form") / "填报表.xlsx"
     source.write_bytes(_save(wb))
     filled = [value for value in values if value is not None and not (isinstance(value, str) and not value.strip())]
+
     def key(value: Any) -> tuple[str, object]:
         return ("number", float(value)) if isinstance(value, int | float) else ("text", value)
 

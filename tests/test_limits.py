@@ -235,8 +235,11 @@ def _check_in_subprocess(path: Path) -> subprocess.CompletedProcess[str]:
     ("suffix", "text"),
     [
         (".toml", re.sub(r"^licensing = \d+", "licensing = 1e999999999", EXAMPLE, flags=re.M)),
-        (".json", '{"agency": {"name": "局", "kind": "department"}, "report": {"year": 2021},'
-         ' "proactive": {"licensing": 1e999999999, "fees_wan_yuan": 1e-999999999}}'),
+        (
+            ".json",
+            '{"agency": {"name": "局", "kind": "department"}, "report": {"year": 2021},'
+            ' "proactive": {"licensing": 1e999999999, "fees_wan_yuan": 1e-999999999}}',
+        ),
     ],
 )
 def test_a_count_of_1e999999999_is_refused_at_once(tmp_path: Path, suffix: str, text: str) -> None:

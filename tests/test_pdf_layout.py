@@ -20,7 +20,8 @@ from pdf_helpers import convert_all, page_texts, pdffonts, require, require_libr
 from reportkit.formats import gov2021 as fmt
 from reportkit.model import AnnualReport, InformationFees, OtherMatters
 from reportkit.render import pdf
-from reportkit.render.docx import fee_statement, render_docx
+from reportkit.render.docx import render_docx
+from reportkit.render.docx_template import fee_statement
 from reportkit.values import format_date
 
 pytestmark = pytest.mark.libreoffice

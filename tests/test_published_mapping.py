@@ -159,6 +159,11 @@ def test_placeholders_are_not_applicable_or_empty(placeholder: str) -> None:
     cell = extraction.cells["applications.new.natural_person"]
     assert cell.value is None
     assert cell.semantics is (Semantics.EMPTY if not placeholder else Semantics.NOT_APPLICABLE)
+    from reportkit.values import Blank
+
+    held = extraction.report.applications.new.natural_person
+    assert isinstance(held, Blank)  # the model holds no number either, never a 0
+    assert str(held) == {"": "", "/": "/"}.get(placeholder, "不适用")
 
 
 def test_a_scrape_row_with_a_number_lost_or_glued_is_never_placed_by_order() -> None:

@@ -35,6 +35,7 @@ from reportkit.render.contract import _cell_text, _grid
 from reportkit.render.docx import draft_notice, render_docx
 from reportkit.render.gongwen import FANGSONG, HEITI, KAITI, XIAOBIAOSONG
 from reportkit.render.html import render_html
+from reportkit.values import format_amount
 
 EXAMPLE = ROOT / "examples" / "longde-chengguan-2021.toml"
 
@@ -605,3 +606,17 @@ def test_a_missing_chromium_fails_under_ci_and_skips_elsewhere(monkeypatch: pyte
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception):
         _require(None, "Chromium")
+
+
+def test_a_2019_report_has_the_2019_table_two_spanned_as_in_word() -> None:
+    """（八）and（九）have two value columns on the 3-column grid: 1 + 2, as the Word table spans them; 采购总金额
+    carries the unit the report states."""
+    report = reportkit.load(EXAMPLE.parent / "trial-format-2020.toml")
+    page = render_html(report)
+    fees = page[page.index("第二十条第（八）项") : page.index("第二十条第（九）项")]
+    assert re.search(r'<th colspan="2"[^>]*>本年增/减</th>', fees)
+    procurement = page[page.index("第二十条第（九）项") : page.index("</table>", page.index("第二十条第（九）项"))]
+    amount = format_amount(report.proactive.value("procurement.amount"))
+    unit = report.proactive.unit("procurement.amount")
+    assert unit is not None
+    assert re.search(rf'<td colspan="2"[^>]*>{re.escape(amount + unit.value)}</td>', procurement)

@@ -105,14 +105,10 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 
 
 def _shipped_docx() -> list[Any]:
-    """The shipped Word templates; the 2019 one waits for render/docx's placeholder list to follow the format
-    (``placeholder_descriptions`` still lists the 2021 cells): strict, so it fails once that is done."""
-    marks = pytest.mark.xfail(strict=True, reason="render/docx placeholders are 2021-only (issue 10, render helper)")
-    return [
-        pytest.param(t, marks=marks) if t.format_id == "gov-info-annual-report/2019" else t
-        for t in list_templates()
-        if t.kind == "docx"
-    ]
+    """The shipped Word templates, of every format."""
+    found = [t for t in list_templates() if t.kind == "docx"]
+    assert {t.format_id for t in found} >= {"gov-info-annual-report/2019", "gov-info-annual-report/2021"}
+    return found
 
 
 @pytest.mark.parametrize("info", _shipped_docx(), ids=lambda t: t.path.name)

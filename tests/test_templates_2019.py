@@ -18,7 +18,7 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from reportkit.formats import get_format
-from reportkit.templates import check_official_tables
+from reportkit.render.contract import check_official_tables
 from reportkit.xlsx_layout import FORM_KIND, TABLES_KIND, FieldKind, Sheets, field_cells
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -29,7 +29,7 @@ import shutil
 import tempfile
 import zipfile
 from array import array
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -38,7 +38,7 @@ import attrs
 from attrs import frozen
 
 from reportkit import formats
-from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
+from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, table_cells
 from reportkit.errors import ReportkitError
 from reportkit.evaluators import check_evaluators, peer_findings
 from reportkit.formats.layout import ValueType
@@ -1208,16 +1208,12 @@ class CountySummary:
 
 
 class _CellSums:
-    """Running sums of tables 二, 三 and 四 of one format, cell by cell (by key path,
-    :func:`reportkit.cells.input_cells`): stated totals are dropped, the sum's totals are computed. A blank
-    cell makes its sum blank (不可相加); an amount whose unit each report states is summed in 元 (万元
-    converted exactly), or left without unit when a report does not state it."""
+    """Running sums of tables 二, 三 and 四 of one format (:func:`_add_cells`), and the first few files summed."""
 
     def __init__(self, layout: ReportFormat) -> None:
         self.layout = layout
         self.sums: dict[str, Value] = {}
         self.units: dict[str, Unit | None] = {}
-        self.amounts = {spec.path for spec in specs(layout) if spec.value_type is ValueType.AMOUNT}
         self.sources: list[str] = []  # the first few, to name them when formats are mixed
         self.count = 0
 
@@ -1225,24 +1221,10 @@ class _CellSums:
         self.count += 1
         if len(self.sources) < 5:
             self.sources.append(source)
-        for path, value in input_cells(report).items():
-            if spec_of(self.layout, path).is_total:
-                continue
-            if path in self.amounts and isinstance(value, Decimal):
-                key = path.partition(".")[2]
-                unit = report.proactive.unit(key)
-                stated = self.units.get(key, Unit.YUAN)
-                self.units[key] = None if unit is None or stated is None else Unit.YUAN
-                value = value * 10000 if unit is Unit.WAN_YUAN else value
-            before = self.sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
-            if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
-                self.sums[path] = Blank()
-            else:
-                self.sums[path] = before + value
+        _add_cells(self.sums, self.units, report)
 
     def tables(self) -> Tables:
-        with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
-            return from_cells(self.layout, self.sums, units=self.units)
+        return _tables(self.layout, self.sums, self.units)
 
 
 def _sum_tables(layout: ReportFormat, reports: Sequence[AnnualReport]) -> Tables:
@@ -1284,12 +1266,42 @@ def _canonical(value: Any) -> Any:
         return str(Decimal(value).normalize())
     if isinstance(value, tuple | list):
         return tuple(_canonical(v) for v in value)
+    if isinstance(value, Mapping):  # the cells of tables 二 and 三, by the format's keys
+        return tuple((str(k), _canonical(v)) for k, v in value.items())
     return repr(value)
 
 
 def _digest(report: AnnualReport) -> bytes:
     """A fingerprint of the figures that are summed: two reports have the same one when their figures are equal."""
     return hashlib.sha256(repr(_canonical(_figures(report))).encode("utf-8", "surrogatepass")).digest()
+
+
+def _add_cells(sums: dict[str, Value], units: dict[str, Unit | None], report: AnnualReport) -> None:
+    """Add tables 二, 三 and 四 of ``report`` to running sums by cell key path (:func:`reportkit.cells.input_cells`);
+    stated totals are dropped, the sum's totals are computed. A blank cell makes its sum blank (不可相加); an
+    amount whose unit each report states is summed in 元 (万元 converted exactly), or left without unit when a
+    report does not state it."""
+    layout = report.layout
+    for path, value in input_cells(report).items():
+        spec = spec_of(layout, path)
+        if spec.is_total:
+            continue
+        if spec.value_type is ValueType.AMOUNT and isinstance(value, Decimal):
+            key = path.partition(".")[2]
+            unit = report.proactive.unit(key)
+            stated = units.get(key, Unit.YUAN)
+            units[key] = None if unit is None or stated is None else Unit.YUAN
+            value = value * 10000 if unit is Unit.WAN_YUAN else value
+        before = sums.get(path, Decimal(0) if isinstance(value, Decimal) else 0)
+        if isinstance(before, Blank) or isinstance(value, Blank) or before is None or value is None:
+            sums[path] = Blank()
+        else:
+            sums[path] = before + value
+
+
+def _tables(layout: ReportFormat, sums: dict[str, Value], units: dict[str, Unit | None]) -> Tables:
+    with trusted():  # a sum of checked reports may pass one report's bound; it is still a number
+        return from_cells(layout, sums, units=units)
 
 
 class _Sums:

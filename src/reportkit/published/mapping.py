@@ -36,7 +36,7 @@ from attrs import frozen
 
 from reportkit.cells import Value, from_cells, specs
 from reportkit.errors import Problem
-from reportkit.formats import NEWEST, all_formats, format_for_year, get_format
+from reportkit.formats import all_formats, format_for_year
 from reportkit.formats.layout import CellKind, Group, Leaf, Node, Table, ValueType, label_path, leaves
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import (
@@ -51,6 +51,7 @@ from reportkit.model import (
 )
 from reportkit.published.model import Document, Grid, GridCell, Paragraph, TextRow, Where
 from reportkit.published.normalize import label_key, normalize_text
+from reportkit.values import BLANK_LEFT_EMPTY, BLANK_NOT_APPLICABLE, BLANK_SLASH, Blank
 
 __all__ = ["Cell", "Confidence", "Extraction", "Semantics", "Unmapped", "extract", "official_values"]
 
@@ -915,6 +916,10 @@ def _build(
             if cell is not None and isinstance(cell.value, int):
                 values[spec.path] = cell.value
             continue
+        blank = _blank(cell)
+        if blank is not None:  # printed blank or "/": the model holds no number either
+            values[spec.path] = blank
+            continue
         value = _model_value(cells, spec.path)
         if spec.value_type is ValueType.WAN_YUAN:
             amount = Decimal(value)
@@ -951,6 +956,17 @@ def _build(
         other=OtherMatters(sections.get("other", "")),
         format=layout.id,
     )
+
+
+def _blank(cell: Cell | None) -> Blank | None:
+    """The model's blank for a cell printed blank or "/" (不适用 for —, 无 and the like)."""
+    if cell is None:
+        return None
+    if cell.semantics is Semantics.EMPTY:
+        return Blank(BLANK_LEFT_EMPTY)
+    if cell.semantics is Semantics.NOT_APPLICABLE:
+        return Blank(BLANK_SLASH if _fold_digits(cell.raw.strip()) in ("/", "／") else BLANK_NOT_APPLICABLE)
+    return None
 
 
 def _int(value: Any) -> int:
@@ -1005,11 +1021,11 @@ def extract(document: Document, *, layout: ReportFormat | None = None) -> Extrac
     if year is None:
         notes.append(Problem(document.source, "未找到报告年度（标题中的“XXXX年”），暂按上一年处理"))
         year = dt.date.today().year - 1
-    # The model holds the newest format's cells (until it holds each format's own): that format maps the
-    # report; table 二 is also tried in every other format, and the layout that places more of its cells
-    # surely wins (a 2019 table 二 kept after 2021 is a finding, not a misreading).
-    chosen = layout or get_format(NEWEST)
-    in_force = format_for_year(year)
+    # The format in force for the report's year maps it; table 二 is also tried in every other format, and
+    # the layout that places more of its cells surely wins (a 2019 table 二 kept after 2021 is a finding,
+    # not a misreading; its cells are listed, the model holds the format in force).
+    chosen = layout or format_for_year(year)
+    in_force = chosen
     rows = _observed(document)
     grids = document.grids()
     variants: dict[str, str] = {}

@@ -40,7 +40,7 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from reportkit.errors import Problem, TemplateError
 from reportkit.formats import get_format
-from reportkit.formats.layout import label_path
+from reportkit.formats.layout import ValueType, label_path
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
 from reportkit.ooxml.package import (
@@ -203,6 +203,8 @@ class _ContextPlan:
     on every render."""
 
     proactive: tuple[str, ...]
+    #: (cell key, unit key) of each amount whose unit the report states (2019: 采购总金额 and its 元/万元)
+    proactive_units: tuple[tuple[str, str], ...]
     application_rows: tuple[str, ...]
     application_columns: tuple[str, ...]
     application_inputs: tuple[str, ...]  #: the columns a person fills in; a total column is their sum
@@ -212,9 +214,13 @@ class _ContextPlan:
 @functools.lru_cache(maxsize=8)  # keyed by format
 def _plan(format_id: str) -> _ContextPlan:
     layout = get_format(format_id)
+    cells = [(block, row, col) for block in layout.proactive_blocks for row in block.rows for col in block.columns]
     return _ContextPlan(
+        tuple(block.cell_key(row, col) for block, row, col in cells),
         tuple(
-            block.cell_key(row, col) for block in layout.proactive_blocks for row in block.rows for col in block.columns
+            (block.cell_key(row, col), block.unit_key(row, col))
+            for block, row, col in cells
+            if block.value_type(row, col) is ValueType.AMOUNT
         ),
         tuple(row.key for row in layout.applications_table.row_leaves),
         tuple(col.key for col in layout.applications_table.column_leaves),
@@ -240,6 +246,9 @@ def build_context(report: AnnualReport, *, draft: bool = False, error_count: int
     proactive: dict[str, Any] = {}
     for key in plan.proactive:
         _set_path(proactive, key, _number(report.proactive.value(key)))
+    for key, unit_key in plan.proactive_units:
+        unit = report.proactive.unit(key)
+        _set_path(proactive, unit_key, unit.value if unit is not None else "")
 
     applications: dict[str, Any] = {}
     inputs = plan.application_inputs
@@ -365,6 +374,10 @@ def _descriptions(format_id: str) -> dict[str, str]:
                 described[f"proactive.{block.cell_key(row, column)}"] = (
                     f"{layout.proactive.heading}表：{block.title}“{row.label}”/“{column.label}”"
                 )
+                if block.value_type(row, column) is ValueType.AMOUNT:
+                    described[f"proactive.{block.unit_key(row, column)}"] = (
+                        f"{layout.proactive.heading}表：{block.title}“{row.label}”/“{column.label}”的单位（元或万元）"
+                    )
     table3 = layout.applications_table
     for row in table3.row_leaves:
         row_label = "".join(label_path(table3.rows, row.key))

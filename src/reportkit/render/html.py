@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from reportkit.formats.layout import Leaf, depth, span_grid
+from reportkit.formats.layout import Leaf, ValueType, depth, span_grid
 from reportkit.formats.layout import Table as LayoutTable
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
@@ -185,16 +185,20 @@ def _proactive_layout(layout: ReportFormat, context: Mapping[str, Any]) -> _Tabl
     for block in layout.proactive_blocks:
         cells.append(_Cell(row, 0, 1, width, block.title))
         row += 1
-        span = (width - 1) // len(block.columns)
+        # The value columns as the Word table spans them (2019's （八）（九）: 1 + 2 of the 3 grid columns).
+        spans = block.value_spans(width - 1)
+        starts = [1 + sum(spans[:i]) for i in range(len(spans))]
         cells.append(_Cell(row, 0, 1, 1, block.content_header))
-        for i, column in enumerate(block.columns):
-            cells.append(_Cell(row, 1 + i * span, 1, span, column.label))
+        for column, start, span in zip(block.columns, starts, spans, strict=True):
+            cells.append(_Cell(row, start, 1, span, column.label))
         row += 1
         for leaf in block.rows:
             cells.append(_Cell(row, 0, 1, 1, leaf.label))
-            for i, column in enumerate(block.columns):
+            for column, start, span in zip(block.columns, starts, spans, strict=True):
                 value = _value(context, f"proactive.{block.cell_key(leaf, column)}")
-                cells.append(_Cell(row, 1 + i * span, 1, span, value, label=False))
+                if block.value_type(leaf, column) is ValueType.AMOUNT:  # with the unit the report states
+                    value += _value(context, f"proactive.{block.unit_key(leaf, column)}")
+                cells.append(_Cell(row, start, 1, span, value, label=False))
             row += 1
     return _TableLayout(tuple(cells), PROACTIVE_WIDTHS, 0, large=True, keep=True)
 

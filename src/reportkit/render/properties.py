@@ -35,7 +35,8 @@ def document_properties(report: AnnualReport, kind: str = "docx") -> dict[str, b
     """``docProps/core.xml`` and ``docProps/app.xml`` of a report's outputs (Word and Excel): made by reportkit,
     for the agency, dated by :func:`reportkit.ooxml.package.document_time` (the 成文日期 when filled in)."""
     info = report.report
-    day = info.signed_on or info.published_on or dt.date(report.year + 1, 1, 1)
+    # A draft may have any year a Python caller gave (0, -1): the date stays one Python can write.
+    day = info.signed_on or info.published_on or dt.date(min(max(report.year + 1, dt.MINYEAR), dt.MAXYEAR), 1, 1)
     agency = report.agency.name
     layout = report_layout(report)
     core = CoreProperties(

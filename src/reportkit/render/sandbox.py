@@ -779,10 +779,6 @@ def _finalize(value: Any) -> Any:
     return value
 
 
-#: What ``getattr`` finds on a plain dict (its methods and dunders): a template's ``d.items`` is the method.
-_DICT_ATTRIBUTES = frozenset(dir({}))
-
-
 class GuardedSandbox(SandboxedEnvironment):
     """Jinja's sandbox with bounded filters, calls, operators and formats (see the module docstring)."""
 
@@ -791,13 +787,14 @@ class GuardedSandbox(SandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        """``obj.attribute``. The context is plain dicts: a key of a dict that is no attribute of ``dict`` is
-        returned as Jinja's sandbox would return it (its ``getattr`` fails, the item is looked up), without
-        raising and catching an AttributeError first (a fifth of a render's time)."""
-        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+        """``obj.attribute``. The context is plain dicts whose keys are the placeholders of the contract, and a
+        format's key may be the name of a dict method (2019: ``proactive.procurement.items``, 采购项目数量): on a
+        plain dict the key wins, then Jinja's sandbox decides as usual (the method, or undefined). Looking the key
+        up first also spares raising and catching an AttributeError (a fifth of a render's time)."""
+        if type(obj) is dict:
             try:
                 return obj[attribute]
-            except KeyError:
+            except (KeyError, TypeError):
                 pass
         return super().getattr(obj, attribute)
 

@@ -255,10 +255,26 @@ def _plain(value: int | Decimal | Blank | None) -> int | Decimal | str | None:
     return str(value) if isinstance(value, Blank) else value
 
 
+@lru_cache(maxsize=8)  # keyed by format
+def _unit_keys(format_id: str) -> dict[str, str]:
+    """The unit key of each amount whose unit the report states, with the key of its amount."""
+    from reportkit.formats import get_format
+    from reportkit.formats.layout import ValueType
+
+    return {
+        block.unit_key(row, column): block.cell_key(row, column)
+        for block in get_format(format_id).proactive_blocks
+        for row in block.rows
+        for column in block.columns
+        if block.value_type(row, column) is ValueType.AMOUNT
+    }
+
+
 def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Value]:
     """The value of each field path of the output workbook."""
     apps = report.applications
     review = report.review_litigation
+    units = _unit_keys(report.format)
     simple: dict[str, Value] = {
         "title": report.title,
         "agency.name": report.agency.name,
@@ -280,6 +296,9 @@ def _values(report: AnnualReport, draft_text: str | None) -> Callable[[str], Val
             return _plain(apps.cell(row, column))
         if head == "review_litigation":
             return _plain(review.cell(rest))
+        if head == "proactive" and rest in units:  # the 元/万元 a report states beside an amount (2019: 采购总金额)
+            unit = report.proactive.unit(units[rest])
+            return unit.value if unit is not None else None
         if head == "proactive":
             amount = _plain(report.proactive.value(rest))
             return amount.copy_abs() if isinstance(amount, Decimal) and amount.is_zero() else amount  # no "-0"
