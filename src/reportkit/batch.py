@@ -1426,6 +1426,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
 
     from reportkit import xlsx_draw as xl
     from reportkit import xlsx_layout as xlayout
+    from reportkit.xlsx_form import UNIT_SUFFIX
 
     layout = summary.layout
     title = clean_text(summary.title)
@@ -1479,6 +1480,10 @@ def summary_workbook(summary: CountySummary) -> bytes:
     summed = summary_cells(summary)
 
     def values_of(field: str) -> int | Decimal | str | None:
+        if field not in summed and field.startswith("proactive.") and field.endswith(UNIT_SUFFIX):
+            # the 元/万元 cell beside an amount (2019: 采购总金额): the unit the summed amount is in
+            unit = summary.proactive.unit(field.removeprefix("proactive.").removesuffix(UNIT_SUFFIX))
+            return unit.value if unit is not None else None
         value = summed[field]
         return str(value) if isinstance(value, Blank) else value
 
