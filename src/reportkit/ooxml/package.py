@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape
 from attrs import frozen
 
 __all__ = [
+    "ILLEGAL_XML_CHARS",
     "RENDER_LEVEL",
     "TEMPLATE_LEVEL",
     "ZIP_DATE",
