@@ -24,8 +24,6 @@ from typing import Annotated, Final
 
 from attrs import frozen
 
-from reportkit.ooxml.package import ILLEGAL_XML_CHARS
-
 #: Counts above this are not plausible for one agency's year and are refused as typos.
 MAX_COUNT: Final = 10**9
 #: Amounts above this (in the field's own unit) are refused as typos of the unit or the decimal point.
@@ -96,7 +94,9 @@ def read_decimal(text: str) -> Decimal | NumberText:
 Name = Annotated[str, TextRule(one_line=True)]
 
 #: Characters XML 1.0 cannot hold (so Word and Excel cannot either), and lone surrogates.
-_NOT_XML = ILLEGAL_XML_CHARS  # one definition, with the writers' cleaning (reportkit.ooxml.package)
+# The set of reportkit.ooxml.package.ILLEGAL_XML_CHARS (a test keeps them equal), not imported: `reportkit check`
+# loads nothing of the writers.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: For one-line texts, also every other control character and the line and paragraph separators.
 _NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 

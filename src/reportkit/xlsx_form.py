@@ -268,9 +268,10 @@ def _write_side_texts(wb: Workbook, texts: Mapping[str, str], heading: str) -> N
         if cell is None or text is None:
             continue
         side = cell.offset(column=1)
+        text = clean_xml_text(text)  # before measuring: a lone surrogate has no UTF-16 length
         if excel_length(text) > EXCEL_CELL_CHARS:  # a reference copy: cut (astral characters count twice)
             text = text[: EXCEL_CELL_CHARS // 2] + "…"
-        side.value = _ESCAPE_LIKE.sub("_x005F_", clean_xml_text(text))
+        side.value = _ESCAPE_LIKE.sub("_x005F_", text)
         side.data_type = "s"
         side.font = note
         side.alignment = Alignment(wrap_text=True, vertical="top")
