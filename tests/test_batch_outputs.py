@@ -297,3 +297,18 @@ def test_the_summaries_are_written_row_by_row_in_flat_memory(tmp_path: Path) -> 
     assert len(rows) == 4001 and rows[4000][1] == "隆德县第3999局"
     with csv_path.open(encoding="utf-8-sig") as handle:
         assert len(list(csv.reader(handle))) == 4001
+
+
+def test_the_summary_workbook_is_a_deterministic_package() -> None:
+    """Written through reportkit.ooxml.package like every output: members dated 1980-01-01, so the same batch
+    gives the same bytes whenever it runs (zipfile dated them by the clock)."""
+    import zipfile
+
+    from reportkit.ooxml.package import ZIP_DATE, Member, zip_package
+
+    data = summary_xlsx(_results(40))
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert package.testzip() is None
+        assert all(info.date_time == ZIP_DATE for info in package.infolist())
+        members = [Member.deflate(info.filename, package.read(info), 6) for info in package.infolist()]
+    assert zip_package(members) == data

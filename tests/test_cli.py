@@ -362,6 +362,56 @@ def test_init_year_writes_the_format_in_force(capsys: pytest.CaptureFixture[str]
     assert load_workbook(form)[year_cell.sheet][year_cell.coord].value == 2024
 
 
+def test_init_xlsx_year_writes_the_form_of_the_format_in_force(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """2020 is reported in the 2019 format: init writes its shipped form (2019 rows, 2019 names), which reads
+    back as a 2020 report in that format once the signing date is filled."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from reportkit.formats import format_for_year, get_format
+    from reportkit.ooxml.package import read_custom_properties
+    from reportkit.templates import FORMAT_PROPERTY
+    from reportkit.xlsx_form import read_form
+    from reportkit.xlsx_layout import FORM_KIND, field_cells
+
+    layout = format_for_year(2020)
+    assert layout.id != format_for_year(2021).id
+    form = tmp_path / "2020.xlsx"
+    code, out, _ = run(capsys, "init", "--xlsx", str(form), "--year", "2020")
+    assert code == EXIT_OK and layout.id in out
+    with zipfile.ZipFile(form) as package:
+        assert read_custom_properties(package)[FORMAT_PROPERTY] == layout.id
+    book = load_workbook(form)
+    cells = field_cells(FORM_KIND, layout)
+    names = set(book.defined_names)
+    assert {c.name for c in cells} <= names
+    # a cell the 2021 form has and the 2019 one does not: the form is not the newest one relabelled
+    newest = {c.name for c in field_cells(FORM_KIND, get_format(format_for_year(2021).id))}
+    assert newest - names
+    year = next(c for c in cells if c.field == "report.year")
+    assert book[year.sheet][year.coord].value == 2020
+    signed = next(c for c in cells if c.field == "report.signed_on")
+    book[signed.sheet][signed.coord].value = dt.datetime(2021, 1, 20)
+    book.save(form)
+    report = read_form(form)
+    assert (report.year, report.format) == (2020, layout.id)
+
+
+def test_init_xlsx_refuses_a_format_without_a_form(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportkit.templates
+
+    monkeypatch.setattr(reportkit.templates, "list_templates", lambda *a, **k: [])
+    form = tmp_path / "2020.xlsx"
+    code, _, err = run(capsys, "init", "--xlsx", str(form), "--year", "2020")
+    assert code == EXIT_UNREADABLE and "Excel 填报表" in err and ".toml" in err and not form.exists()
+
+
 def test_init_year_and_from_must_agree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "init", str(tmp_path / "x.toml"), "--from", str(EXAMPLE), "--year", "2023")
     assert code == EXIT_UNREADABLE and "reportkit next" in out

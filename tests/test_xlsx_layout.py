@@ -57,6 +57,18 @@ def test_builders_rebuild_the_shipped_templates_byte_for_byte(tmp_path: Path) ->
         )
 
 
+@pytest.mark.parametrize("option", ["--help", "--chek"])
+def test_the_builder_writes_nothing_on_help_or_a_mistyped_option(tmp_path: Path, option: str) -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "build_xlsx_templates.py"), option, "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == (0 if option == "--help" else 2), result.stdout + result.stderr
+    assert "--check" in result.stdout + result.stderr and not (tmp_path / "out").exists()
+
+
 def test_the_catalogue_builds_no_workbook(monkeypatch: pytest.MonkeyPatch) -> None:
     """The field catalogue is arithmetic on the format's label trees: with openpyxl's Workbook unusable and
     the caches cleared, it is still computed; the module does not import openpyxl at all."""

@@ -46,13 +46,20 @@ from reportkit.formats import NEWEST, all_formats, get_format  # noqa: E402
 from reportkit.formats.layout import Group, Leaf, ValueType, depth, span_grid  # noqa: E402
 from reportkit.formats.layout import Table as LayoutTable  # noqa: E402
 from reportkit.formats.spec import ReportFormat  # noqa: E402
+from reportkit.ooxml.package import (  # noqa: E402
+    CUSTOM_REL,
+    CUSTOM_TYPE,
+    TEMPLATE_LEVEL,
+    Member,
+    custom_properties_xml,
+    zip_package,
+)
 from reportkit.render.docx import (  # noqa: E402
     BODY_CHAR_SPACING,
     BODY_CHAR_TWIPS,
     STYLE_SIGNOFF_DATE,
     STYLE_SIGNOFF_NAME,
     TEXT_WIDTH_TWIPS,
-    ZIP_DATE,
 )
 from reportkit.render.gongwen import (  # noqa: E402
     APPLICATION_LABEL_WIDTHS,
@@ -654,24 +661,7 @@ def _core_properties(doc: DocumentObject, layout: ReportFormat) -> None:
 # Package post-processing: custom properties, font table, fixed zip
 # ---------------------------------------------------------------------------------------------------
 
-CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
-VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-CUSTOM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
-CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 DROPPED_PARTS = ("docProps/thumbnail.jpeg", "word/stylesWithEffects.xml")
-
-
-def custom_properties_xml(properties: dict[str, str]) -> bytes:
-    """``docProps/custom.xml`` holding string properties."""
-    items = "".join(
-        f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" name="{name}">'
-        f"<vt:lpwstr>{value}</vt:lpwstr></property>"
-        for pid, (name, value) in enumerate(properties.items(), start=2)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<Properties xmlns="{CUSTOM_NS}" xmlns:vt="{VT_NS}">{items}</Properties>'
-    ).encode()
 
 
 def _font_table(data: bytes) -> bytes:
@@ -690,7 +680,8 @@ def _font_table(data: bytes) -> bytes:
 
 
 def finish_package(data: bytes, properties: dict[str, str]) -> bytes:
-    """Drop leftovers of python-docx's default template, add custom properties, fix the zip for determinism."""
+    """Drop leftovers of python-docx's default template, add custom properties, zip deterministically (the
+    one zip writer of reportkit, :func:`reportkit.ooxml.package.zip_package`)."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         members = [(info.filename, source.read(info)) for info in source.infolist()]
     out: list[tuple[str, bytes]] = []
@@ -724,14 +715,7 @@ def finish_package(data: bytes, properties: dict[str, str]) -> bytes:
             out.append(("docProps/custom.xml", custom_properties_xml(properties)))
     if not any(name == "docProps/custom.xml" for name, _ in out):
         out.append(("docProps/custom.xml", custom_properties_xml(properties)))
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, content in out:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, content)
-    return buffer.getvalue()
+    return zip_package(Member.deflate(name, content, TEMPLATE_LEVEL) for name, content in out)
 
 
 def build_docx_template_bytes(layout: ReportFormat | None = None) -> bytes:

@@ -12,6 +12,7 @@ files are up to date. ``--out`` writes into another folder (the tests build into
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -45,9 +46,14 @@ def built() -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the templates (or, with ``--check``, compare them with the committed files)."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    check_only = "--check" in args
-    out = Path(args[args.index("--out") + 1]) if "--out" in args else OUT
+    # argparse: an unknown option (or --help) must not write the templates, as it did when they were looked for by hand.
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when a committed file is out of date"
+    )
+    parser.add_argument("--out", type=Path, default=OUT, help="the folder to write into (default: templates/xlsx)")
+    parsed = parser.parse_args(argv)
+    check_only, out = parsed.check, parsed.out
     stale = []
     out.mkdir(parents=True, exist_ok=True)
     for name, data in built().items():

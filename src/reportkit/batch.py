@@ -27,7 +27,6 @@ import pickle
 import re
 import shutil
 import tempfile
-import zipfile
 from array import array
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -54,6 +53,7 @@ from reportkit.model import (
     trusted,
 )
 from reportkit.names import draft_name, safe_filename
+from reportkit.ooxml.package import Member, PackageStream
 from reportkit.pool import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, FailureKind, Outcome, run
 from reportkit.render import render, warm_up
 from reportkit.rules import Finding, Location, Severity, agency_key, check
@@ -943,6 +943,8 @@ def _line_count(text: str, width: float) -> int:
 _SML = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+#: zlib level of the summary (written once per batch: small rather than fast).
+_SUMMARY_LEVEL = 6
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _SUMMARY_PARTS = {
     "[Content_Types].xml": (
@@ -1046,13 +1048,14 @@ class _SummaryXlsx:
     header frozen and repeated on every printed page, A4 landscape one page wide, page numbers."""
 
     def __init__(self, handle: Any, head: Sequence[str]) -> None:
-        self.archive = zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=6)
+        # Deterministic like every package of reportkit; the sheet streams into the file as its rows come.
+        self.archive = PackageStream(handle, _SUMMARY_LEVEL)
         for name, xml in _SUMMARY_PARTS.items():
-            self.archive.writestr(name, _XML_HEAD + xml)
+            self.archive.add(Member.deflate(name, (_XML_HEAD + xml).encode(), _SUMMARY_LEVEL))
         self.widths = [_SUMMARY_WIDTHS.get(label, _TOTAL_WIDTH) for label in head]
         self.wrapped = [label in _SUMMARY_WRAPPED for label in head]
         self.letters = [_column_letter(n) for n in range(1, len(head) + 1)]
-        self.sheet = self.archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True)
+        self.archive.begin("xl/worksheets/sheet1.xml")
         cols = "".join(
             f'<col min="{n}" max="{n}" width="{w:g}" customWidth="1"/>' for n, w in enumerate(self.widths, 1)
         )
@@ -1067,7 +1070,7 @@ class _SummaryXlsx:
         self._row(head, header=True, failed=False)
 
     def _write(self, text: str) -> None:
-        self.sheet.write(text.encode("utf-8"))
+        self.archive.write(text.encode("utf-8"))
 
     def _row(self, values: Sequence[Any], *, header: bool, failed: bool) -> None:
         self.number += 1
@@ -1104,7 +1107,7 @@ class _SummaryXlsx:
             '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
             "<headerFooter><oddFooter>&amp;C第 &amp;P 页，共 &amp;N 页</oddFooter></headerFooter></worksheet>"
         )
-        self.sheet.close()
+        self.archive.end()
         self.archive.close()
 
 

@@ -94,6 +94,8 @@ def read_decimal(text: str) -> Decimal | NumberText:
 Name = Annotated[str, TextRule(one_line=True)]
 
 #: Characters XML 1.0 cannot hold (so Word and Excel cannot either), and lone surrogates.
+# The set of reportkit.ooxml.package.ILLEGAL_XML_CHARS (a test keeps them equal), not imported: `reportkit check`
+# loads nothing of the writers.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: For one-line texts, also every other control character and the line and paragraph separators.
 _NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")

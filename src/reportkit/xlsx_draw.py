@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AgencyKind
+from reportkit.ooxml.package import TEMPLATE_LEVEL, custom_properties_xml, read_custom_properties, rezip
 from reportkit.xlsx_layout import (
     AMOUNT_UNITS,
     FORM_KIND,
@@ -427,24 +428,24 @@ def build(layout: ReportFormat, kind: str) -> bytes:
 # Deterministic saving
 # ---------------------------------------------------------------------------------------------------
 
-_ZIP_TIME: Final = (1980, 1, 1, 0, 0, 0)
+_CORE: Final = "docProps/core.xml"
+_CUSTOM: Final = "docProps/custom.xml"
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def normalize_zip(data: bytes) -> bytes:
-    """The same package with fixed member timestamps and fixed core dates, so a rebuild is identical."""
+    """The same package with fixed core dates and reportkit's own ``docProps/custom.xml`` (openpyxl's, with the
+    same properties, differs in form from the Word template's), zipped deterministically by
+    :func:`reportkit.ooxml.package.rezip`, so a rebuild is identical."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), content)
-            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o644 << 16
-            dst.writestr(member, content, compresslevel=9)
-    return out.getvalue()
+    replace: dict[str, bytes] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as src:
+        names = set(src.namelist())
+        if _CORE in names:
+            replace[_CORE] = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), src.read(_CORE))
+        if _CUSTOM in names:
+            replace[_CUSTOM] = custom_properties_xml(read_custom_properties(src))
+    return rezip(data, level=TEMPLATE_LEVEL, replace=replace)
 
 
 def workbook_bytes(wb: Workbook) -> bytes:

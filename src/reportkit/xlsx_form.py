@@ -65,6 +65,7 @@ from reportkit.model import (
     Problems,
     ReportInfo,
 )
+from reportkit.ooxml.package import clean_xml_text
 from reportkit.ooxml.xlsx_cells import (
     Area,
     Cell,
@@ -139,8 +140,6 @@ MAX_FORM_COLUMN: Final = 200
 
 _EXCEL_EPOCH: Final = dt.datetime(1899, 12, 30)
 _EXCEL_EPOCH_1904: Final = dt.datetime(1904, 1, 1)
-#: Characters XML 1.0 cannot hold (a workbook cannot store them).
-_ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ESCAPE_LIKE: Final = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 #: The model paths of the three tables' cells.
 _TABLE_PREFIXES: Final = ("proactive.", "applications.", "review_litigation.")
@@ -247,7 +246,7 @@ def fill_form(report: AnnualReport, *, side_texts: Mapping[str, str] | None = No
             value = int(value) if value == value.to_integral_value() else float(value)
         if isinstance(value, str):
             # Excel reads "_x0041_" as an escaped character (ST_Xstring); escape the underscore so it stays text.
-            value = _ESCAPE_LIKE.sub("_x005F_", _ILLEGAL_XML.sub("", value))
+            value = _ESCAPE_LIKE.sub("_x005F_", clean_xml_text(value))
         cell.value = None if value == "" else value
         if isinstance(value, str):
             cell.data_type = "s"  # a text beginning with "=" is text, not a formula
@@ -269,9 +268,10 @@ def _write_side_texts(wb: Workbook, texts: Mapping[str, str], heading: str) -> N
         if cell is None or text is None:
             continue
         side = cell.offset(column=1)
+        text = clean_xml_text(text)  # before measuring: a lone surrogate has no UTF-16 length
         if excel_length(text) > EXCEL_CELL_CHARS:  # a reference copy: cut (astral characters count twice)
             text = text[: EXCEL_CELL_CHARS // 2] + "…"
-        side.value = _ESCAPE_LIKE.sub("_x005F_", _ILLEGAL_XML.sub("", text))
+        side.value = _ESCAPE_LIKE.sub("_x005F_", text)
         side.data_type = "s"
         side.font = note
         side.alignment = Alignment(wrap_text=True, vertical="top")

@@ -24,17 +24,19 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
-from typing import Final
+from typing import Any, BinaryIO, Final
 from xml.sax.saxutils import escape
 
 from attrs import frozen
 
 __all__ = [
+    "ILLEGAL_XML_CHARS",
     "RENDER_LEVEL",
     "TEMPLATE_LEVEL",
     "ZIP_DATE",
     "CoreProperties",
     "Member",
+    "PackageStream",
     "app_properties_xml",
     "clean_xml_text",
     "core_properties_xml",
@@ -110,33 +112,121 @@ class Member:
         return data
 
 
+def _encoded(name: str) -> tuple[bytes, int]:
+    """A member's name as stored, and its flags (UTF-8 flagged when it is not ASCII)."""
+    try:
+        return name.encode("ascii"), 0
+    except UnicodeEncodeError:
+        return name.encode("utf-8"), _UTF8_FLAG
+
+
+def _headers(
+    name: str, encoded: bytes, flags: int, method: int, crc: int, stored: int, size: int, offset: int
+) -> tuple[bytes, bytes]:
+    """The local header (without the name) and the central directory entry (without the name) of a member."""
+    if max(size, stored, offset) > _LIMIT:
+        raise ValueError(f"{name}: too large for a zip without zip64")
+    common = (flags, method, _DOS_TIME, _DOS_DATE, crc, stored, size, len(encoded))
+    header = _LOCAL.pack(0x04034B50, _VERSION, *common, 0)
+    entry = _CENTRAL.pack(0x02014B50, _MADE_BY, _VERSION, *common, 0, 0, 0, 0, _MODE, offset)
+    return header, entry
+
+
 def zip_package(members: Iterable[Member]) -> bytes:
     """The zip of ``members`` in their order, written by hand (so compressed members are copied as they are)."""
-    chunks: list[bytes] = []
-    directory: list[bytes] = []
-    offset = 0
-    names: set[str] = set()
+    buffer = io.BytesIO()
+    stream = PackageStream(buffer)
     for member in members:
-        if member.name in names:
-            raise ValueError(f"duplicate member {member.name}")
-        names.add(member.name)
-        try:
-            name = member.name.encode("ascii")
-            flags = 0
-        except UnicodeEncodeError:
-            name = member.name.encode("utf-8")
-            flags = _UTF8_FLAG
-        if max(member.size, len(member.stored), offset) > _LIMIT:
-            raise ValueError(f"{member.name}: too large for a zip without zip64")
-        sizes = (member.crc, len(member.stored), member.size, len(name))
-        common = (flags, member.method, _DOS_TIME, _DOS_DATE, *sizes)
-        header = _LOCAL.pack(0x04034B50, _VERSION, *common, 0)
-        directory.append(_CENTRAL.pack(0x02014B50, _MADE_BY, _VERSION, *common, 0, 0, 0, 0, _MODE, offset) + name)
-        chunks += (header, name, member.stored)
-        offset += len(header) + len(name) + len(member.stored)
-    central = b"".join(directory)
-    end = _END.pack(0x06054B50, 0, 0, len(directory), len(directory), len(central), offset, 0)
-    return b"".join(chunks) + central + end
+        stream.add(member)
+    stream.close()
+    return buffer.getvalue()
+
+
+class PackageStream:
+    """A package written member by member into a seekable binary file as it is made, so that memory stays flat
+    however large a member grows (the batch summary's sheet, one row per agency): the same bytes as
+    :func:`zip_package` of the same members, each streamed one deflated at ``level``.
+
+    :meth:`add` writes a member already made; :meth:`begin` starts a member whose content follows in
+    :meth:`write` calls, up to :meth:`end` (its sizes and CRC are then written into its header, in place);
+    :meth:`close` writes the central directory."""
+
+    def __init__(self, handle: BinaryIO, level: int = RENDER_LEVEL) -> None:
+        self._handle = handle
+        self._level = level
+        self._start = handle.tell()
+        self._directory: list[bytes] = []
+        self._names: set[str] = set()
+        self._open: tuple[str, bytes, int, int] | None = None  # name, encoded name, flags, header offset
+        self._compressor: Any = None
+        self._crc = 0
+        self._size = 0
+        self._stored = 0
+
+    def _offset(self) -> int:
+        return self._handle.tell() - self._start
+
+    def _claim(self, name: str) -> tuple[bytes, int]:
+        if self._open is not None:
+            raise ValueError(f"{self._open[0]} is still being written")
+        if name in self._names:
+            raise ValueError(f"duplicate member {name}")
+        self._names.add(name)
+        return _encoded(name)
+
+    def add(self, member: Member) -> None:
+        name, flags = self._claim(member.name)
+        offset = self._offset()
+        header, entry = _headers(
+            member.name, name, flags, member.method, member.crc, len(member.stored), member.size, offset
+        )
+        self._handle.write(header + name + member.stored)
+        self._directory.append(entry + name)
+
+    def begin(self, name: str) -> None:
+        encoded, flags = self._claim(name)
+        offset = self._offset()
+        self._handle.write(_LOCAL.pack(0x04034B50, _VERSION, flags, zipfile.ZIP_DEFLATED, 0, 0, 0, 0, 0, 0, 0))
+        self._handle.write(encoded)
+        self._open = (name, encoded, flags, offset)
+        self._compressor = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        self._crc = self._size = self._stored = 0
+
+    def write(self, content: bytes) -> None:
+        if self._open is None:
+            raise ValueError("no member begun")
+        self._crc = zlib.crc32(content, self._crc)
+        self._size += len(content)
+        self._emit(self._compressor.compress(content))
+
+    def _emit(self, chunk: bytes) -> None:
+        self._stored += len(chunk)
+        self._handle.write(chunk)
+
+    def end(self) -> None:
+        if self._open is None:
+            raise ValueError("no member begun")
+        self._emit(self._compressor.flush())
+        name, encoded, flags, offset = self._open
+        self._open = None
+        header, entry = _headers(
+            name, encoded, flags, zipfile.ZIP_DEFLATED, self._crc, self._stored, self._size, offset
+        )
+        here = self._handle.tell()
+        self._handle.seek(self._start + offset)
+        self._handle.write(header)
+        self._handle.seek(here)
+        self._directory.append(entry + encoded)
+
+    def close(self) -> None:
+        if self._open is not None:
+            raise ValueError(f"{self._open[0]} is still being written")
+        central = b"".join(self._directory)
+        count = len(self._directory)
+        offset = self._offset()
+        if offset > _LIMIT:
+            raise ValueError("too large for a zip without zip64")
+        self._handle.write(central + _END.pack(0x06054B50, 0, 0, count, count, len(central), offset, 0))
 
 
 def members_of(data: bytes, level: int = TEMPLATE_LEVEL) -> list[Member]:
