@@ -30,6 +30,7 @@ from typing import Any
 
 from attrs import frozen
 
+from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Leaf
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
@@ -360,7 +361,7 @@ def _publication_date(extraction: Extraction) -> Iterator[AuditFinding]:
     evidence = _ORIGINS.get(claim.origin.partition(":")[0], claim.origin)
     name = claim.origin.partition(":")[2]
     evidence = f"{evidence} {name}".strip() + f"“{claim.raw}”"
-    location = Location("报告信息", "公布日期", "", "report.published_on")
+    location = Location(REPORT_GROUP, label_of("report.published_on"), "", "report.published_on")
     year_end = dt.date(report.year, 12, 31)
     last_day = claim.value if claim.precision == "day" else _month_end(claim.value)
     if last_day <= year_end:

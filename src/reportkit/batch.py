@@ -40,6 +40,7 @@ from reportkit import formats
 from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
 from reportkit.evaluators import check_evaluators, peer_findings
+from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import ValueType
 from reportkit.formats.spec import ReportFormat
 from reportkit.fs import commit, remove_temporaries, write_temporary
@@ -246,7 +247,7 @@ class _PreviousIndex:
     def match(self, report: AnnualReport, source: str) -> tuple[_Previous | None, list[Finding]]:
         """Last year's file for ``report`` and the warnings about the match: none found (with the closest
         name, perhaps the agency renamed), or several of the same agency."""
-        location = Location("报告信息", "机关名称", "", "agency.name")
+        location = Location(REPORT_GROUP, label_of("agency.name"), "", "agency.name")
         name = report.agency.name
         candidates = self.by_agency.get(agency_key(name), ())
         if not candidates:
@@ -380,7 +381,11 @@ def _process(source: str) -> _Done:
             except (ReportkitError, OSError) as exc:  # gone since it was indexed: no cross-year check, said so
                 summary = exc.summary if isinstance(exc, ReportkitError) else str(exc)
                 message = f"上年报告 {previous_file.source} 无法读取（{summary}），未做跨年核对"
-                notes.append(Finding("previous.missing", Severity.WARNING, Location("报告信息", "机关名称"), message))
+                notes.append(
+                    Finding(
+                        "previous.missing", Severity.WARNING, Location(REPORT_GROUP, label_of("agency.name")), message
+                    )
+                )
                 previous_file = None
         findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:
@@ -1442,7 +1447,7 @@ def summary_workbook(summary: CountySummary) -> bytes:
     row = 3
     facts: list[tuple[str, Any]] = [
         ("汇总范围", summary.name or "（未指定）"),
-        ("报告年度", summary.year),
+        (label_of("report.year"), summary.year),
         ("汇总单位数", summary.count),
         ("未计入单位数", len(summary.left_out)),
         ("报告格式", f"{layout.id}（{layout.notice}）"),
@@ -1457,8 +1462,8 @@ def summary_workbook(summary: CountySummary) -> bytes:
         _put(s.ws, row, 3, clean_text(value) if isinstance(value, str) else value)
         row += 1
     for heading, members, columns in (
-        ("计入汇总的单位", summary.included, ("序号", "机关名称", "数据文件")),
-        ("未计入的单位", summary.left_out, ("序号", "机关名称", "数据文件", "原因")),
+        ("计入汇总的单位", summary.included, ("序号", label_of("agency.name"), "数据文件")),
+        ("未计入的单位", summary.left_out, ("序号", label_of("agency.name"), "数据文件", "原因")),
     ):
         if not members and heading == "未计入的单位":
             continue

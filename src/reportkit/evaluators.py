@@ -45,6 +45,7 @@ from attrs import frozen
 
 from reportkit import formats
 from reportkit.errors import ReportkitError
+from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import Group, Leaf, Section
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
@@ -105,7 +106,7 @@ def check_evaluators(
 # ---------------------------------------------------------------------------------------------------
 
 #: The same pseudo-section :mod:`reportkit.rules` uses for what stands before 一、总体情况.
-_REPORT_SECTION = Section("report", "报告信息")
+_REPORT_SECTION = Section("report", REPORT_GROUP)
 
 
 @frozen
@@ -130,7 +131,7 @@ def _text_locations(format_id: str) -> dict[str, Location]:
         return Location(layout.overview.heading, heading, "", f"overview.{key}")
 
     return {
-        "report.preamble": Location(_REPORT_SECTION.heading, "开篇说明", "", "report.preamble"),
+        "report.preamble": Location(_REPORT_SECTION.heading, label_of("report.preamble"), "", "report.preamble"),
         "overview.intro": overview("intro", "概述"),
         **{
             f"overview.{sub.key}": overview(sub.key, sub.heading)

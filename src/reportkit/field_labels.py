@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Final
 
-__all__ = ["FEE_FIELDS", "INFO_FIELDS", "LABELS", "label_of"]
+__all__ = ["AGENCY_GROUP", "FEE_FIELDS", "INFO_FIELDS", "LABELS", "REPORT_GROUP", "label_of"]
+
+#: What findings about these fields name as their place (the group of the figures file they sit in).
+REPORT_GROUP: Final = "报告信息"
+AGENCY_GROUP: Final = "发布机关"
 
 #: model path -> label (the agency, the dates, the texts outside the six sections, the 信息处理费 figures).
 LABELS: Final[dict[str, str]] = {

@@ -21,6 +21,7 @@ from attrs import frozen
 
 from reportkit import formats
 from reportkit.cells import CellSpec, input_cells, spec_of, specs
+from reportkit.field_labels import AGENCY_GROUP, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
 from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
@@ -170,9 +171,9 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal
     fees = report.other.information_fees
     if fees is not None:
         other = layout.other
-        yield _section(other, "other.information_fees.notices", "收费通知件数"), fees.notices, False
-        yield _section(other, "other.information_fees.notified_yuan", "通知金额（元）"), fees.notified_yuan, False
-        yield _section(other, "other.information_fees.collected_yuan", "实收金额（元）"), fees.collected_yuan, False
+        for key in ("notices", "notified_yuan", "collected_yuan"):
+            path = f"other.information_fees.{key}"
+            yield _section(other, path, label_of(path)), getattr(fees, key), False
 
 
 @rule
@@ -355,8 +356,10 @@ def review_litigation_declared_totals(report: AnnualReport, previous: AnnualRepo
 # Dates
 # ---------------------------------------------------------------------------------------------------
 
-_REPORT_SECTION = Section("report", "报告信息")
-_AGENCY_SECTION = Section("agency", "发布机关")
+_REPORT_SECTION = Section("report", REPORT_GROUP)
+_SIGNED_ON = label_of("report.signed_on")
+_PUBLISHED_ON = label_of("report.published_on")
+_AGENCY_SECTION = Section("agency", AGENCY_GROUP)
 
 
 def _deadline(report: AnnualReport) -> dt.date:
@@ -379,7 +382,7 @@ def _years(layout: ReportFormat) -> str:
 def report_year(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """The year is a plausible reporting year, and the report's format is the one in force for it (the
     2019 trial format for 2019 and 2020, the 2021 format from 2021 on)."""
-    loc = _section(_REPORT_SECTION, "report.year", "报告年度")
+    loc = _section(_REPORT_SECTION, "report.year", label_of("report.year"))
     layout = report.layout
     if not _plausible_year(report):
         yield Finding(
@@ -405,7 +408,7 @@ def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterato
     """Signed (the date is filled in), after the reporting year ended (error otherwise) and by the legal
     deadline (warning)."""
     signed = report.report.signed_on
-    loc = _section(_REPORT_SECTION, "report.signed_on", "成文日期")
+    loc = _section(_REPORT_SECTION, "report.signed_on", label_of("report.signed_on"))
     if signed is None:
         yield Finding(
             "dates.signed_missing",
@@ -433,7 +436,7 @@ def signing_date(report: AnnualReport, previous: AnnualReport | None) -> Iterato
             "dates.signed_late",
             Severity.WARNING,
             loc,
-            f"成文日期{format_date(signed)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}"
+            f"{_SIGNED_ON}{format_date(signed)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}"
             f"（晚 {late} 天；{basis}）",
         )
 
@@ -444,14 +447,15 @@ def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Ite
     published = report.report.published_on
     if published is None or not _plausible_year(report):
         return
-    loc = _section(_REPORT_SECTION, "report.published_on", "公布日期")
+    loc = _section(_REPORT_SECTION, "report.published_on", label_of("report.published_on"))
     signed = report.report.signed_on
     if signed is not None and published < signed:
         yield Finding(
             "dates.published_before_signed",
             Severity.ERROR,
             loc,
-            f"公布日期{format_date(published)}早于成文日期{format_date(signed)}（早 {(signed - published).days} 天）",
+            f"{_PUBLISHED_ON}{format_date(published)}早于{_SIGNED_ON}{format_date(signed)}"
+            f"（早 {(signed - published).days} 天）",
         )
     elif (signed is None or signed.year > report.year) and published > _deadline(report):
         deadline = _deadline(report)
@@ -459,7 +463,7 @@ def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Ite
             "dates.published_late",
             Severity.WARNING,
             loc,
-            f"公布日期{format_date(published)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}"
+            f"{_PUBLISHED_ON}{format_date(published)}晚于{report.agency.kind.label}年度报告的期限{format_date(deadline)}"
             f"（晚 {(published - deadline).days} 天）",
         )
 
@@ -485,7 +489,7 @@ def texts_present(report: AnnualReport, previous: AnnualReport | None) -> Iterat
     """The agency has a name; the five topics of 一、总体情况 (and 考核/评议/追究 for people's governments), 五
     and 六 have text."""
     if not report.agency.name.strip():
-        loc = _section(_AGENCY_SECTION, "agency.name", "机关名称")
+        loc = _section(_AGENCY_SECTION, "agency.name", label_of("agency.name"))
         yield Finding("text.missing", Severity.ERROR, loc, "没有填写机关名称（落款所用全称），标题和落款都需要它")
     for loc, text in _required_texts(report):
         if not text.strip():
@@ -498,9 +502,9 @@ def texts_present(report: AnnualReport, previous: AnnualReport | None) -> Iterat
 def _all_texts(report: AnnualReport) -> Iterator[tuple[Location, str, bool]]:
     """Every text a person writes, with its location and whether it is a one-line name."""
     agency = report.agency
-    yield _section(_AGENCY_SECTION, "agency.name", "机关名称"), agency.name, True
+    yield _section(_AGENCY_SECTION, "agency.name", label_of("agency.name")), agency.name, True
     if agency.title_name is not None:
-        yield _section(_AGENCY_SECTION, "agency.title_name", "标题中的机关名称"), agency.title_name, True
+        yield _section(_AGENCY_SECTION, "agency.title_name", label_of("agency.title_name")), agency.title_name, True
     for loc, text in _texts(report):
         yield loc, text, False
 
@@ -589,7 +593,7 @@ def previous_year(report: AnnualReport, previous: AnnualReport | None) -> Iterat
         yield Finding(
             "previous.other_agency",
             Severity.WARNING,
-            _section(_REPORT_SECTION, "agency.name", "机关名称"),
+            _section(_REPORT_SECTION, "agency.name", label_of("agency.name")),
             f"用于对比的上年报告是“{previous.agency.name}”的，而本报告是“{report.agency.name}”的；"
             "跨年核对只在同一机关的两份报告之间才有意义。如系机关更名，可忽略此提醒，否则请换用本机关的上年报告",
         )
@@ -597,7 +601,7 @@ def previous_year(report: AnnualReport, previous: AnnualReport | None) -> Iterat
         yield Finding(
             "previous.year_mismatch",
             Severity.WARNING,
-            _section(_REPORT_SECTION, "report.year", "报告年度"),
+            _section(_REPORT_SECTION, "report.year", label_of("report.year")),
             f"用于对比的上年报告是{previous.year}年度的，而本报告是{report.year}年度（应为{report.year - 1}年度）",
         )
 
@@ -748,7 +752,7 @@ def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
         loc = _section(layout.overview, "overview.accountability", layout.accountability.heading)
         yield loc, report.overview.accountability
     yield _section(layout.overview, "overview.intro", "概述"), report.overview.intro
-    yield _section(_REPORT_SECTION, "report.preamble", "开篇说明"), report.report.preamble
+    yield _section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")), report.report.preamble
 
 
 @rule

@@ -17,6 +17,7 @@ from typing import Any
 
 from attrs import frozen
 
+from reportkit.field_labels import AGENCY_GROUP, label_of
 from reportkit.formats.layout import CellKind, Group, Leaf, ValueType, label_path, leaves
 from reportkit.values import format_amount
 
@@ -129,15 +130,15 @@ def _comments(format_id: str) -> dict[str, str]:
     years = f"{layout.first_year}—{layout.last_year}年度" if layout.last_year else f"{layout.first_year}年度起"
     notes: dict[str, str] = {
         "format": f"报告格式：{layout.notice}（{years}）",
-        "agency": "发布机关",
-        "agency.name": "机关名称（落款所用全称）",
-        "agency.title_name": "标题中的机关名称（不填则与落款相同）",
+        "agency": AGENCY_GROUP,
+        "agency.name": f"{label_of('agency.name')}（落款所用全称）",
+        "agency.title_name": f"{label_of('agency.title_name')}（不填则与落款相同）",
         "agency.kind": "机关类型：government（人民政府）、department（部门）、township（乡镇）、subdistrict（街道）",
         "report": "报告年度与日期",
-        "report.year": "报告年度",
-        "report.signed_on": "成文日期（落款日期），如 2022-01-19（必填；填写时删去行首的“# ”）",
-        "report.published_on": "公布日期（可不填）",
-        "report.preamble": f"开篇说明：标题之后、“{layout.overview.heading}”之前的段落（可不填）",
+        "report.year": label_of("report.year"),
+        "report.signed_on": f"{label_of('report.signed_on')}（落款日期），如 2022-01-19（必填；填写时删去行首的“# ”）",
+        "report.published_on": f"{label_of('report.published_on')}（可不填）",
+        "report.preamble": f"{label_of('report.preamble')}：标题之后、“{layout.overview.heading}”之前的段落（可不填）",
         "overview": f"{layout.overview.heading}（段落之间空一行）",
         "overview.intro": f"“{layout.overview.heading}”标题下、分项之前的概述段落（可不填）",
         "overview.accountability": f"{layout.accountability.heading}（人民政府必填）",

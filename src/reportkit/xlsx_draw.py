@@ -26,6 +26,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from reportkit.field_labels import label_of
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AgencyKind
 from reportkit.ooxml.package import TEMPLATE_LEVEL, custom_properties_xml, read_custom_properties, rezip
@@ -313,7 +314,7 @@ def _info_validation(s: _Sheet) -> None:
     kind_cell = next(f for f in s.fields if f.kind is FieldKind.KIND)
     dv = DataValidation(type="list", formula1='"' + ",".join(k.label for k in AgencyKind) + '"', allow_blank=False)
     dv.error = "请从列表中选择机关类型。"
-    dv.errorTitle = "机关类型"
+    dv.errorTitle = label_of("agency.kind")
     dv.showErrorMessage = True
     s.ws.add_data_validation(dv)
     dv.add(kind_cell.coord)

@@ -39,6 +39,7 @@ from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 from lxml import etree  # type: ignore[import-untyped]
 
 from reportkit.errors import Problem, TemplateError
+from reportkit.field_labels import label_of
 from reportkit.formats import get_format
 from reportkit.formats.layout import ValueType, label_path
 from reportkit.formats.spec import ReportFormat
@@ -352,12 +353,12 @@ def _descriptions(format_id: str) -> dict[str, str]:
     described: dict[str, str] = {
         "title": "标题（一行）",
         "title_lines": "标题（分行）",
-        "year": "报告年度",
+        "year": label_of("report.year"),
         "agency": "落款机关名称",
-        "signed_on": "成文日期",
+        "signed_on": label_of("report.signed_on"),
         "draft": "是否草稿",
         "draft_notice": "草稿标记（页眉）",
-        "preamble": "开篇说明",
+        "preamble": label_of("report.preamble"),
         "overview.intro": f"{layout.overview.heading} 概述",
         f"overview.{layout.accountability.key}": layout.accountability.heading,
         "problems": layout.problems.heading,

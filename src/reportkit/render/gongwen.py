@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from reportkit.field_labels import label_of
+
 LATIN = "Times New Roman"
 FANGSONG = "仿宋_GB2312"  #: body text and table cells
 KAITI = "楷体_GB2312"  #: second-level headings （一）…
@@ -25,7 +27,7 @@ APPLICATION_LABEL_WIDTHS = (480, 1240, 2400)
 #: Paragraph styles of the sign-off; the renderer sets their right indents from the name and date lengths
 #: (GB/T 9704-2012 §7.3.5.2), so a template keeps them by style name.
 STYLE_SIGNOFF_NAME = "落款机关"
-STYLE_SIGNOFF_DATE = "成文日期"
+STYLE_SIGNOFF_DATE = label_of("report.signed_on")  # the style is named after the line it sets
 
 #: Layout numbers shared with ``tools/build_templates.py`` (twips; 1 pt = 20 twips).
 TEXT_WIDTH_TWIPS = 8844  #: 版心 width, 156 mm
