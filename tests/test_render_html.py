@@ -557,6 +557,11 @@ def test_chromium_renders_the_page_to_png(tmp_path: Path, fragment: bool) -> Non
 def test_chromium_prints_the_page_on_a4(tmp_path: Path) -> None:
     _require(shutil.which("pdfinfo") and shutil.which("pdftotext"), "poppler-utils (pdfinfo, pdftotext)")
     report = browser_report()
+    # two more paragraphs under （五）监督保障 start table 三 low on its page, so that it runs over two
+    # (its label columns let it fit one page when it starts near the top)
+    overview = report.overview
+    longer = overview.oversight + f"\n\n{overview.platforms}" * 2
+    report = attrs.evolve(report, overview=attrs.evolve(overview, oversight=longer))
     page = tmp_path / "page.html"
     page.write_text(render_html(report), encoding="utf-8")
     pdf = tmp_path / "page.pdf"

@@ -433,7 +433,9 @@ def _loop(doc: DocumentObject, source: str, style: str | None = None) -> None:
     doc.add_paragraph("{%p endfor %}")
 
 
-def _new_table(doc: DocumentObject, rows: int, widths: Sequence[int]) -> Table:
+def _new_table(
+    doc: DocumentObject, rows: int, widths: Sequence[int], vertical_margin: int = CELL_MARGIN_VERTICAL
+) -> Table:
     assert sum(widths) == TEXT_WIDTH_TWIPS, (widths, sum(widths))
     table = doc.add_table(rows=rows, cols=len(widths))
     table.style = doc.styles["Table Grid"]
@@ -456,9 +458,9 @@ def _new_table(doc: DocumentObject, rows: int, widths: Sequence[int]) -> Table:
     )
     margins = OxmlElement("w:tblCellMar")
     for side, margin in (
-        ("top", CELL_MARGIN_VERTICAL),
+        ("top", vertical_margin),
         ("left", CELL_MARGIN),
-        ("bottom", CELL_MARGIN_VERTICAL),
+        ("bottom", vertical_margin),
         ("right", CELL_MARGIN),
     ):  # CT_TblCellMar order
         margins.append(OxmlElement(f"w:{side}", {qn("w:w"): str(margin), qn("w:type"): "dxa"}))
@@ -546,7 +548,9 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
     each, rest = divmod(data_total, data_columns)
     widths = [*label_widths, *([each] * (data_columns - rest)), *([each + 1] * rest)]
     data_rows = layout.row_leaves if layout.rows else (None,)
-    table = _new_table(doc, header_rows + len(data_rows), widths)
+    # Table 三 (25 rows, 23 in 2019) takes half the air above and below its texts so that it fits one page.
+    margin = CELL_MARGIN_VERTICAL // 2 if label_columns else CELL_MARGIN_VERTICAL
+    table = _new_table(doc, header_rows + len(data_rows), widths, margin)
     if layout.corner and label_columns:
         _write(_merged(table, 0, 0, header_rows, label_columns), layout.corner, STYLE_TABLE)
     for placed in span_grid(layout.columns):
@@ -563,12 +567,10 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key
             _write(table.cell(header_rows + r, label_columns + c), f"{{{{ {prefix}.{key} }}}}", STYLE_TABLE)
-    # The header stays with the rows up to the first inner group (（三）不予公开), which keeps itself whole: the
-    # part of 三、本年度办理结果 on the table's first page is then tall enough for its vertical label.
-    keep_rows = header_rows
-    if layout.rows:
-        inner = [p.index for p in span_grid(layout.rows) if isinstance(p.node, Group) and p.depth > 0]
-        keep_rows += min(inner) if inner else 1
+    # The whole table keeps together (keepNext on every row but the last): it fits one A4 page (the label
+    # columns are wide enough that most labels take one line), so it moves whole to the next page instead of
+    # continuing there with the vertically merged 三、本年度办理结果 cell cut and unlabelled (issue 12).
+    keep_rows = len(table.rows)
     _finish_table(table, widths, header_rows, keep_rows=keep_rows)
     if layout.rows:  # keep each inner group (（三）不予公开 …) on one page: cantSplit alone does not
         rows = table._tbl.tr_lst

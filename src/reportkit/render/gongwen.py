@@ -21,8 +21,10 @@ XIAOBIAOSONG = "方正小标宋简体"  #: the title
 
 #: Column widths in twips of table 二 (label column, then the value columns); they fill the 版心 (156 mm).
 PROACTIVE_WIDTHS = (2844, 2000, 2000, 2000)
-#: The three row-label columns of table 三; its seven data columns share the rest of the 版心 equally.
-APPLICATION_LABEL_WIDTHS = (480, 1240, 2400)
+#: The three row-label columns of table 三; its seven data columns share the rest of the 版心 equally. The
+#: label columns are wide enough that most labels take one line (（三）不予公开 four characters a line, the
+#: leaf labels thirteen) and a data column still holds five digits at 五号: the table then fits one A4 page.
+APPLICATION_LABEL_WIDTHS = (400, 960, 2860)
 
 #: Paragraph styles of the sign-off; the renderer sets their right indents from the name and date lengths
 #: (GB/T 9704-2012 §7.3.5.2), so a template keeps them by style name.
