@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import zipfile
 
 import attrs
 import pytest
@@ -99,15 +100,29 @@ FILLER = "本机关持续推进政务公开标准化规范化建设，完善制�
 
 @pytest.fixture(scope="module")
 def long_report_files() -> tuple[bytes, bytes]:
-    """reportkit's own Word output, with long texts before table 三 so that it breaks across pages, and the
-    PDF LibreOffice makes of it."""
+    """reportkit's own Word output, with long texts before table 三 (three fillers: the break then falls
+    inside the vertically merged 三、本年度办理结果), and the PDF LibreOffice makes of it once
+    table 三 no longer keeps together (its rows' keepNext removed), so that it breaks across pages."""
     _require_libreoffice()
     from reportkit.render.docx import render_docx
-    from reportkit.render.pdf import render_pdf
+    from reportkit.render.pdf import convert_to_pdf
 
     report = full_report()
-    report = attrs.evolve(report, overview=attrs.evolve(report.overview, intro=f"{FILLER}\n\n{FILLER}"))
-    return render_docx(report), render_pdf(report, timeout=240)
+    report = attrs.evolve(report, overview=attrs.evolve(report.overview, intro=f"{FILLER}\n\n{FILLER}\n\n{FILLER}"))
+    docx_data = render_docx(report)
+    source = zipfile.ZipFile(io.BytesIO(docx_data))
+    loose = io.BytesIO()
+    with zipfile.ZipFile(loose, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                start = xml.index("<w:tbl>", xml.index("<w:tbl>") + 1)  # table 三, the second table
+                end = xml.index("</w:tbl>", start)
+                xml = xml[:start] + xml[start:end].replace("<w:keepNext/>", "") + xml[end:]
+                data = xml.encode("utf-8")
+            target.writestr(info, data)
+    return docx_data, convert_to_pdf(loose.getvalue(), ".docx", timeout=240)
 
 
 @pytest.mark.libreoffice
