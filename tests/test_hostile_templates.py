@@ -77,18 +77,14 @@ def _run_attacks(mode: str, names: list[str]) -> tuple[dict[str, dict[str, Any]]
     return results, done.stderr[-3000:]
 
 
-#: Where in the template a refusal points: a paragraph, or a table cell (a loop's body may hold whole tables,
-#: and its output passes the limit wherever the running total crosses it).
-TEMPLATE_PLACE = r"正文第\d+(段|个表格第\d+行第\d+列)"
-
-
 def _result(results: tuple[dict[str, dict[str, Any]], str], name: str) -> dict[str, Any]:
     found, stderr = results
     assert name in found, f"the runner stopped at or before this attack (a hang, a crash or the memory limit): {stderr}"
     result = found[name]
     assert result["peak"] < PEAK_BYTES, f"{result['peak'] >> 20} MB"
     assert "Traceback" not in result["message"], result["message"]
-    assert re.search(TEMPLATE_PLACE, result["message"]), result["message"]
+    # the place where the output outgrew the limit: a paragraph or a table cell of the body
+    assert re.search(r"正文第\d+(段|个表格第\d+行第\d+列)", result["message"]), result["message"]
     assert re.search("沙箱|RecursionError", result["message"]), result["message"]
     return result
 
@@ -143,7 +139,7 @@ def test_a_real_process(tmp_path: Path, name: str) -> None:
         done = subprocess.run([sys.executable, "-m", "reportkit", *argv], capture_output=True, text=True, timeout=300)
         output = done.stdout + done.stderr
         assert done.returncode == code, output
-        assert "沙箱" in output and re.search(TEMPLATE_PLACE, output) and "Traceback" not in output
+        assert "沙箱" in output and re.search(r"正文第\d+段", output) and "Traceback" not in output
     assert not list(out.glob("*"))
 
 
