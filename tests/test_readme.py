@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import reportkit
 
@@ -39,3 +42,31 @@ def test_every_rule_code_is_documented() -> None:
     for code in codes:
         family = code.split(".")[0] + ".*"
         assert f"`{code}`" in README or f"`{family}`" in README, code
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"^```python\n(.*?)^```", README, flags=re.S | re.M)
+
+
+def test_the_first_python_example_runs_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's first Python block, run as a user would from the repository (LibreOffice optional)."""
+    import shutil
+
+    block = _python_blocks()[0]
+    if shutil.which("soffice") is None and shutil.which("libreoffice") is None:
+        block = block.replace("pdf_bytes = reportkit.render_pdf(report)", "pdf_bytes = b'%PDF'")
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "longde-chengguan-2021.toml", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, Any] = {}
+    exec(compile(block, "README.md", "exec"), namespace)  # the README's own code
+    report = namespace["report"]
+    assert namespace["docx_bytes"][:2] == b"PK" and namespace["xlsx_bytes"][:2] == b"PK"
+    assert namespace["pdf_bytes"][:4] == b"%PDF" and "<table" in namespace["page"]
+    assert (tmp_path / "copy.json").exists()
+    # the attribute access the README documents for 2021 reports
+    assert isinstance(report.applications.new.total, int)
+    assert isinstance(report.applications.withheld.state_secret.natural_person, int)
+    assert isinstance(report.review_litigation.review.total, int)
+    assert isinstance(report.proactive.licensing, int)
+    assert isinstance(report.proactive.regulations.in_force, int)
