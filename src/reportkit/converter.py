@@ -26,6 +26,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from reportkit.render.pdf import soffice_command, soffice_environment
+
 __all__ = ["Converter", "kill_recorded"]
 
 #: How often the output folder is looked at (seconds).
@@ -62,20 +64,13 @@ class Converter:
         pgid_file: str | os.PathLike[str] | None = None,
         workdir: str | os.PathLike[str] | None = None,
     ) -> None:
-        from reportkit.render.pdf import font_config_path
-
         self.soffice = soffice
         self.timeout = timeout
         self.pgid_file = Path(pgid_file) if pgid_file is not None else None
         # In ``workdir`` (the batch's), so that the batch removes it even when this worker was killed.
         self.home = Path(tempfile.mkdtemp(prefix="reportkit-converter-", dir=workdir))
         self.profile = self.home / "profile"
-        env = dict(os.environ)
-        env["FONTCONFIG_FILE"] = str(font_config_path())
-        env.setdefault("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))
-        env["HOME"] = str(self.home)  # LibreOffice may write caches under HOME
-        env.setdefault("SAL_USE_VCLPLUGIN", "svp")
-        self.env = env
+        self.env = soffice_environment(self.home)
         self.runs = 0  #: how many LibreOffice runs this converter started
 
     def close(self) -> None:
@@ -97,20 +92,7 @@ class Converter:
         outdir.mkdir()
         todo = paths[start:]
         outputs = [outdir / f"{p.stem}.pdf" for p in todo]
-        command = [
-            self.soffice,
-            f"-env:UserInstallation={self.profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nologo",
-            "--nodefault",
-            "--nolockcheck",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(outdir),
-            *(str(p) for p in todo),
-        ]
+        command = soffice_command(self.soffice, self.profile, outdir, todo)
         log = self.home / f"stderr-{self.runs}.txt"
         try:
             with log.open("wb") as errors:

@@ -64,6 +64,35 @@ def font_config_path() -> Path:
     return Path(str(resources.files("reportkit.render") / "fonts-gongwen.conf"))
 
 
+def soffice_environment(home: Path) -> dict[str, str]:
+    """The environment a LibreOffice conversion runs in: reportkit's font aliases, its own HOME (``home``)."""
+    env = dict(os.environ)
+    env["FONTCONFIG_FILE"] = str(font_config_path())
+    # fonts a user installed under ~/.local/share/fonts stay visible after HOME moves
+    env.setdefault("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))
+    env["HOME"] = str(home)  # LibreOffice may write caches under HOME
+    env.setdefault("SAL_USE_VCLPLUGIN", "svp")
+    return env
+
+
+def soffice_command(soffice: str, profile: Path, outdir: Path, sources: Sequence[Path]) -> list[str]:
+    """The command that converts ``sources`` to PDF in ``outdir``, with its own user profile ``profile``."""
+    return [
+        soffice,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nologo",
+        "--nodefault",
+        "--nolockcheck",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(outdir),
+        *(str(source) for source in sources),
+    ]
+
+
 def _kill(process: subprocess.Popen[bytes]) -> None:
     try:
         if os.name == "posix":
@@ -95,26 +124,8 @@ def convert_to_pdf(data: bytes, suffix: str, *, timeout: float = 180) -> bytes:
         profile = folder / "profile"
         outdir = folder / "out"
         outdir.mkdir()
-        env = dict(os.environ)
-        env["FONTCONFIG_FILE"] = str(font_config_path())
-        # fonts a user installed under ~/.local/share/fonts stay visible after HOME moves
-        env.setdefault("XDG_DATA_HOME", str(Path.home() / ".local" / "share"))
-        env["HOME"] = str(folder)  # LibreOffice may write caches under HOME
-        env.setdefault("SAL_USE_VCLPLUGIN", "svp")
-        command = [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nologo",
-            "--nodefault",
-            "--nolockcheck",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(outdir),
-            str(source),
-        ]
+        env = soffice_environment(folder)
+        command = soffice_command(soffice, profile, outdir, [source])
         try:
             process = subprocess.Popen(
                 command,
