@@ -23,7 +23,8 @@ from docx_helpers import (
 from reportkit.formats import gov2021 as fmt
 from reportkit.model import AnnualReport, ApplicantCounts, Applications, CaseOutcomes, OtherMatters, ReviewLitigation
 from reportkit.render import docx_fit
-from reportkit.render.docx import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME, load_docx_template, render_docx
+from reportkit.render.docx import load_docx_template, render_docx
+from reportkit.render.gongwen import STYLE_SIGNOFF_DATE, STYLE_SIGNOFF_NAME
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 

@@ -26,9 +26,9 @@ from reportkit.model import (
     ProactiveDisclosure,
     ReportInfo,
 )
-from reportkit.render import docx as docx_render
 from reportkit.render.contract import check_official_tables
-from reportkit.render.docx import load_docx_template, paragraphs, render_docx, signoff_indents, text_width
+from reportkit.render.docx import load_docx_template, paragraphs, render_docx, signoff_indents
+from reportkit.render.gongwen import BODY_CHAR_SPACING, text_width
 from reportkit.rules import check, errors
 
 
@@ -346,8 +346,8 @@ def test_signoff_indents(rendered, report) -> None:  # type: ignore[no-untyped-d
     assert f'<w:pStyle w:val="落款机关"/><w:ind w:right="{name_right}"/>' in xml
     assert f'<w:pStyle w:val="成文日期"/><w:ind w:right="{date_right}"/>' in xml
     # the date starts two characters right of the name's first character
-    name_width = text_width(report.agency.name, 320, docx_render.BODY_CHAR_SPACING)
-    date_width = text_width("2022年1月19日", 320, docx_render.BODY_CHAR_SPACING)
+    name_width = text_width(report.agency.name, 320, BODY_CHAR_SPACING)
+    date_width = text_width("2022年1月19日", 320, BODY_CHAR_SPACING)
     assert (name_right + name_width) - (date_right + date_width) == 640
     _long_date, short_name = signoff_indents("某局", "2022年12月31日")
     assert short_name == 640  # the date is longer: it stands 右空二字

@@ -54,21 +54,19 @@ from reportkit.ooxml.package import (  # noqa: E402
     custom_properties_xml,
     zip_package,
 )
-from reportkit.render.docx import (  # noqa: E402
-    BODY_CHAR_SPACING,
-    BODY_CHAR_TWIPS,
-    STYLE_SIGNOFF_DATE,
-    STYLE_SIGNOFF_NAME,
-    TEXT_WIDTH_TWIPS,
-)
 from reportkit.render.gongwen import (  # noqa: E402
     APPLICATION_LABEL_WIDTHS,
+    BODY_CHAR_SPACING,
+    BODY_CHAR_TWIPS,
     FANGSONG,
     HEITI,
     KAITI,
     LATIN,
     PROACTIVE_WIDTHS,
     SONGTI,
+    STYLE_SIGNOFF_DATE,
+    STYLE_SIGNOFF_NAME,
+    TEXT_WIDTH_TWIPS,
     XIAOBIAOSONG,
 )
 from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY  # noqa: E402

@@ -47,15 +47,6 @@ from reportkit.render.docx_template import (
     signoff_indents,
     title_lines,
 )
-from reportkit.render.gongwen import (
-    BODY_CHAR_SPACING,
-    BODY_CHAR_TWIPS,
-    STYLE_SIGNOFF_DATE,
-    STYLE_SIGNOFF_NAME,
-    TEXT_WIDTH_TWIPS,
-    TITLE_CHAR_TWIPS,
-    text_width,
-)
 from reportkit.render.policy import Release, draft_notice, release
 from reportkit.render.properties import document_properties
 from reportkit.templates import find_template, templates_dir
@@ -64,13 +55,7 @@ if TYPE_CHECKING:
     from reportkit.rules import Finding
 
 __all__ = [
-    "BODY_CHAR_SPACING",
-    "BODY_CHAR_TWIPS",
     "SIGNED_ON_MISSING",
-    "STYLE_SIGNOFF_DATE",
-    "STYLE_SIGNOFF_NAME",
-    "TEXT_WIDTH_TWIPS",
-    "TITLE_CHAR_TWIPS",
     "ZIP_DATE",
     "CompiledDocxTemplate",
     "build_context",
@@ -86,7 +71,6 @@ __all__ = [
     "render_released",
     "sample_context",
     "signoff_indents",
-    "text_width",
     "title_lines",
 ]
 

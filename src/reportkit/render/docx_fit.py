@@ -4,8 +4,8 @@
   The last paragraph of body text before the sign-off, and any blank paragraph between them, get
   ``w:keepNext``, so a page break before the sign-off takes that paragraph's last lines along. Only that
   paragraph: ``keepNext`` on every paragraph of section 六 would drag the whole section. The sign-off is found
-  by its paragraph styles (:data:`~reportkit.render.docx.STYLE_SIGNOFF_NAME`,
-  :data:`~reportkit.render.docx.STYLE_SIGNOFF_DATE`), looked up by name in the template's ``styles.xml``, so a
+  by its paragraph styles (:data:`~reportkit.render.gongwen.STYLE_SIGNOFF_NAME`,
+  :data:`~reportkit.render.gongwen.STYLE_SIGNOFF_DATE`), looked up by name in the template's ``styles.xml``, so a
   restyled copy whose editor gave the styles other ids is served too.
 * **Numbers stay whole in their cells.** A table cell whose text is a number wider than the cell (its width
   minus the cell margins and paragraph indents; digits are half an em) would wrap and read as two numbers;
