@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from reportkit.formats import get_format
 from reportkit.render.contract import check_official_tables
 from reportkit.xlsx_layout import FORM_KIND, TABLES_KIND, FieldKind, Sheets, field_cells
+from test_format import TABLE3_ROW_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
 F2019 = get_format("gov-info-annual-report/2019")
@@ -39,29 +40,9 @@ TABLE2 = [
 ]
 # format-2019.md §2: the 23 data rows (2021's with （六）1–3 replaced by one row), by their own label.
 TABLE3_ROWS = [
-    "一、本年新收政府信息公开申请数量",
-    "二、上年结转政府信息公开申请数量",
-    "（一）予以公开",
-    "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
-    "1.属于国家秘密",
-    "2.其他法律行政法规禁止公开",
-    "3.危及“三安全一稳定”",
-    "4.保护第三方合法权益",
-    "5.属于三类内部事务信息",
-    "6.属于四类过程性信息",
-    "7.属于行政执法案卷",
-    "8.属于行政查询事项",
-    "1.本机关不掌握相关政府信息",
-    "2.没有现成信息需要另行制作",
-    "3.补正后申请内容仍不明确",
-    "1.信访举报投诉类申请",
-    "2.重复申请",
-    "3.要求提供公开出版物",
-    "4.无正当理由大量反复申请",
-    "5.要求行政机关确认或重新出具已获取信息",
+    *TABLE3_ROW_LABELS[:20],  # up to （五）5.
     "（六）其他处理",
-    "（七）总计",
-    "四、结转下年度继续办理",
+    *TABLE3_ROW_LABELS[23:],  # （七）总计, 四、结转下年度继续办理
 ]
 
 
