@@ -43,7 +43,7 @@ from docx.table import Table, _Cell  # noqa: E402
 from lxml import etree  # noqa: E402
 
 from reportkit.formats import NEWEST, all_formats, get_format  # noqa: E402
-from reportkit.formats.layout import Group, Leaf, ValueType, depth, span_grid  # noqa: E402
+from reportkit.formats.layout import Group, Leaf, ValueType, depth, label_grid, span_grid  # noqa: E402
 from reportkit.formats.layout import Table as LayoutTable  # noqa: E402
 from reportkit.formats.spec import ReportFormat  # noqa: E402
 from reportkit.ooxml.package import (  # noqa: E402
@@ -549,18 +549,12 @@ def _tree_table(doc: DocumentObject, layout: LayoutTable, label_widths: Sequence
     # Table 三 (25 rows, 23 in 2019) takes half the air above and below its texts so that it fits one page.
     margin = CELL_MARGIN_VERTICAL // 2 if label_columns else CELL_MARGIN_VERTICAL
     table = _new_table(doc, header_rows + len(data_rows), widths, margin)
-    if layout.corner and label_columns:
-        _write(_merged(table, 0, 0, header_rows, label_columns), layout.corner, STYLE_TABLE)
-    for placed in span_grid(layout.columns):
-        cell = _merged(table, placed.depth, label_columns + placed.index, placed.depth_span, placed.index_span)
-        _write(cell, placed.label, STYLE_TABLE)
-    if layout.rows:
-        for placed in span_grid(layout.rows):
-            cell = _merged(table, header_rows + placed.index, placed.depth, placed.index_span, placed.depth_span)
-            style = STYLE_TABLE_LEFT if isinstance(placed.node, Leaf) else STYLE_TABLE
-            _write(cell, placed.label, style)
-            if isinstance(placed.node, Group) and placed.depth == 0 and placed.index_span > 1:
-                _vertical_label(cell)
+    for placed in label_grid(layout):
+        cell = _merged(table, placed.row, placed.column, placed.rows, placed.columns)
+        row_label = placed.column < label_columns and placed.node is not None
+        _write(cell, placed.label, STYLE_TABLE_LEFT if row_label and isinstance(placed.node, Leaf) else STYLE_TABLE)
+        if row_label and isinstance(placed.node, Group) and placed.column == 0 and placed.rows > 1:
+            _vertical_label(cell)
     for r, row_leaf in enumerate(data_rows):
         for c, column_leaf in enumerate(layout.column_leaves):
             key = f"{row_leaf.key}.{column_leaf.key}" if row_leaf is not None else column_leaf.key

@@ -25,7 +25,17 @@ from attrs import evolve, field, frozen
 
 from reportkit.field_labels import FEE_FIELDS, INFO_FIELDS, label_of
 from reportkit.formats import NEWEST, get_format
-from reportkit.formats.layout import CellKind, Column, Leaf, Node, ProactiveBlock, depth, label_path, leaves, span_grid
+from reportkit.formats.layout import (
+    CellKind,
+    Column,
+    Leaf,
+    Node,
+    ProactiveBlock,
+    Table,
+    depth,
+    label_grid,
+    label_path,
+)
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AgencyKind
 from reportkit.templates import FORMAT_PROPERTY, KIND_PROPERTY, VERSION_PROPERTY
@@ -482,41 +492,38 @@ def _tree_depth(nodes: tuple[Node, ...]) -> int:
     return depth(nodes) if nodes else 0
 
 
-def _grid(
-    s: _Plan, top: int, *, rows: tuple[Node, ...], columns: tuple[Node, ...], corner: str
-) -> tuple[int, dict[str, int], dict[str, int]]:
-    """Lay out a table's labels; return the first data row and the row and column index of each leaf key."""
-    row_depth = _tree_depth(rows)
-    col_depth = _tree_depth(columns)
+def _grid(s: _Plan, top: int, table: Table) -> tuple[int, dict[str, int], dict[str, int]]:
+    """Lay out a table's labels from row ``top``; return the first data row and the row and column index of
+    each leaf key."""
+    row_depth = _tree_depth(table.rows)
     first_col = 1 + row_depth
-    first_row = top + col_depth
-    if row_depth and col_depth:
-        s.label(top, 1, corner, rows=col_depth, cols=row_depth)
-    for placed in span_grid(columns):
-        s.label(
-            top + placed.depth,
-            first_col + placed.index,
-            placed.label,
-            rows=placed.depth_span,
-            cols=placed.index_span,
-            style=Style.HEADER,
-        )
-    row_leaves = tuple(leaves(rows)) if rows else (Leaf("", ""),)
-    col_leaves = tuple(leaves(columns))
-    if rows:
-        for placed in span_grid(rows):
-            is_top = placed.depth == 0 and isinstance(placed.node, Leaf)
-            left = (is_top or placed.depth == row_depth - 1) and placed.index_span == 1
+    first_row = top + _tree_depth(table.columns)
+    for placed in label_grid(table):
+        if placed.node is None:  # the corner note
+            s.label(top, 1, placed.label, rows=placed.rows, cols=placed.columns)
+        elif placed.column >= row_depth:  # a column header
             s.label(
-                first_row + placed.index,
-                1 + placed.depth,
+                top + placed.row,
+                1 + placed.column,
                 placed.label,
-                rows=placed.index_span,
-                cols=placed.depth_span,
+                rows=placed.rows,
+                cols=placed.columns,
+                style=Style.HEADER,
+            )
+        else:  # a row label: a leaf flush left unless it is a group's label
+            is_top = placed.column == 0 and isinstance(placed.node, Leaf)
+            left = (is_top or placed.column == row_depth - 1) and placed.rows == 1
+            s.label(
+                top + placed.row,
+                1 + placed.column,
+                placed.label,
+                rows=placed.rows,
+                cols=placed.columns,
                 align=Align.LEFT if left else Align.CENTER,
             )
+    row_leaves = table.row_leaves if table.rows else (Leaf("", ""),)
     row_of = {leaf.key: first_row + i for i, leaf in enumerate(row_leaves)}
-    col_of = {leaf.key: first_col + j for j, leaf in enumerate(col_leaves)}
+    col_of = {leaf.key: first_col + j for j, leaf in enumerate(table.column_leaves)}
     return first_row, row_of, col_of
 
 
@@ -529,7 +536,7 @@ def outcome_row_keys(layout: ReportFormat) -> tuple[str, ...]:
 def _applications(s: _Plan, top: int, layout: ReportFormat) -> tuple[int, int]:
     """Table 三 from ``top``; return the first and last data row."""
     table = layout.applications_table
-    first_row, row_of, col_of = _grid(s, top, rows=table.rows, columns=table.columns, corner=table.corner)
+    first_row, row_of, col_of = _grid(s, top, table)
     first_in = column_letter(col_of[table.input_columns[0].key])
     last_in = column_letter(col_of[table.input_columns[-1].key])
     outcome_rows = sorted(row_of[key] for key in outcome_row_keys(layout))
@@ -563,7 +570,7 @@ def _applications(s: _Plan, top: int, layout: ReportFormat) -> tuple[int, int]:
 def _review(s: _Plan, top: int, layout: ReportFormat) -> int:
     """Table 四 from ``top``; return its data row."""
     table = layout.review_litigation_table
-    first_row, _, col_of = _grid(s, top, rows=(), columns=table.columns, corner="")
+    first_row, _, col_of = _grid(s, top, table)
     for group in layout.case_groups:
         inputs = [leaf for leaf in group.children if isinstance(leaf, Leaf) and leaf.kind is CellKind.INPUT]
         first = column_letter(col_of[inputs[0].key])

@@ -252,3 +252,51 @@ class Deadline:
     month: int
     day: int
     basis: str = field(default="")
+
+
+@frozen
+class GridLabel:
+    """A label cell of a table placed on the table's own grid (row 0 and column 0 at its top-left corner):
+    the corner note, the column headers, then the row labels. ``node`` is None for the corner."""
+
+    row: int
+    column: int
+    rows: int
+    columns: int
+    label: str
+    node: Node | None = None
+
+
+def label_grid(table: Table) -> list[GridLabel]:
+    """Every label cell of a row-tree × column-tree table (tables 三 and 四) on its grid, as the Word template,
+    the workbooks, the web page and the template check all lay it out: the header rows above, the label
+    columns at the left, the data cells at ``(header rows + i, label columns + j)``."""
+    header_rows = depth(table.columns)
+    label_columns = depth(table.rows) if table.rows else 0
+    cells: list[GridLabel] = []
+    if table.corner and label_columns:
+        cells.append(GridLabel(0, 0, header_rows, label_columns, table.corner))
+    for placed in span_grid(table.columns):
+        cells.append(
+            GridLabel(
+                placed.depth,
+                label_columns + placed.index,
+                placed.depth_span,
+                placed.index_span,
+                placed.label,
+                placed.node,
+            )
+        )
+    if table.rows:
+        for placed in span_grid(table.rows):
+            cells.append(
+                GridLabel(
+                    header_rows + placed.index,
+                    placed.depth,
+                    placed.index_span,
+                    placed.depth_span,
+                    placed.label,
+                    placed.node,
+                )
+            )
+    return cells

@@ -24,7 +24,7 @@ from attrs import frozen
 
 from reportkit.errors import Problem, TemplateError
 from reportkit.formats import FORMATS, get_format
-from reportkit.formats.layout import ProactiveBlock, Table, span_grid
+from reportkit.formats.layout import ProactiveBlock, Table, label_grid
 from reportkit.ooxml.package import read_custom_properties
 from reportkit.render.docx_template import (
     _ENV,
@@ -62,25 +62,9 @@ class _Expected:
     label: str
 
 
-def _table_cells(nodes_rows: Table) -> list[_Expected]:
+def _table_cells(table: Table) -> list[_Expected]:
     """The label cells of a row-tree × column-tree table (tables 三 and 四) on its grid."""
-    header_rows = max((p.depth + p.depth_span for p in span_grid(nodes_rows.columns)), default=0)
-    label_columns = (
-        max((p.depth + p.depth_span for p in span_grid(nodes_rows.rows)), default=0) if nodes_rows.rows else 0
-    )
-    cells: list[_Expected] = []
-    if nodes_rows.corner and label_columns:
-        cells.append(_Expected(0, 0, header_rows, label_columns, nodes_rows.corner))
-    for placed in span_grid(nodes_rows.columns):
-        cells.append(
-            _Expected(placed.depth, label_columns + placed.index, placed.depth_span, placed.index_span, placed.label)
-        )
-    if nodes_rows.rows:
-        for placed in span_grid(nodes_rows.rows):
-            cells.append(
-                _Expected(header_rows + placed.index, placed.depth, placed.index_span, placed.depth_span, placed.label)
-            )
-    return cells
+    return [_Expected(c.row, c.column, c.rows, c.columns, c.label) for c in label_grid(table)]
 
 
 def _proactive_cells(blocks: tuple[ProactiveBlock, ...]) -> list[_Expected]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from attrs import frozen
 
-from reportkit.formats.layout import Leaf, ValueType, depth, span_grid
+from reportkit.formats.layout import Leaf, ValueType, depth, label_grid
 from reportkit.formats.layout import Table as LayoutTable
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
@@ -213,24 +213,10 @@ def _tree_layout(
     each, rest = divmod(TEXT_WIDTH_TWIPS - sum(label_widths), data_columns)
     widths = (*label_widths, *([each] * (data_columns - rest)), *([each + 1] * rest))
     cells: list[_Cell] = []
-    if layout.corner and label_columns:
-        cells.append(_Cell(0, 0, header_rows, label_columns, layout.corner))
-    for placed in span_grid(layout.columns):
-        cells.append(
-            _Cell(placed.depth, label_columns + placed.index, placed.depth_span, placed.index_span, placed.label)
-        )
-    if layout.rows:
-        for placed in span_grid(layout.rows):
-            cells.append(
-                _Cell(
-                    header_rows + placed.index,
-                    placed.depth,
-                    placed.index_span,
-                    placed.depth_span,
-                    placed.label,
-                    left=isinstance(placed.node, Leaf),
-                )
-            )
+    for placed in label_grid(layout):
+        # a row's own label (a leaf of the row tree) is set flush left, as in the Word table
+        left = placed.column < label_columns and isinstance(placed.node, Leaf)
+        cells.append(_Cell(placed.row, placed.column, placed.rows, placed.columns, placed.label, left=left))
     data_rows = layout.row_leaves if layout.rows else (None,)
     for r, row_leaf in enumerate(data_rows):
         for c, column_leaf in enumerate(layout.column_leaves):
