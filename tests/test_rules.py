@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import pytest
 
+import reportkit
 from reportkit import AgencyKind, AnnualReport, ApplicantCounts, CaseOutcomes, InformationFees, check, load
 from reportkit.errors import ModelError
 from reportkit.formats import gov2021 as fmt
@@ -918,3 +919,23 @@ def test_a_blank_cell_of_table4_or_table2() -> None:
     (finding,) = [f for f in check(now, prev) if f.code != "previous.text_copied"]
     assert (finding.code, finding.location.field) == ("cell.not_assessable", "proactive.regulations.published")
     assert "留空" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("example", "line", "path"),
+    [
+        ("longde-chengguan-2021.toml", ("licensing = 0", 'licensing = ""'), "proactive.licensing"),
+        (
+            "trial-format-2020.toml",
+            ("fees = { items_last_year = 3,", 'fees = { items_last_year = "/",'),
+            "proactive.fees.items_last_year",
+        ),
+    ],
+)
+def test_a_blank_cell_of_table_two_is_named(example: str, line: tuple[str, str], path: str) -> None:
+    """A table-二 cell left empty takes part in no sum: it must not print as an empty cell in a clean check."""
+    text = (Path(__file__).resolve().parents[1] / "examples" / example).read_text(encoding="utf-8")
+    assert line[0] in text
+    report = reportkit.loads(text.replace(line[0], line[1], 1), "toml")
+    found = [f for f in reportkit.check(report) if f.code == "cell.not_assessable"]
+    assert [f.location.field for f in found] == [path]

@@ -20,7 +20,7 @@ from decimal import Decimal
 from attrs import frozen
 
 from reportkit import formats
-from reportkit.cells import CellSpec, input_cells, spec_of, specs
+from reportkit.cells import PROACTIVE, CellSpec, input_cells, spec_of, specs
 from reportkit.field_labels import AGENCY_GROUP, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
@@ -98,6 +98,7 @@ def check(report: AnnualReport, previous: AnnualReport | None = None) -> list[Fi
     findings: list[Finding] = []
     for each in RULES:
         findings.extend(each(report, previous))
+    findings.extend(_unnamed_blank_cells(report, {f.location.field for f in findings}))
     return findings
 
 
@@ -153,6 +154,16 @@ def _not_assessable(layout: ReportFormat, paths: Iterable[str], report: AnnualRe
 def _t3_paths(rows: Iterable[str], columns: Iterable[str]) -> list[str]:
     columns = list(columns)
     return [f"applications.{row}.{column}" for row in rows for column in columns]
+
+
+def _unnamed_blank_cells(report: AnnualReport, named: set[str]) -> Iterator[Finding]:
+    """Blank cells of table 二 that no rule named: such a cell takes part in no sum of the report, so left empty
+    by mistake (``licensing = ""``) it would print as an empty cell in a report that checks clean."""
+    if not any(isinstance(value, Blank) for value in report.proactive.cells.values()):
+        return  # the usual case, without building the cell list
+    layout = report.layout
+    paths = [s.path for s in specs(layout) if s.table == PROACTIVE and not s.is_total and s.path not in named]
+    yield from _not_assessable(layout, paths, report, "这一项的数字")
 
 
 # ---------------------------------------------------------------------------------------------------
