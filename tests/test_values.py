@@ -200,3 +200,19 @@ def test_the_circulated_blank_template_s_placeholders_are_recognised() -> None:
     for text in found:
         assert placeholder_in(text, name=False) == text
         assert placeholder_in(f"本年度工作情况如下。\n\n{text}", name=False) == text
+
+
+@pytest.mark.parametrize("value", [-99999999999999, "-99999999999999", 99999999999999])
+def test_a_signed_count_too_large_says_so(value: object) -> None:
+    """本年增/减 past the bound is refused as too large (it was called "not an integer")."""
+    from reportkit.values import parse_signed_count
+
+    with pytest.raises(ValueProblem, match="超过合理范围（绝对值不大于 1000000000）"):
+        parse_signed_count(value)
+
+
+def test_a_signed_count_keeps_the_digit_reason() -> None:
+    from reportkit.values import parse_signed_count
+
+    with pytest.raises(ValueProblem, match="“²”不是阿拉伯数字"):
+        parse_signed_count("-10²")

@@ -522,20 +522,21 @@ _SIGNS: Final = {"-": -1, "－": -1, "\u2212": -1, "+": 1, "＋": 1}
 
 def parse_signed_count(value: object) -> int:
     """A whole number that may be negative (2019 format: 本年增/减), e.g. ``-3``, ``"-3"``, ``"+2项"``."""
-    if isinstance(value, str):
-        cleaned = value.strip()
-        sign = _SIGNS.get(cleaned[:1], 0)
-        if sign:
-            try:
-                return sign * parse_count(cleaned[1:])
-            except ValueProblem:
-                raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None
-    elif isinstance(value, int | float | Decimal) and _negative_number(value):
-        try:
-            return -parse_count(-value)
-        except ValueProblem:
-            raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None
     try:
+        if isinstance(value, str):
+            cleaned = value.strip()
+            sign = _SIGNS.get(cleaned[:1], 0)
+            if sign:
+                return sign * parse_count(cleaned[1:])
+        elif isinstance(value, int | float | Decimal) and _negative_number(value):
+            return -parse_count(-value)
         return parse_count(value)
-    except ValueProblem:
-        raise ValueProblem(f"应为整数（可为负数，如 -3），而不是 {describe(value)}") from None
+    except ValueProblem as exc:
+        # parse_count's reason (too large, not an Arabic digit …), about the value as written, which may be signed
+        reason = str(exc).partition("：")[2] if "不是阿拉伯数字" in str(exc) else ""
+        if "超过合理范围" in str(exc):
+            raise ValueProblem(
+                f"数值 {describe(value)} 超过合理范围（绝对值不大于 {MAX_COUNT}），请检查是否多输了数字"
+            ) from None
+        message = f"应为整数（可为负数，如 -3），而不是 {describe(value)}"
+        raise ValueProblem(f"{message}：{reason}" if reason else message) from None
