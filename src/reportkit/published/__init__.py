@@ -95,6 +95,7 @@ __all__ = [
     "join_grids",
     "read_document",
     "read_published",
+    "read_source",
     "sniff",
 ]
 
@@ -189,7 +190,15 @@ def sniff(data: bytes, name: str = "") -> Kind:
     return Kind.TEXT
 
 
-def _read_source(source: str | os.PathLike[str] | bytes, name: str, limit: int) -> tuple[bytes, str]:
+def read_source(
+    source: str | os.PathLike[str] | bytes, name: str = "", limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[bytes, str]:
+    """The bytes of a published report (a path, or its bytes) and the name to report it by.
+
+    A file is read no further than the largest size any reader accepts, so an oversized one costs no
+    more memory than that. Raises :class:`PublishedDocumentError` naming the file and what to do.
+    """
+    limit = limits.max_file_bytes
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), name or "<bytes>"
     path = Path(source)
@@ -223,8 +232,7 @@ def read_document(
     :class:`DateClaim`, as does one in ``name``. Raises :class:`PublishedDocumentError` for anything that
     cannot be read, naming the source and what to do.
     """
-    largest = max(limits.max_html_bytes, limits.max_text_bytes, limits.max_docx_bytes, limits.max_pdf_bytes)
-    data, where = _read_source(source, name, largest)
+    data, where = read_source(source, name, limits)
     notes: list[Problem] = []
     if kind is None:
         chosen = sniff(data, where)
