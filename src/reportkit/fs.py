@@ -114,6 +114,14 @@ def atomic_write_bytes(
     return commit(write_temporary(target, data, owner=owner), target, inputs=inputs)
 
 
+def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The file's bytes, but never more than ``limit + 1`` of them: a result longer than ``limit`` means
+    the file is too large. Unlike a size check before reading, this holds for what the size does not tell
+    (a file growing meanwhile, a pipe, a link to /dev/zero). Raises OSError as ``open`` does."""
+    with open(path, "rb") as handle:
+        return handle.read(limit + 1)
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this pid exists (a zombie counts as gone)."""
     if pid <= 0:
