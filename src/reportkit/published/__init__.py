@@ -46,6 +46,7 @@ import attrs
 
 from reportkit.errors import Problem
 from reportkit.formats.spec import ReportFormat
+from reportkit.fs import read_at_most
 from reportkit.published._common import DEFAULT_LIMITS, MB, ReadLimits, dates_in_url, join_grids
 from reportkit.published.mapping import Cell, Confidence, Extraction, Semantics, Unmapped, extract
 from reportkit.published.model import (
@@ -204,8 +205,7 @@ def read_source(
     path = Path(source)
     where = name or str(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        data = read_at_most(path, limit)
     except FileNotFoundError:
         raise PublishedDocumentError("文件不存在，请检查路径", source=where) from None
     except IsADirectoryError:
