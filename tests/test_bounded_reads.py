@@ -36,8 +36,12 @@ for reader, name in ((load, "x.toml"), (load_pack, "x.toml"), (read, "x.xlsx"), 
 """
 
 
-def test_read_at_most_stops_one_byte_past_the_limit() -> None:
-    assert len(read_at_most("/dev/zero", 1000)) == 1001
+def test_read_at_most_returns_the_bytes_up_to_the_limit_and_none_past_it(tmp_path: Path) -> None:
+    exact = tmp_path / "exact"
+    exact.write_bytes(b"x" * 1000)
+    assert read_at_most(exact, 1000) == b"x" * 1000
+    assert read_at_most(exact, 999) is None
+    assert read_at_most("/dev/zero", 200_000) is None  # past the announced size (0), in steps
 
 
 def test_a_link_to_dev_zero_is_refused_as_too_large_by_every_reader(tmp_path: Path) -> None:

@@ -114,12 +114,33 @@ def atomic_write_bytes(
     return commit(write_temporary(target, data, owner=owner), target, inputs=inputs)
 
 
-def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The file's bytes, but never more than ``limit + 1`` of them: a result longer than ``limit`` means
-    the file is too large. Unlike a size check before reading, this holds for what the size does not tell
-    (a file growing meanwhile, a pipe, a link to /dev/zero). Raises OSError as ``open`` does."""
+def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than ``limit`` of them.
+
+    Memory stays near the file's real size and never passes ``limit`` by more than one step, also for what
+    a size check before reading misses (a file growing meanwhile, a pipe, a link to /dev/zero): the bytes the
+    size announces are read at once, anything beyond in small steps. Raises OSError as ``open`` does.
+    """
     with open(path, "rb") as handle:
-        return handle.read(limit + 1)
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            return None
+        data = handle.read(size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
+        total = len(data)
+        while total <= limit:
+            chunk = handle.read(min(_READ_STEP, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    return None if total > limit else b"".join(chunks)
+
+
+#: What read_at_most reads at a time past the size a file announces.
+_READ_STEP = 64 * 1024
 
 
 def pid_alive(pid: int) -> bool:

@@ -1044,7 +1044,7 @@ def read(path: str | os.PathLike[str]) -> Loaded:
         raise FiguresFileError("这是一个文件夹，不是数据文件", source=source) from None
     except OSError as exc:
         raise FiguresFileError(f"无法读取文件：{exc.strerror}", source=source) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if raw is None:
         raise FiguresFileError(f"文件过大（超过上限 {MAX_FILE_BYTES} 字节），不像是一份年度报告的数据", source=source)
     report, notes = loads_with_notes(raw, FIGURES_SUFFIXES[suffix], source=source)
     return Loaded(report, source, tuple(notes))

@@ -980,7 +980,7 @@ def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
         raise FormError("这是一个文件夹，不是填报表", source=source) from None
     except OSError as exc:
         raise FormError(f"无法读取文件：{exc.strerror}", source=source) from None
-    if len(data) > MAX_FORM_BYTES:
+    if data is None:
         raise FormError(f"文件过大（超过上限 {MAX_FORM_BYTES} 字节），不像是一份填报表", source=source)
     return data
 

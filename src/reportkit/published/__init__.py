@@ -212,7 +212,7 @@ def read_source(
         raise PublishedDocumentError("这是一个文件夹，不是报告文件", source=where) from None
     except OSError as exc:
         raise PublishedDocumentError(f"无法读取文件：{exc.strerror}", source=where) from None
-    if len(data) > limit:
+    if data is None:
         raise PublishedDocumentError(f"文件过大（超过 {limit // MB} MB），不像一份年度报告，已拒绝", source=where)
     return data, where
 

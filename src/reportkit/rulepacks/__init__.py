@@ -491,7 +491,7 @@ def _read(path: Path, source: str) -> str:
         raise RulePackError("这是一个文件夹；请给出规则包文件（.toml）的路径", source=source) from None
     except OSError as exc:
         raise RulePackError(f"无法读取规则包文件：{exc.strerror or exc}", source=source) from None
-    if len(raw) > MAX_PACK_BYTES:
+    if raw is None:
         raise RulePackError(f"文件过大（超过上限 {MAX_PACK_BYTES} 字节），不像是规则包", source=source)
     try:
         return raw.decode("utf-8-sig")
