@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import attrs
+import pytest
 
 from docx_helpers import full_report
 from reportkit.audit import REVIEW_MESSAGE, audit
 from reportkit.formats import get_format
 from reportkit.model import AnnualReport
+from reportkit.published import PublishedDocumentError, ReadLimits, read_document
 from reportkit.published.mapping import official_values
 from reportkit.render.docx import render_docx
 from reportkit.render.html import render_html
@@ -219,3 +222,17 @@ def test_a_2020_report_is_read_in_the_2019_format_without_a_format_finding() -> 
     assert extraction.report.proactive.value(key) == 1  # the model holds the 2019 cells
     assert "published.table_format" not in _codes(result)
     assert "report.format_year" not in _codes(result)
+
+
+def test_a_file_that_cannot_be_read_is_refused_as_read_document_refuses_it(tmp_path: Path) -> None:
+    """audit reads its file as read_document does (one bounded read): same refusal, naming the file."""
+    big = tmp_path / "big.html"
+    big.write_bytes(b"x" * 5000)
+    small = ReadLimits(max_html_bytes=1000, max_text_bytes=1000, max_docx_bytes=1000, max_pdf_bytes=1000)
+    for source, limits in ((big, small), (tmp_path / "nope.html", small), (tmp_path, small)):
+        with pytest.raises(PublishedDocumentError) as expected:
+            read_document(source, limits=limits)
+        with pytest.raises(PublishedDocumentError) as caught:
+            audit(source, limits=limits)
+        assert str(caught.value) == str(expected.value)
+        assert str(source) in str(caught.value)

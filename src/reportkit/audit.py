@@ -44,6 +44,7 @@ from reportkit.published import (
     ReadLimits,
     Semantics,
     read_document,
+    read_source,
 )
 from reportkit.published.mapping import extract
 from reportkit.rules import Finding, Location, Severity, check
@@ -484,26 +485,7 @@ def audit(
     limits: ReadLimits = DEFAULT_LIMITS,
 ) -> AuditResult:
     """Read a published report (a path, or bytes with a ``name``) and audit it."""
-    if isinstance(source, bytes | bytearray):
-        data = bytes(source)
-        where = name or "<bytes>"
-    else:
-        where = name or str(source)
-        try:
-            size = os.stat(source).st_size
-        except OSError:
-            size = -1
-        largest = max(limits.max_html_bytes, limits.max_text_bytes, limits.max_docx_bytes, limits.max_pdf_bytes)
-        if size > largest:
-            raise PublishedDocumentError("文件过大，不像一份年度报告，已拒绝", source=where)
-        try:
-            data = Path(source).read_bytes()
-        except FileNotFoundError:
-            raise PublishedDocumentError("文件不存在，请检查路径", source=where) from None
-        except IsADirectoryError:
-            raise PublishedDocumentError("这是一个文件夹，不是报告文件", source=where) from None
-        except OSError as exc:
-            raise PublishedDocumentError(f"无法读取文件：{exc.strerror}", source=where) from None
+    data, where = read_source(source, name, limits)
     document = read_document(data, name=where, url=url, limits=limits)
     extraction = extract(document)
     unreadable = document.unreadable()

@@ -114,6 +114,35 @@ def atomic_write_bytes(
     return commit(write_temporary(target, data, owner=owner), target, inputs=inputs)
 
 
+def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
+    """The file's bytes, or None when it holds more than ``limit`` of them.
+
+    Memory stays near the file's real size and never passes ``limit`` by more than one step, also for what
+    a size check before reading misses (a file growing meanwhile, a pipe, a link to /dev/zero): the bytes the
+    size announces are read at once, anything beyond in small steps. Raises OSError as ``open`` does.
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            return None
+        data = handle.read(size + 1)
+        if len(data) <= size:
+            return data
+        chunks = [data]
+        total = len(data)
+        while total <= limit:
+            chunk = handle.read(min(_READ_STEP, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    return None if total > limit else b"".join(chunks)
+
+
+#: What read_at_most reads at a time past the size a file announces.
+_READ_STEP = 64 * 1024
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this pid exists (a zombie counts as gone)."""
     if pid <= 0:

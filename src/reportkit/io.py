@@ -33,7 +33,7 @@ from reportkit import formats
 from reportkit.errors import FiguresFileError, ModelError, Problem, ReportkitError
 from reportkit.formats.layout import ValueType
 from reportkit.formats.spec import ReportFormat
-from reportkit.fs import atomic_write_bytes
+from reportkit.fs import atomic_write_bytes, read_at_most
 from reportkit.loaded import Loaded
 from reportkit.model import (
     APPLICANT_KEYS,
@@ -1037,18 +1037,15 @@ def read(path: str | os.PathLike[str]) -> Loaded:
             source=source,
         )
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FiguresFileError(
-                f"文件过大（{size} 字节，上限 {MAX_FILE_BYTES} 字节），不像是一份年度报告的数据", source=source
-            )
-        raw = file.read_bytes()
+        raw = read_at_most(file, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise FiguresFileError("文件不存在，请检查路径", source=source) from None
     except IsADirectoryError:
         raise FiguresFileError("这是一个文件夹，不是数据文件", source=source) from None
     except OSError as exc:
         raise FiguresFileError(f"无法读取文件：{exc.strerror}", source=source) from None
+    if raw is None:
+        raise FiguresFileError(f"文件过大（超过上限 {MAX_FILE_BYTES} 字节），不像是一份年度报告的数据", source=source)
     report, notes = loads_with_notes(raw, FIGURES_SUFFIXES[suffix], source=source)
     return Loaded(report, source, tuple(notes))
 

@@ -54,6 +54,7 @@ from reportkit.errors import FormError, Problem, RenderError
 from reportkit.formats import NEWEST, UnknownFormatError, get_format
 from reportkit.formats.layout import CellKind
 from reportkit.formats.spec import ReportFormat
+from reportkit.fs import read_at_most
 from reportkit.loaded import Loaded
 from reportkit.model import (
     Agency,
@@ -971,18 +972,17 @@ def _describe_labels(row: tuple[str, ...], columns: tuple[str, ...]) -> str:
 
 
 def _read_bytes(path: str | os.PathLike[str], source: str) -> bytes:
-    file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > MAX_FORM_BYTES:
-            raise FormError(f"文件过大（{size} 字节，上限 {MAX_FORM_BYTES} 字节），不像是一份填报表", source=source)
-        return file.read_bytes()
+        data = read_at_most(path, MAX_FORM_BYTES)
     except FileNotFoundError:
         raise FormError("文件不存在，请检查路径", source=source) from None
     except IsADirectoryError:
         raise FormError("这是一个文件夹，不是填报表", source=source) from None
     except OSError as exc:
         raise FormError(f"无法读取文件：{exc.strerror}", source=source) from None
+    if data is None:
+        raise FormError(f"文件过大（超过上限 {MAX_FORM_BYTES} 字节），不像是一份填报表", source=source)
+    return data
 
 
 def read(path: str | os.PathLike[str]) -> Loaded:

@@ -46,6 +46,7 @@ import attrs
 
 from reportkit.errors import Problem
 from reportkit.formats.spec import ReportFormat
+from reportkit.fs import read_at_most
 from reportkit.published._common import DEFAULT_LIMITS, MB, ReadLimits, dates_in_url, join_grids
 from reportkit.published.mapping import Cell, Confidence, Extraction, Semantics, Unmapped, extract
 from reportkit.published.model import (
@@ -95,6 +96,7 @@ __all__ = [
     "join_grids",
     "read_document",
     "read_published",
+    "read_source",
     "sniff",
 ]
 
@@ -189,21 +191,28 @@ def sniff(data: bytes, name: str = "") -> Kind:
     return Kind.TEXT
 
 
-def _read_source(source: str | os.PathLike[str] | bytes, name: str, limit: int) -> tuple[bytes, str]:
+def read_source(
+    source: str | os.PathLike[str] | bytes, name: str = "", limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[bytes, str]:
+    """The bytes of a published report (a path, or its bytes) and the name to report it by.
+
+    A file is read no further than the largest size any reader accepts, so an oversized one costs no
+    more memory than that. Raises :class:`PublishedDocumentError` naming the file and what to do.
+    """
+    limit = limits.max_file_bytes
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), name or "<bytes>"
     path = Path(source)
     where = name or str(path)
     try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
+        data = read_at_most(path, limit)
     except FileNotFoundError:
         raise PublishedDocumentError("文件不存在，请检查路径", source=where) from None
     except IsADirectoryError:
         raise PublishedDocumentError("这是一个文件夹，不是报告文件", source=where) from None
     except OSError as exc:
         raise PublishedDocumentError(f"无法读取文件：{exc.strerror}", source=where) from None
-    if len(data) > limit:
+    if data is None:
         raise PublishedDocumentError(f"文件过大（超过 {limit // MB} MB），不像一份年度报告，已拒绝", source=where)
     return data, where
 
@@ -223,8 +232,7 @@ def read_document(
     :class:`DateClaim`, as does one in ``name``. Raises :class:`PublishedDocumentError` for anything that
     cannot be read, naming the source and what to do.
     """
-    largest = max(limits.max_html_bytes, limits.max_text_bytes, limits.max_docx_bytes, limits.max_pdf_bytes)
-    data, where = _read_source(source, name, largest)
+    data, where = read_source(source, name, limits)
     notes: list[Problem] = []
     if kind is None:
         chosen = sniff(data, where)

@@ -57,6 +57,11 @@ class ReadLimits:
     #: PDF: lines, rectangles and curves on one page (the table finder looks at each).
     max_page_graphics: int = 50_000
 
+    @property
+    def max_file_bytes(self) -> int:
+        """The most bytes any reader accepts: what may be read from a file before its kind is known."""
+        return max(self.max_html_bytes, self.max_text_bytes, self.max_docx_bytes, self.max_pdf_bytes)
+
 
 DEFAULT_LIMITS = ReadLimits()
 

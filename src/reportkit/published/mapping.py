@@ -49,7 +49,7 @@ from reportkit.model import (
     Problems,
     ReportInfo,
 )
-from reportkit.published.model import Document, Grid, GridCell, Paragraph, TextRow, Where
+from reportkit.published.model import Block, Document, Grid, GridCell, Paragraph, TextRow, Where
 from reportkit.published.normalize import label_key, normalize_text
 from reportkit.values import BLANK_LEFT_EMPTY, BLANK_NOT_APPLICABLE, BLANK_SLASH, Blank
 
@@ -784,11 +784,12 @@ def _overview(layout: ReportFormat, text: str) -> Overview:
     return Overview(intro="\n".join(intro), **{key: "\n".join(value) for key, value in parts.items()})
 
 
-def _lines(document: Document, limit: int = 60) -> list[str]:
-    """The first lines of the document as text: a scrape's rows and paragraphs joined back by line."""
+def _joined_lines(blocks: Sequence[Block], limit: int | None = None) -> list[str]:
+    """The blocks' text by line: a scrape's rows and paragraphs on one source line joined back into one
+    (stopping once ``limit`` lines are made)."""
     lines: list[str] = []
     last_line: int | None = None
-    for block in document.blocks[: limit * 4]:
+    for block in blocks:
         if isinstance(block, TextRow):
             text = block.text + "".join(t.raw for t in block.numbers)
         elif isinstance(block, Paragraph):
@@ -801,9 +802,14 @@ def _lines(document: Document, limit: int = 60) -> list[str]:
         else:
             lines.append(text)
         last_line = line
-        if len(lines) >= limit:
+        if limit is not None and len(lines) >= limit:
             break
     return lines
+
+
+def _lines(document: Document, limit: int = 60) -> list[str]:
+    """The first lines of the document as text."""
+    return _joined_lines(document.blocks[: limit * 4], limit)
 
 
 def _title(document: Document, layout: ReportFormat) -> str:
@@ -861,21 +867,8 @@ def _signed_on(document: Document) -> dt.date | None:
 
 
 def _tail_lines(document: Document, count: int = 8) -> list[str]:
-    lines: list[str] = []
-    last_line: int | None = None
-    for block in document.blocks[-count * 4 :]:
-        if isinstance(block, TextRow):
-            text = block.text + "".join(t.raw for t in block.numbers)
-        elif isinstance(block, Paragraph):
-            text = block.text
-        else:
-            continue
-        if block.where.line is not None and block.where.line == last_line and lines:
-            lines[-1] += text
-        else:
-            lines.append(text)
-        last_line = block.where.line
-    return lines[-count:]
+    """The last lines of the document as text."""
+    return _joined_lines(document.blocks[-count * 4 :])[-count:]
 
 
 def _guess_year(document: Document) -> int | None:

@@ -42,6 +42,7 @@ from reportkit import formats
 from reportkit.errors import Problem, ReportkitError
 from reportkit.evaluators import parse_count, text_locations, text_sections
 from reportkit.formats.layout import Leaf, ValueType
+from reportkit.fs import read_at_most
 from reportkit.model import AnnualReport
 from reportkit.rules import Finding, Location, Severity
 
@@ -483,16 +484,15 @@ def loads_pack(text: str, source: str = "<string>") -> RulePack:
 
 def _read(path: Path, source: str) -> str:
     try:
-        size = path.stat().st_size
-        if size > MAX_PACK_BYTES:
-            raise RulePackError(f"文件过大（{size} 字节，上限 {MAX_PACK_BYTES} 字节），不像是规则包", source=source)
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_PACK_BYTES)
     except FileNotFoundError:
         raise RulePackError("找不到规则包文件；请检查路径", source=source) from None
     except IsADirectoryError:
         raise RulePackError("这是一个文件夹；请给出规则包文件（.toml）的路径", source=source) from None
     except OSError as exc:
         raise RulePackError(f"无法读取规则包文件：{exc.strerror or exc}", source=source) from None
+    if raw is None:
+        raise RulePackError(f"文件过大（超过上限 {MAX_PACK_BYTES} 字节），不像是规则包", source=source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
