@@ -273,7 +273,7 @@ def _load_last(path: str, out: TextIO | None) -> AnnualReport:
     missing = [key for key in extraction.missing if key.startswith(f"applications.{CARRIED_FROM}.")]
     if out is not None:
         for cell in doubtful:
-            out.write(f"待核对：上年的数字读自发布的报告，{audit_cli._review_note(cell)}\n")
+            out.write(f"待核对：上年的数字读自发布的报告，{audit_cli.review_note(cell)}\n")
         for key in missing:
             out.write(f"待核对：发布的报告中没有找到 {key}，按 0 计；请对照原文\n")
     return extraction.report

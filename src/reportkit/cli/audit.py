@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from attrs import frozen
 
-__all__ = ["add_command", "audit_task", "cmd_audit", "discover"]
+__all__ = ["add_command", "audit_task", "cmd_audit", "discover", "review_note"]
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -252,7 +252,8 @@ def is_published(path: str) -> bool:
     return Path(path).suffix.lower() in SUFFIXES
 
 
-def _review_note(cell: Any) -> str:
+def review_note(cell: Any) -> str:
+    """A cell not read at high confidence, for a 待核对 note: its label, raw text, place and candidates."""
     raw = cell.raw.strip() or "空白"
     place = cell.where.describe() or cell.where.path
     text = f"{cell.label}：原文“{raw}”（{place}；{cell.semantics.label}，可信度{cell.confidence.label}）"
@@ -277,13 +278,13 @@ def _toml_with_reviews(text: str, cells: Sequence[Any]) -> str:
             path = f"{table}.{key}" if table else key
             mine = [c for c in pending if c.key == path or c.key.startswith(path + ".")]
             for cell in mine:
-                out.append(f"# 待核对：{_review_note(cell)}")
+                out.append(f"# 待核对：{review_note(cell)}")
                 placed.add(cell.key)
         out.append(line)
     rest = [c for c in pending if c.key not in placed]
     if rest:
         header = ["# 以下单元格读自发布文件，未能确认（待核对）："]
-        header += [f"# 待核对：{_review_note(cell)}" for cell in rest]
+        header += [f"# 待核对：{review_note(cell)}" for cell in rest]
         out = header + out
     return "\n".join(out)
 
@@ -305,7 +306,7 @@ def _xlsx_with_reviews(data: bytes, cells: Sequence[Any]) -> bytes:
         sheet_name, _, coord = where.rpartition("!")
         if sheet_name not in book.sheetnames:
             continue
-        book[sheet_name][coord].comment = Comment(f"待核对：{_review_note(cell)}", "reportkit")
+        book[sheet_name][coord].comment = Comment(f"待核对：{review_note(cell)}", "reportkit")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
