@@ -372,18 +372,9 @@ def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, T
     return show
 
 
-def _year(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1990 <= value <= 2999:
-        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2023，而不是“{text}”")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     from reportkit import __version__
+    from reportkit.cli.batch import year_arg
     from reportkit.cli.zh import VERSION, ChineseParser
     from reportkit.nextyear import rollover_description
     from reportkit.rulepacks import add_rules_argument
@@ -433,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("file", help="要生成的文件，如 figures.toml 或 form.xlsx")
     init.add_argument("--xlsx", action="store_true", help="生成 Excel 填报表")
-    init.add_argument("--year", type=_year, metavar="YEAR", help="报告年度（默认：上一年）")
+    init.add_argument("--year", type=year_arg, metavar="YEAR", help="报告年度（默认：上一年）")
     init.add_argument(
         "--from",
         dest="source",

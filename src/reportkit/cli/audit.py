@@ -225,6 +225,8 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     """Register ``reportkit audit`` on the main parser's sub-commands."""
+    from reportkit.cli.batch import jobs_arg, seconds_arg
+
     parser = commands.add_parser(
         "audit",
         help="读取已发布的年度报告（网页、Word、PDF、文本）并核查",
@@ -235,9 +237,12 @@ def add_command(commands: Any) -> None:
     parser.add_argument("--previous", metavar="FILE", help="上年报告（发布的网页/Word/PDF/文本，或数据文件/填报表）")
     parser.add_argument("--json", action="store_true", help="输出 JSON（多个文件时为列表）")
     parser.add_argument("-o", "--output", metavar="DIR", help="写入每份报告的 JSON 及汇总表（CSV、Excel）")
-    parser.add_argument("--jobs", type=int, default=1, help="并行进程数（默认 1）")
+    parser.add_argument("--jobs", type=jobs_arg, default=1, help="并行进程数（默认 1）")
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"每份报告的时间上限（秒，默认 {DEFAULT_TIMEOUT:g}）"
+        "--timeout",
+        type=seconds_arg,
+        default=DEFAULT_TIMEOUT,
+        help=f"每份报告的时间上限（秒，默认 {DEFAULT_TIMEOUT:g}）",
     )
     parser.set_defaults(func=cmd_audit)
 
