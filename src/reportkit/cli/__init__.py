@@ -273,9 +273,14 @@ def _load_last(path: str, out: TextIO | None) -> AnnualReport:
     missing = [key for key in extraction.missing if key.startswith(f"applications.{CARRIED_FROM}.")]
     if out is not None:
         for cell in doubtful:
-            out.write(f"待核对：上年的数字读自发布的报告，{audit_cli.review_note(cell)}\n")
+            out.write(f"待核对：上年的数字读自发布的报告 {path}，{audit_cli.review_note(cell)}\n")
+        table = extraction.report.layout.applications_table
         for key in missing:
-            out.write(f"待核对：发布的报告中没有找到 {key}，按 0 计；请对照原文\n")
+            try:
+                label = f"“{table.row(CARRIED_FROM).short_label}”的“{table.column(key.rpartition('.')[2]).short_label}”"
+            except KeyError:
+                label = ""
+            out.write(f"待核对：发布的报告 {path} 中没有找到{label}（{key}），按 0 计；请对照原文\n")
     return extraction.report
 
 
