@@ -11,11 +11,11 @@ import argparse
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from reportkit.cli.zh import display_width
 from reportkit.errors import ReportkitError
 
 if TYPE_CHECKING:
@@ -28,12 +28,8 @@ EXIT_FINDINGS = 1
 EXIT_UNREADABLE = 2
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+    return text + " " * max(0, width - display_width(text))
 
 
 def _load(path: str, out: TextIO | None = None) -> Loaded:
@@ -58,7 +54,7 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
         if cell:
             where = f"{where}（{cell}）" if where else cell
         rows.append((finding.severity.label, finding.code, where, finding.message))
-    code_width = max(_width(r[1]) for r in rows)
+    code_width = max(display_width(r[1]) for r in rows)
     lines = []
     for severity, code, where, message in rows:
         lines.append(f"{_pad(severity, 4)}  {_pad(code, code_width)}  {where}")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from attrs import frozen
+
+from reportkit.cli.zh import display_width
 
 __all__ = ["add_command", "audit_task", "cmd_audit", "discover", "review_note"]
 
@@ -77,10 +78,6 @@ def audit_task(task: Task) -> dict[str, Any]:
     }
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _table(result: Any) -> str:
     from reportkit.rules import Severity
 
@@ -95,10 +92,10 @@ def _table(result: Any) -> str:
     if not result.findings:
         lines.append("未发现问题。")
     else:
-        code_width = max(_width(f.code) for f in result.findings)
+        code_width = max(display_width(f.code) for f in result.findings)
         for finding in result.findings:
             where = finding.location.describe()
-            code = finding.code + " " * (code_width - _width(finding.code))
+            code = finding.code + " " * (code_width - display_width(finding.code))
             lines.append(f"{finding.severity.label}  {code}  {where}")
             lines.append(f"      {finding.message}")
         counts = "，".join(f"{s.label} {result.count(s)} 项" for s in Severity if result.count(s))
