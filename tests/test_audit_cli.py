@@ -167,3 +167,15 @@ def test_a_bad_jobs_or_timeout_is_a_usage_error_naming_the_option(
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert f"参数 {option}：{message}" in err and "Traceback" not in err
+
+
+def test_init_from_a_published_report_of_another_year_than_asked_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --year was ignored for a published source: a 2025 file was written for --year 2024
+    target = tmp_path / "figures.toml"
+    source = PUBLISHED / "pingtan-2025.txt"
+    assert main(["init", str(target), "--from", str(source), "--year", "2024"]) == 2
+    assert f"{source}：--from 的报告是2025年度的，与 --year 2024 不符" in capsys.readouterr().out
+    assert not target.exists()
+    assert main(["init", str(target), "--from", str(source), "--year", "2025"]) == 0

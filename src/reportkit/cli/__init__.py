@@ -183,16 +183,18 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         from reportkit.cli import audit as audit_cli
 
         if audit_cli.is_published(args.source):
+            from reportkit.published import read_published
+
+            extraction = read_published(args.source)
+            if not _year_agrees(args, extraction.report, out):
+                return EXIT_UNREADABLE
             xlsx = args.xlsx or target.suffix.lower() == ".xlsx"
-            atomic_write_bytes(target, audit_cli.init_from_published(args.source, target, xlsx), inputs=[args.source])
+            data = audit_cli.init_from_published(extraction, target, xlsx)
+            atomic_write_bytes(target, data, inputs=[args.source])
             out.write(f"已生成：{target}（读自发布的报告；标有“待核对”的单元格请对照原文）\n")
             return EXIT_OK
     source = _load(args.source).report if args.source else None
-    if source is not None and args.year is not None and source.year != args.year:
-        out.write(
-            f"--from 的报告是{source.year}年度的，与 --year {args.year} 不符；"
-            "由上年报告开始新年度请用 reportkit next。\n"
-        )
+    if source is not None and not _year_agrees(args, source, out):
         return EXIT_UNREADABLE
     report = source if source is not None else blank_report(args.year)
     if args.xlsx or target.suffix.lower() == ".xlsx":
@@ -218,6 +220,17 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     atomic_write_bytes(target, data, inputs=inputs)
     out.write(f"已生成：{target}（{report.year}年度，格式：{report.format}）\n")
     return EXIT_OK
+
+
+def _year_agrees(args: argparse.Namespace, source: AnnualReport, out: TextIO) -> bool:
+    """Whether ``init --from FILE --year YEAR`` asks for the year FILE is of (says why not on ``out``)."""
+    if args.year is None or source.year == args.year:
+        return True
+    out.write(
+        f"{args.source}：--from 的报告是{source.year}年度的，与 --year {args.year} 不符；"
+        "由上年报告开始新年度请用 reportkit next。\n"
+    )
+    return False
 
 
 def blank_report(year: int | None = None) -> AnnualReport:

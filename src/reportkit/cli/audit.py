@@ -314,12 +314,10 @@ def _xlsx_with_reviews(data: bytes, cells: Sequence[Any]) -> bytes:
     return buffer.getvalue()
 
 
-def init_from_published(source: str, target: Path, xlsx: bool) -> bytes:
-    """The figures file (or, with ``xlsx``, the filled form) of a published report, each cell that was
-    not read at high confidence commented 待核对 with its raw text and place."""
-    from reportkit.published import read_published
-
-    extraction = read_published(source)
+def init_from_published(extraction: Any, target: Path, xlsx: bool) -> bytes:
+    """The figures file (or, with ``xlsx``, the filled form) of a published report read back
+    (:func:`reportkit.published.read_published`), each cell that was not read at high confidence commented
+    待核对 with its raw text and place."""
     review = extraction.review_cells()
     if xlsx:
         from reportkit import xlsx_form
