@@ -179,3 +179,10 @@ def test_init_from_a_published_report_of_another_year_than_asked_writes_nothing(
     assert f"{source}：--from 的报告是2025年度的，与 --year 2024 不符" in capsys.readouterr().out
     assert not target.exists()
     assert main(["init", str(target), "--from", str(source), "--year", "2025"]) == 0
+
+
+def test_a_folder_without_reports_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("x", encoding="utf-8")
+    assert main(["audit", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} 中没有找到要核查的报告文件" in err and ".docx" in err

@@ -194,7 +194,9 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
     files = discover(args.inputs)
     if not files:
-        sys.stderr.write("错误：没有找到要核查的报告文件（网页、Word、PDF 或文本）\n")
+        given = "、".join(args.inputs)
+        kinds = "、".join(SUFFIXES)
+        sys.stderr.write(f"错误：{given} 中没有找到要核查的报告文件（网页、Word、PDF 或文本：{kinds}）\n")
         return EXIT_UNREADABLE
     previous = _load_previous(args.previous) if args.previous else None
     tasks = [Task(path, previous) for path in files]
