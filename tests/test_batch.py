@@ -196,3 +196,13 @@ def test_init_and_aggregate_take_the_same_years(
         main([command, target, "--year", "1950"])
     assert caught.value.code == 2
     assert "参数 --year：年度应为四位数字，如 2023，而不是“1950”" in capsys.readouterr().err
+
+
+def test_aggregate_of_a_folder_with_nothing_to_sum_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    (folder / "bad.toml").write_text("x = [", encoding="utf-8")
+    assert main(["aggregate", str(folder), "-o", str(tmp_path / "sum.xlsx"), "--jobs", "1"]) == 1
+    out = capsys.readouterr().out
+    assert f"{folder} 中没有可汇总的报告。" in out and "bad.toml" in out
+    assert not (tmp_path / "sum.xlsx").exists()

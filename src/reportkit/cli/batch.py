@@ -124,7 +124,7 @@ def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
                     **_limits(args),
                 )
             except NothingToAggregate as nothing:
-                out.write("没有可汇总的报告。\n")
+                out.write(f"{clean_text(str(args.folder))} 中没有可汇总的报告。\n")
                 for member in nothing.left_out:
                     out.write(f"  - {clean_text(member.source)}：{clean_text(member.reason)}\n")
                 return EXIT_FAILURES
