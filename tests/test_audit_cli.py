@@ -147,3 +147,42 @@ def test_the_command_runs_as_a_program(tmp_path: Path) -> None:
     path = _write(tmp_path / "r.html", full_report())
     done = subprocess.run([sys.executable, "-m", "reportkit", "audit", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--jobs", "0", "并行进程数应为正整数，而不是“0”"),
+        ("--timeout", "-1", "时间限制应为正数（秒），而不是“-1”"),
+        ("--timeout", "nan", "时间限制应为正数（秒），而不是“nan”"),
+    ],
+)
+def test_a_bad_jobs_or_timeout_is_a_usage_error_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str, message: str
+) -> None:
+    # --timeout -1 used to reach the worker pool and end in a stack trace
+    path = _write(tmp_path / "r.html", full_report())
+    with pytest.raises(SystemExit) as caught:
+        main(["audit", str(path), option, value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert f"参数 {option}：{message}" in err and "Traceback" not in err
+
+
+def test_init_from_a_published_report_of_another_year_than_asked_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # --year was ignored for a published source: a 2025 file was written for --year 2024
+    target = tmp_path / "figures.toml"
+    source = PUBLISHED / "pingtan-2025.txt"
+    assert main(["init", str(target), "--from", str(source), "--year", "2024"]) == 2
+    assert f"{source}：--from 的报告是2025年度的，与 --year 2024 不符" in capsys.readouterr().out
+    assert not target.exists()
+    assert main(["init", str(target), "--from", str(source), "--year", "2025"]) == 0
+
+
+def test_a_folder_without_reports_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.md").write_text("x", encoding="utf-8")
+    assert main(["audit", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} 中没有找到要核查的报告文件" in err and ".docx" in err

@@ -184,3 +184,25 @@ def test_check_does_not_import_the_renderers() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("command", ["init", "aggregate"])
+def test_init_and_aggregate_take_the_same_years(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    # one year type serves both commands: 1950 was taken by aggregate --year and refused by init --year
+    target = str(tmp_path / ("figures.toml" if command == "init" else "in"))
+    with pytest.raises(SystemExit) as caught:
+        main([command, target, "--year", "1950"])
+    assert caught.value.code == 2
+    assert "参数 --year：年度应为四位数字，如 2023，而不是“1950”" in capsys.readouterr().err
+
+
+def test_aggregate_of_a_folder_with_nothing_to_sum_names_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "乡镇"
+    folder.mkdir()
+    (folder / "bad.toml").write_text("x = [", encoding="utf-8")
+    assert main(["aggregate", str(folder), "-o", str(tmp_path / "sum.xlsx"), "--jobs", "1"]) == 1
+    out = capsys.readouterr().out
+    assert f"{folder} 中没有可汇总的报告。" in out and "bad.toml" in out
+    assert not (tmp_path / "sum.xlsx").exists()

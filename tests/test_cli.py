@@ -415,6 +415,7 @@ def test_init_xlsx_refuses_a_format_without_a_form(
 def test_init_year_and_from_must_agree(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "init", str(tmp_path / "x.toml"), "--from", str(EXAMPLE), "--year", "2023")
     assert code == EXIT_UNREADABLE and "reportkit next" in out
+    assert out.startswith(f"{EXAMPLE}：")  # names the file whose year it is
 
 
 def test_a_command_group_alone_prints_its_help(capsys: pytest.CaptureFixture[str]) -> None:

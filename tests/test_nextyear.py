@@ -320,4 +320,8 @@ def test_next_from_a_published_report_flags_a_missing_carried_row(
     code, out, err = run(capsys, "next", str(page), "-o", str(target))
     assert code == EXIT_OK, err
     assert "待核对" in out and "applications.carried_forward.natural_person" in out
+    # the message names the file and the cell in the official labels, not only the model key
+    layout = last.layout.applications_table
+    labels = f"“{layout.row('carried_forward').short_label}”的“{layout.column('natural_person').short_label}”"
+    assert f"发布的报告 {page} 中没有找到{labels}（applications.carried_forward.natural_person）" in out
     assert load(target).applications.carried_over.values() == (0, 0, 0, 0, 0, 0)

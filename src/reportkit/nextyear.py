@@ -43,6 +43,7 @@ __all__ = [
     "next_year",
     "next_year_form",
     "next_year_toml",
+    "rollover_description",
     "texts_of",
 ]
 

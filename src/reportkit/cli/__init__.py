@@ -11,11 +11,11 @@ import argparse
 import json
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from reportkit.cli.zh import display_width
 from reportkit.errors import ReportkitError
 
 if TYPE_CHECKING:
@@ -28,12 +28,8 @@ EXIT_FINDINGS = 1
 EXIT_UNREADABLE = 2
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - _width(text))
+    return text + " " * max(0, width - display_width(text))
 
 
 def _load(path: str, out: TextIO | None = None) -> Loaded:
@@ -58,7 +54,7 @@ def format_findings(findings: Sequence[Finding], cell_of: Callable[[str], str | 
         if cell:
             where = f"{where}（{cell}）" if where else cell
         rows.append((finding.severity.label, finding.code, where, finding.message))
-    code_width = max(_width(r[1]) for r in rows)
+    code_width = max(display_width(r[1]) for r in rows)
     lines = []
     for severity, code, where, message in rows:
         lines.append(f"{_pad(severity, 4)}  {_pad(code, code_width)}  {where}")
@@ -187,16 +183,18 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         from reportkit.cli import audit as audit_cli
 
         if audit_cli.is_published(args.source):
+            from reportkit.published import read_published
+
+            extraction = read_published(args.source)
+            if not _year_agrees(args, extraction.report, out):
+                return EXIT_UNREADABLE
             xlsx = args.xlsx or target.suffix.lower() == ".xlsx"
-            atomic_write_bytes(target, audit_cli.init_from_published(args.source, target, xlsx), inputs=[args.source])
+            data = audit_cli.init_from_published(extraction, target, xlsx)
+            atomic_write_bytes(target, data, inputs=[args.source])
             out.write(f"已生成：{target}（读自发布的报告；标有“待核对”的单元格请对照原文）\n")
             return EXIT_OK
     source = _load(args.source).report if args.source else None
-    if source is not None and args.year is not None and source.year != args.year:
-        out.write(
-            f"--from 的报告是{source.year}年度的，与 --year {args.year} 不符；"
-            "由上年报告开始新年度请用 reportkit next。\n"
-        )
+    if source is not None and not _year_agrees(args, source, out):
         return EXIT_UNREADABLE
     report = source if source is not None else blank_report(args.year)
     if args.xlsx or target.suffix.lower() == ".xlsx":
@@ -222,6 +220,17 @@ def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     atomic_write_bytes(target, data, inputs=inputs)
     out.write(f"已生成：{target}（{report.year}年度，格式：{report.format}）\n")
     return EXIT_OK
+
+
+def _year_agrees(args: argparse.Namespace, source: AnnualReport, out: TextIO) -> bool:
+    """Whether ``init --from FILE --year YEAR`` asks for the year FILE is of (says why not on ``out``)."""
+    if args.year is None or source.year == args.year:
+        return True
+    out.write(
+        f"{args.source}：--from 的报告是{source.year}年度的，与 --year {args.year} 不符；"
+        "由上年报告开始新年度请用 reportkit next。\n"
+    )
+    return False
 
 
 def blank_report(year: int | None = None) -> AnnualReport:
@@ -273,9 +282,14 @@ def _load_last(path: str, out: TextIO | None) -> AnnualReport:
     missing = [key for key in extraction.missing if key.startswith(f"applications.{CARRIED_FROM}.")]
     if out is not None:
         for cell in doubtful:
-            out.write(f"待核对：上年的数字读自发布的报告，{audit_cli._review_note(cell)}\n")
+            out.write(f"待核对：上年的数字读自发布的报告 {path}，{audit_cli.review_note(cell)}\n")
+        table = extraction.report.layout.applications_table
         for key in missing:
-            out.write(f"待核对：发布的报告中没有找到 {key}，按 0 计；请对照原文\n")
+            try:
+                label = f"“{table.row(CARRIED_FROM).short_label}”的“{table.column(key.rpartition('.')[2]).short_label}”"
+            except KeyError:
+                label = ""
+            out.write(f"待核对：发布的报告 {path} 中没有找到{label}（{key}），按 0 计；请对照原文\n")
     return extraction.report
 
 
@@ -372,18 +386,9 @@ def _help_of(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace, T
     return show
 
 
-def _year(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1990 <= value <= 2999:
-        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2023，而不是“{text}”")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     from reportkit import __version__
+    from reportkit.cli.batch import year_arg
     from reportkit.cli.zh import VERSION, ChineseParser
     from reportkit.nextyear import rollover_description
     from reportkit.rulepacks import add_rules_argument
@@ -433,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     init.add_argument("file", help="要生成的文件，如 figures.toml 或 form.xlsx")
     init.add_argument("--xlsx", action="store_true", help="生成 Excel 填报表")
-    init.add_argument("--year", type=_year, metavar="YEAR", help="报告年度（默认：上一年）")
+    init.add_argument("--year", type=year_arg, metavar="YEAR", help="报告年度（默认：上一年）")
     init.add_argument(
         "--from",
         dest="source",

@@ -13,14 +13,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from attrs import frozen
 
-__all__ = ["add_command", "audit_task", "cmd_audit", "discover"]
+from reportkit.cli.zh import display_width
+
+__all__ = ["add_command", "audit_task", "cmd_audit", "discover", "review_note"]
 
 EXIT_OK = 0
 EXIT_ERRORS = 1
@@ -77,10 +78,6 @@ def audit_task(task: Task) -> dict[str, Any]:
     }
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _table(result: Any) -> str:
     from reportkit.rules import Severity
 
@@ -95,10 +92,10 @@ def _table(result: Any) -> str:
     if not result.findings:
         lines.append("未发现问题。")
     else:
-        code_width = max(_width(f.code) for f in result.findings)
+        code_width = max(display_width(f.code) for f in result.findings)
         for finding in result.findings:
             where = finding.location.describe()
-            code = finding.code + " " * (code_width - _width(finding.code))
+            code = finding.code + " " * (code_width - display_width(finding.code))
             lines.append(f"{finding.severity.label}  {code}  {where}")
             lines.append(f"      {finding.message}")
         counts = "，".join(f"{s.label} {result.count(s)} 项" for s in Severity if result.count(s))
@@ -197,7 +194,9 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
     files = discover(args.inputs)
     if not files:
-        sys.stderr.write("错误：没有找到要核查的报告文件（网页、Word、PDF 或文本）\n")
+        given = "、".join(args.inputs)
+        kinds = "、".join(SUFFIXES)
+        sys.stderr.write(f"错误：{given} 中没有找到要核查的报告文件（网页、Word、PDF 或文本：{kinds}）\n")
         return EXIT_UNREADABLE
     previous = _load_previous(args.previous) if args.previous else None
     tasks = [Task(path, previous) for path in files]
@@ -225,6 +224,8 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
 
 def add_command(commands: Any) -> None:
     """Register ``reportkit audit`` on the main parser's sub-commands."""
+    from reportkit.cli.batch import jobs_arg, seconds_arg
+
     parser = commands.add_parser(
         "audit",
         help="读取已发布的年度报告（网页、Word、PDF、文本）并核查",
@@ -235,9 +236,12 @@ def add_command(commands: Any) -> None:
     parser.add_argument("--previous", metavar="FILE", help="上年报告（发布的网页/Word/PDF/文本，或数据文件/填报表）")
     parser.add_argument("--json", action="store_true", help="输出 JSON（多个文件时为列表）")
     parser.add_argument("-o", "--output", metavar="DIR", help="写入每份报告的 JSON 及汇总表（CSV、Excel）")
-    parser.add_argument("--jobs", type=int, default=1, help="并行进程数（默认 1）")
+    parser.add_argument("--jobs", type=jobs_arg, default=1, help="并行进程数（默认 1）")
     parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"每份报告的时间上限（秒，默认 {DEFAULT_TIMEOUT:g}）"
+        "--timeout",
+        type=seconds_arg,
+        default=DEFAULT_TIMEOUT,
+        help=f"每份报告的时间上限（秒，默认 {DEFAULT_TIMEOUT:g}）",
     )
     parser.set_defaults(func=cmd_audit)
 
@@ -252,7 +256,8 @@ def is_published(path: str) -> bool:
     return Path(path).suffix.lower() in SUFFIXES
 
 
-def _review_note(cell: Any) -> str:
+def review_note(cell: Any) -> str:
+    """A cell not read at high confidence, for a 待核对 note: its label, raw text, place and candidates."""
     raw = cell.raw.strip() or "空白"
     place = cell.where.describe() or cell.where.path
     text = f"{cell.label}：原文“{raw}”（{place}；{cell.semantics.label}，可信度{cell.confidence.label}）"
@@ -277,13 +282,13 @@ def _toml_with_reviews(text: str, cells: Sequence[Any]) -> str:
             path = f"{table}.{key}" if table else key
             mine = [c for c in pending if c.key == path or c.key.startswith(path + ".")]
             for cell in mine:
-                out.append(f"# 待核对：{_review_note(cell)}")
+                out.append(f"# 待核对：{review_note(cell)}")
                 placed.add(cell.key)
         out.append(line)
     rest = [c for c in pending if c.key not in placed]
     if rest:
         header = ["# 以下单元格读自发布文件，未能确认（待核对）："]
-        header += [f"# 待核对：{_review_note(cell)}" for cell in rest]
+        header += [f"# 待核对：{review_note(cell)}" for cell in rest]
         out = header + out
     return "\n".join(out)
 
@@ -305,18 +310,16 @@ def _xlsx_with_reviews(data: bytes, cells: Sequence[Any]) -> bytes:
         sheet_name, _, coord = where.rpartition("!")
         if sheet_name not in book.sheetnames:
             continue
-        book[sheet_name][coord].comment = Comment(f"待核对：{_review_note(cell)}", "reportkit")
+        book[sheet_name][coord].comment = Comment(f"待核对：{review_note(cell)}", "reportkit")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def init_from_published(source: str, target: Path, xlsx: bool) -> bytes:
-    """The figures file (or, with ``xlsx``, the filled form) of a published report, each cell that was
-    not read at high confidence commented 待核对 with its raw text and place."""
-    from reportkit.published import read_published
-
-    extraction = read_published(source)
+def init_from_published(extraction: Any, target: Path, xlsx: bool) -> bytes:
+    """The figures file (or, with ``xlsx``, the filled form) of a published report read back
+    (:func:`reportkit.published.read_published`), each cell that was not read at high confidence commented
+    待核对 with its raw text and place."""
     review = extraction.review_cells()
     if xlsx:
         from reportkit import xlsx_form

@@ -124,7 +124,7 @@ def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
                     **_limits(args),
                 )
             except NothingToAggregate as nothing:
-                out.write("没有可汇总的报告。\n")
+                out.write(f"{clean_text(str(args.folder))} 中没有可汇总的报告。\n")
                 for member in nothing.left_out:
                     out.write(f"  - {clean_text(member.source)}：{clean_text(member.reason)}\n")
                 return EXIT_FAILURES
@@ -144,7 +144,8 @@ def cmd_aggregate(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILURES if problems else EXIT_OK
 
 
-def _jobs(text: str) -> int:
+def jobs_arg(text: str) -> int:
+    """A ``--jobs`` count: a positive integer."""
     try:
         value = int(text)
     except ValueError:
@@ -154,7 +155,8 @@ def _jobs(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def seconds_arg(text: str) -> float:
+    """A ``--timeout``: a positive number of seconds (``nan`` and ``inf`` refused)."""
     try:
         value = float(text)
     except ValueError:
@@ -174,23 +176,24 @@ def _megabytes(text: str) -> int:
     return value
 
 
-def _year(text: str) -> int:
+def year_arg(text: str) -> int:
+    """A report year on the command line (``init --year``, ``aggregate --year``)."""
     try:
         value = int(text)
     except ValueError:
         value = 0
-    if not 1900 < value < 3000:
-        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2022，而不是“{text}”")
+    if not 1990 <= value <= 2999:
+        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2023，而不是“{text}”")
     return value
 
 
 def _add_limits(parser: argparse.ArgumentParser) -> None:
     from reportkit.limits import DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT
 
-    parser.add_argument("--jobs", type=_jobs, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
+    parser.add_argument("--jobs", type=jobs_arg, default=None, metavar="N", help="并行进程数（默认：全部 CPU）")
     parser.add_argument(
         "--timeout",
-        type=_seconds,
+        type=seconds_arg,
         default=DEFAULT_TIMEOUT,
         metavar="SEC",
         help=f"每个单位的处理时间上限（秒），超时跳过并在汇总表中注明（默认 {DEFAULT_TIMEOUT:g}）",
@@ -235,7 +238,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     agg.add_argument("folder", help="存放各单位数据文件或填报表的文件夹")
     agg.add_argument("-o", "--output", required=True, metavar="FILE.xlsx", help="汇总表")
     agg.add_argument("--name", help="汇总表标题中的名称，如“隆德县”")
-    agg.add_argument("--year", type=_year, help="只汇总这一年度的报告（文件夹中有多个年度时必须指定）")
+    agg.add_argument("--year", type=year_arg, help="只汇总这一年度的报告（文件夹中有多个年度时必须指定）")
     agg.add_argument("--include-errors", action="store_true", help="有错误的单位也计入")
     _add_limits(agg)
     agg.set_defaults(func=cmd_aggregate)
