@@ -54,3 +54,9 @@ def unique_names(names: list[str]) -> list[str]:
         seen.add(candidate.casefold())
         result.append(candidate)
     return result
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal or a spreadsheet column: East Asian wide and full-width characters
+    count two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

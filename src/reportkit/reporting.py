@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 from reportkit.batch import clean_text
+from reportkit.names import display_width
 
 __all__ = ["table_csv", "table_xlsx"]
 
 #: What a spreadsheet takes for the start of a formula (OWASP, CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _width(text: str) -> int:
-    """Display width: a CJK character takes two columns."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _clean(value: Any) -> Any:
@@ -62,7 +57,7 @@ def table_xlsx(head: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str
                 cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
     for c, name in enumerate(head, start=1):
-        width = max([_width(str(name)), *(_width(str(row[c - 1])) for row in rows)], default=10) + 2
+        width = max([display_width(str(name)), *(display_width(str(row[c - 1])) for row in rows)], default=10) + 2
         sheet.column_dimensions[sheet.cell(row=1, column=c).column_letter].width = min(max(width, 8), 60)
     # printed on one page wide, landscape: a summary is read across
     sheet.page_setup.orientation = "landscape"

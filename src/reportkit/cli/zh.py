@@ -13,9 +13,10 @@ import argparse
 import difflib
 import re
 import sys
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Any, NoReturn
+
+from reportkit.names import display_width
 
 __all__ = ["ChineseHelpFormatter", "ChineseParser", "display_width", "translate_error", "wrap"]
 
@@ -28,11 +29,6 @@ VERSION = "显示版本号并退出"
 _STAND_IN = "\ue000"
 #: The exit code of a command line that cannot be understood (the same as an unreadable input).
 EXIT_USAGE = 2
-
-
-def display_width(text: str) -> int:
-    """Columns ``text`` takes in a terminal: East Asian wide and full-width characters count two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 #: Runs that stay together on a line: a Latin word or option with what sticks to it; else one character.
