@@ -696,41 +696,55 @@ def _published_columns(layout: ReportFormat) -> Iterator[tuple[ProactiveBlock, L
                 yield block, row, columns["published"], columns["published_total"]
 
 
+def _column_chain(
+    report: AnnualReport,
+    previous: AnnualReport | None,
+    family: RuleFamily,
+    target_key: str,
+    step_key: str,
+    step_from_previous: bool,
+    formula: str,
+) -> Iterator[Finding | tuple[Location, str]]:
+    """The 2019 table-二 chains: ``target`` (this year) = last year's ``target`` + ``step`` (of this year's
+    report, or of last year's when ``step_from_previous``), in every block that has both columns.
+
+    ``formula`` names the sum in the message, with ``{target}`` and ``{step}`` for the column labels. Yields
+    the place and message of each gap (the caller names the finding's code) or the not-assessable findings.
+    """
+    if previous is None or not _same_format(report, previous, family):
+        return
+    step_source = previous if step_from_previous else report
+    for block in report.layout.proactive_blocks:
+        columns = {column.key: column for column in block.columns}
+        if target_key not in columns or step_key not in columns:
+            continue
+        target, step = columns[target_key], columns[step_key]
+        text = formula.format(target=target.label, step=step.label)
+        for row in block.rows:
+            key = block.cell_key
+            terms = ((1, previous, key(row, target)), (1, step_source, key(row, step)))
+            gap = _chain(report, key(row, target), terms)
+            if isinstance(gap, _Gap):
+                yield gap.location, gap.message(text)
+            elif gap:
+                yield from gap
+
+
 @rule
 def previous_published_total(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """2019 format: 对外公开总数量 = last year's 对外公开总数量 + 本年新公开数量 (a cumulative count)."""
-    if previous is None or not _same_format(report, previous, RuleFamily.CUMULATIVE_PUBLISHED_CHAIN):
-        return
-    for block, row, published, total in _published_columns(report.layout):
-        key = block.cell_key
-        terms = ((1, previous, key(row, total)), (1, report, key(row, published)))
-        formula = f"上年{total.label} + {published.label}"
-        gap = _chain(report, key(row, total), terms)
-        if isinstance(gap, _Gap):
-            yield Finding("previous.published_total", Severity.WARNING, gap.location, gap.message(formula))
-        elif gap:
-            yield from gap
+    family = RuleFamily.CUMULATIVE_PUBLISHED_CHAIN
+    for gap in _column_chain(report, previous, family, "published_total", "published", False, "上年{target} + {step}"):
+        yield gap if isinstance(gap, Finding) else Finding("previous.published_total", Severity.WARNING, *gap)
 
 
 @rule
 def previous_items(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """2019 format: 上一年项目数量 = last year's 上一年项目数量 + last year's 本年增/减, for every row with both."""
-    if previous is None or not _same_format(report, previous, RuleFamily.ITEMS_CHAIN):
-        return
-    for block in report.layout.proactive_blocks:
-        columns = {column.key: column for column in block.columns}
-        if "items_last_year" not in columns or "items_change" not in columns:
-            continue
-        items, change = columns["items_last_year"], columns["items_change"]
-        for row in block.rows:
-            key = block.cell_key
-            terms = ((1, previous, key(row, items)), (1, previous, key(row, change)))
-            formula = f"上年报告的{items.label} + {change.label}"
-            gap = _chain(report, key(row, items), terms)
-            if isinstance(gap, _Gap):
-                yield Finding("previous.items_last_year", Severity.WARNING, gap.location, gap.message(formula))
-            elif gap:
-                yield from gap
+    family = RuleFamily.ITEMS_CHAIN
+    formula = "上年报告的{target} + {step}"
+    for gap in _column_chain(report, previous, family, "items_last_year", "items_change", True, formula):
+        yield gap if isinstance(gap, Finding) else Finding("previous.items_last_year", Severity.WARNING, *gap)
 
 
 _NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
