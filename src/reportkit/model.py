@@ -535,14 +535,23 @@ class ProactiveDisclosure(Checked):
         cells = self.cells
         if name in cells:
             return cells[name]
-        prefix = f"{name}."
-        row = {key[len(prefix) :]: value for key, value in cells.items() if key.startswith(prefix)}
+        row = _under(cells, name)
         if not row:
             raise AttributeError(f"{self.format} 格式的表二没有“{name}”")
         return ProactiveRow(values=row)
 
 
 _PROACTIVE_FIELDS = frozenset({"format", "cells", "units"})
+
+
+_V = typing.TypeVar("_V")
+
+
+def _under(mapping: Mapping[str, _V], name: str) -> dict[str, _V]:
+    """The entries whose dotted key starts with ``name.``, keyed by the rest (``regulations.in_force`` under
+    ``regulations`` is ``in_force``): the attribute access to a row of table 二 or a group of table 三."""
+    prefix = f"{name}."
+    return {key[len(prefix) :]: value for key, value in mapping.items() if key.startswith(prefix)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -728,8 +737,7 @@ class Applications(Checked):
         rows = self.rows
         if name in rows:
             return rows[name]
-        prefix = f"{name}."
-        group = {key[len(prefix) :]: row for key, row in rows.items() if key.startswith(prefix)}
+        group = _under(rows, name)
         if not group:
             raise AttributeError(f"{self.format} 格式的表三没有“{name}”")
         return RowGroup(group)
