@@ -21,7 +21,7 @@ from attrs import frozen
 
 from reportkit import formats
 from reportkit.cells import CellSpec, input_cells, spec_of, specs
-from reportkit.field_labels import AGENCY_GROUP, REPORT_GROUP, label_of
+from reportkit.field_labels import AGENCY_GROUP, FEE_FIELDS, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
 from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
@@ -171,9 +171,8 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal
     fees = report.other.information_fees
     if fees is not None:
         other = layout.other
-        for key in ("notices", "notified_yuan", "collected_yuan"):
-            path = f"other.information_fees.{key}"
-            yield _section(other, path, label_of(path)), getattr(fees, key), False
+        for path in FEE_FIELDS:
+            yield _section(other, path, label_of(path)), getattr(fees, path.rpartition(".")[2]), False
 
 
 @rule
