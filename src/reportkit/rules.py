@@ -524,6 +524,9 @@ def texts_not_placeholders(report: AnnualReport, previous: AnnualReport | None) 
             )
 
 
+_FEE_LABELS = "、".join(label_of(path) for path in FEE_FIELDS)
+
+
 @rule
 def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Section 六 states the 信息处理费 of the year: as figures, or in its text (formats with a fee regime)."""
@@ -539,7 +542,7 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
                 "fees.statement_missing",
                 Severity.WARNING,
                 loc,
-                f"未说明本年度{fee}收取情况；请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
+                f"未说明本年度{fee}收取情况；请填写 information_fees（{_FEE_LABELS}），未收取时填 0",
             )
         return
     if fees.collected_yuan > fees.notified_yuan:
