@@ -19,6 +19,7 @@ import pytest
 import reportkit
 from reportkit import AgencyKind, AnnualReport, ApplicantCounts, CaseOutcomes, InformationFees, check, load
 from reportkit.errors import ModelError
+from reportkit.field_labels import FEE_FIELDS, label_of
 from reportkit.formats import gov2021 as fmt
 from reportkit.formats.layout import label_path
 from reportkit.rules import RULES, Finding, Location, Severity, errors
@@ -522,6 +523,12 @@ def test_fee_statement_missing() -> None:
     assert finding.location == FEES
     assert "information_fees" in finding.message
     assert errors(check(report)) == []
+
+
+def test_fee_statement_missing_names_the_figures_by_their_labels() -> None:
+    finding = one(check(with_path(clean(), "other.information_fees", None)), "fees.statement_missing")
+    for path in FEE_FIELDS:
+        assert label_of(path) in finding.message, path
 
 
 def test_fee_statement_in_the_text_is_enough() -> None:

@@ -132,7 +132,7 @@ def _text_locations(format_id: str) -> dict[str, Location]:
 
     return {
         "report.preamble": Location(_REPORT_SECTION.heading, label_of("report.preamble"), "", "report.preamble"),
-        "overview.intro": overview("intro", "概述"),
+        "overview.intro": overview("intro", label_of("overview.intro")),
         **{
             f"overview.{sub.key}": overview(sub.key, sub.heading)
             for sub in (*layout.overview_subsections, layout.accountability)

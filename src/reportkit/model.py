@@ -413,6 +413,31 @@ def _layout_of(format_id: str) -> ReportFormat:
     return formats.get_format(format_id)
 
 
+#: Per format id: table 二's row keys, and its cells (key, value type) in order. Every report builds its
+#: table 二 (and every ``with_cell`` again), so the walk of the blocks is done once per format.
+_PROACTIVE_ROW_KEYS: dict[str, tuple[str, ...]] = {}
+_PROACTIVE_CELL_TYPES: dict[str, tuple[tuple[str, ValueType], ...]] = {}
+
+
+def _proactive_row_keys(layout: ReportFormat) -> tuple[str, ...]:
+    cached = _PROACTIVE_ROW_KEYS.get(layout.id)
+    if cached is None:
+        blocks = layout.proactive_blocks
+        cached = _PROACTIVE_ROW_KEYS[layout.id] = tuple(row.key for block in blocks for row in block.rows)
+    return cached
+
+
+def _proactive_cell_types(layout: ReportFormat) -> tuple[tuple[str, ValueType], ...]:
+    cached = _PROACTIVE_CELL_TYPES.get(layout.id)
+    if cached is None:
+        cached = _PROACTIVE_CELL_TYPES[layout.id] = tuple(
+            (key, block.value_type(row, column))
+            for block in layout.proactive_blocks
+            for row, column, key in block.cells()
+        )
+    return cached
+
+
 def _zero(value_type: ValueType) -> ProactiveValue:
     return Decimal(0) if value_type in (ValueType.WAN_YUAN, ValueType.AMOUNT) else 0
 
@@ -459,7 +484,7 @@ class ProactiveDisclosure(Checked):
         layout = _known_layout(format_id, "ProactiveDisclosure.format", problems)
         if layout is not None:
             given = dict(cells or {})
-            row_keys = [row.key for block in layout.proactive_blocks for row in block.rows]
+            row_keys = _proactive_row_keys(layout)
             if len(args) > len(row_keys):
                 problems.append(Problem("ProactiveDisclosure", f"表二只有 {len(row_keys)} 行，而给了 {len(args)} 个"))
             for key, value in zip(row_keys, args, strict=False):
@@ -488,16 +513,14 @@ class ProactiveDisclosure(Checked):
                         )
             for key in rows:
                 problems.append(Problem(f"ProactiveDisclosure.{key}", f"{layout.id} 格式的表二没有这一行"))
-            for block in layout.proactive_blocks:
-                for row, column, key in block.cells():
-                    value_type = block.value_type(row, column)
-                    value = given.pop(key, _zero(value_type))
-                    if value_type is ValueType.AMOUNT:
-                        stated_units.setdefault(key, Unit.YUAN)
-                    message = _cell_problem(value, value_type, stated_units.get(key))
-                    if message is not None:
-                        problems.append(Problem(f"ProactiveDisclosure.{key}", message))
-                    built[key] = value
+            for key, value_type in _proactive_cell_types(layout):
+                value = given.pop(key, _zero(value_type))
+                if value_type is ValueType.AMOUNT:
+                    stated_units.setdefault(key, Unit.YUAN)
+                message = _cell_problem(value, value_type, stated_units.get(key))
+                if message is not None:
+                    problems.append(Problem(f"ProactiveDisclosure.{key}", message))
+                built[key] = value
             for key in given:
                 problems.append(Problem(f"ProactiveDisclosure.{key}", f"{layout.id} 格式的表二没有这一格"))
             for key, unit in stated_units.items():
@@ -535,14 +558,23 @@ class ProactiveDisclosure(Checked):
         cells = self.cells
         if name in cells:
             return cells[name]
-        prefix = f"{name}."
-        row = {key[len(prefix) :]: value for key, value in cells.items() if key.startswith(prefix)}
+        row = _under(cells, name)
         if not row:
             raise AttributeError(f"{self.format} 格式的表二没有“{name}”")
         return ProactiveRow(values=row)
 
 
 _PROACTIVE_FIELDS = frozenset({"format", "cells", "units"})
+
+
+_V = typing.TypeVar("_V")
+
+
+def _under(mapping: Mapping[str, _V], name: str) -> dict[str, _V]:
+    """The entries whose dotted key starts with ``name.``, keyed by the rest (``regulations.in_force`` under
+    ``regulations`` is ``in_force``): the attribute access to a row of table 二 or a group of table 三."""
+    prefix = f"{name}."
+    return {key[len(prefix) :]: value for key, value in mapping.items() if key.startswith(prefix)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -728,8 +760,7 @@ class Applications(Checked):
         rows = self.rows
         if name in rows:
             return rows[name]
-        prefix = f"{name}."
-        group = {key[len(prefix) :]: row for key, row in rows.items() if key.startswith(prefix)}
+        group = _under(rows, name)
         if not group:
             raise AttributeError(f"{self.format} 格式的表三没有“{name}”")
         return RowGroup(group)

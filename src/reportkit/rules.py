@@ -21,7 +21,7 @@ from attrs import frozen
 
 from reportkit import formats
 from reportkit.cells import PROACTIVE, CellSpec, input_cells, spec_of, specs
-from reportkit.field_labels import AGENCY_GROUP, REPORT_GROUP, label_of
+from reportkit.field_labels import AGENCY_GROUP, FEE_FIELDS, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
 from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
@@ -182,9 +182,8 @@ def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal
     fees = report.other.information_fees
     if fees is not None:
         other = layout.other
-        for key in ("notices", "notified_yuan", "collected_yuan"):
-            path = f"other.information_fees.{key}"
-            yield _section(other, path, label_of(path)), getattr(fees, key), False
+        for path in FEE_FIELDS:
+            yield _section(other, path, label_of(path)), getattr(fees, path.rpartition(".")[2]), False
 
 
 @rule
@@ -536,6 +535,9 @@ def texts_not_placeholders(report: AnnualReport, previous: AnnualReport | None) 
             )
 
 
+_FEE_LABELS = "、".join(label_of(path) for path in FEE_FIELDS)
+
+
 @rule
 def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Section 六 states the 信息处理费 of the year: as figures, or in its text (formats with a fee regime)."""
@@ -551,7 +553,7 @@ def fee_statement(report: AnnualReport, previous: AnnualReport | None) -> Iterat
                 "fees.statement_missing",
                 Severity.WARNING,
                 loc,
-                f"未说明本年度{fee}收取情况；请填写 information_fees（收费通知件数、通知金额、实收金额），未收取时填 0",
+                f"未说明本年度{fee}收取情况；请填写 information_fees（{_FEE_LABELS}），未收取时填 0",
             )
         return
     if fees.collected_yuan > fees.notified_yuan:
@@ -707,41 +709,55 @@ def _published_columns(layout: ReportFormat) -> Iterator[tuple[ProactiveBlock, L
                 yield block, row, columns["published"], columns["published_total"]
 
 
+def _column_chain(
+    report: AnnualReport,
+    previous: AnnualReport | None,
+    family: RuleFamily,
+    target_key: str,
+    step_key: str,
+    step_from_previous: bool,
+    formula: str,
+) -> Iterator[Finding | tuple[Location, str]]:
+    """The 2019 table-二 chains: ``target`` (this year) = last year's ``target`` + ``step`` (of this year's
+    report, or of last year's when ``step_from_previous``), in every block that has both columns.
+
+    ``formula`` names the sum in the message, with ``{target}`` and ``{step}`` for the column labels. Yields
+    the place and message of each gap (the caller names the finding's code) or the not-assessable findings.
+    """
+    if previous is None or not _same_format(report, previous, family):
+        return
+    step_source = previous if step_from_previous else report
+    for block in report.layout.proactive_blocks:
+        columns = {column.key: column for column in block.columns}
+        if target_key not in columns or step_key not in columns:
+            continue
+        target, step = columns[target_key], columns[step_key]
+        text = formula.format(target=target.label, step=step.label)
+        for row in block.rows:
+            key = block.cell_key
+            terms = ((1, previous, key(row, target)), (1, step_source, key(row, step)))
+            gap = _chain(report, key(row, target), terms)
+            if isinstance(gap, _Gap):
+                yield gap.location, gap.message(text)
+            elif gap:
+                yield from gap
+
+
 @rule
 def previous_published_total(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """2019 format: 对外公开总数量 = last year's 对外公开总数量 + 本年新公开数量 (a cumulative count)."""
-    if previous is None or not _same_format(report, previous, RuleFamily.CUMULATIVE_PUBLISHED_CHAIN):
-        return
-    for block, row, published, total in _published_columns(report.layout):
-        key = block.cell_key
-        terms = ((1, previous, key(row, total)), (1, report, key(row, published)))
-        formula = f"上年{total.label} + {published.label}"
-        gap = _chain(report, key(row, total), terms)
-        if isinstance(gap, _Gap):
-            yield Finding("previous.published_total", Severity.WARNING, gap.location, gap.message(formula))
-        elif gap:
-            yield from gap
+    family = RuleFamily.CUMULATIVE_PUBLISHED_CHAIN
+    for gap in _column_chain(report, previous, family, "published_total", "published", False, "上年{target} + {step}"):
+        yield gap if isinstance(gap, Finding) else Finding("previous.published_total", Severity.WARNING, *gap)
 
 
 @rule
 def previous_items(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """2019 format: 上一年项目数量 = last year's 上一年项目数量 + last year's 本年增/减, for every row with both."""
-    if previous is None or not _same_format(report, previous, RuleFamily.ITEMS_CHAIN):
-        return
-    for block in report.layout.proactive_blocks:
-        columns = {column.key: column for column in block.columns}
-        if "items_last_year" not in columns or "items_change" not in columns:
-            continue
-        items, change = columns["items_last_year"], columns["items_change"]
-        for row in block.rows:
-            key = block.cell_key
-            terms = ((1, previous, key(row, items)), (1, previous, key(row, change)))
-            formula = f"上年报告的{items.label} + {change.label}"
-            gap = _chain(report, key(row, items), terms)
-            if isinstance(gap, _Gap):
-                yield Finding("previous.items_last_year", Severity.WARNING, gap.location, gap.message(formula))
-            elif gap:
-                yield from gap
+    family = RuleFamily.ITEMS_CHAIN
+    formula = "上年报告的{target} + {step}"
+    for gap in _column_chain(report, previous, family, "items_last_year", "items_change", True, formula):
+        yield gap if isinstance(gap, Finding) else Finding("previous.items_last_year", Severity.WARNING, *gap)
 
 
 _NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
@@ -762,7 +778,7 @@ def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
     if report.agency.kind is not AgencyKind.GOVERNMENT:
         loc = _section(layout.overview, "overview.accountability", layout.accountability.heading)
         yield loc, report.overview.accountability
-    yield _section(layout.overview, "overview.intro", "概述"), report.overview.intro
+    yield _section(layout.overview, "overview.intro", label_of("overview.intro")), report.overview.intro
     yield _section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")), report.report.preamble
 
 

@@ -140,7 +140,7 @@ def _comments(format_id: str) -> dict[str, str]:
         "report.published_on": f"{label_of('report.published_on')}（可不填）",
         "report.preamble": f"{label_of('report.preamble')}：标题之后、“{layout.overview.heading}”之前的段落（可不填）",
         "overview": f"{layout.overview.heading}（段落之间空一行）",
-        "overview.intro": f"“{layout.overview.heading}”标题下、分项之前的概述段落（可不填）",
+        "overview.intro": f"“{layout.overview.heading}”标题下、分项之前的{label_of('overview.intro')}段落（可不填）",
         "overview.accountability": f"{layout.accountability.heading}（人民政府必填）",
         "proactive": layout.proactive.heading,
         "review_litigation": layout.review_litigation.heading,

@@ -359,7 +359,7 @@ def _descriptions(format_id: str) -> dict[str, str]:
         "draft": "是否草稿",
         "draft_notice": "草稿标记（页眉）",
         "preamble": label_of("report.preamble"),
-        "overview.intro": f"{layout.overview.heading} 概述",
+        "overview.intro": f"{layout.overview.heading} {label_of('overview.intro')}",
         f"overview.{layout.accountability.key}": layout.accountability.heading,
         "problems": layout.problems.heading,
         "other": layout.other.heading,
