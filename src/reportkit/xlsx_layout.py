@@ -499,28 +499,21 @@ def _grid(s: _Plan, top: int, table: Table) -> tuple[int, dict[str, int], dict[s
     first_col = 1 + row_depth
     first_row = top + _tree_depth(table.columns)
     for placed in label_grid(table):
-        if placed.node is None:  # the corner note
-            s.label(top, 1, placed.label, rows=placed.rows, cols=placed.columns)
-        elif placed.column >= row_depth:  # a column header
-            s.label(
-                top + placed.row,
-                1 + placed.column,
-                placed.label,
-                rows=placed.rows,
-                cols=placed.columns,
-                style=Style.HEADER,
-            )
-        else:  # a row label: a leaf flush left unless it is a group's label
-            is_top = placed.column == 0 and isinstance(placed.node, Leaf)
-            left = (is_top or placed.column == row_depth - 1) and placed.rows == 1
-            s.label(
-                top + placed.row,
-                1 + placed.column,
-                placed.label,
-                rows=placed.rows,
-                cols=placed.columns,
-                align=Align.LEFT if left else Align.CENTER,
-            )
+        header = placed.node is not None and placed.column >= row_depth  # not the corner note, not a row label
+        # a row label: a leaf flush left unless it is a group's label
+        is_top = placed.column == 0 and isinstance(placed.node, Leaf)
+        left = (
+            placed.node is not None and not header and (is_top or placed.column == row_depth - 1) and placed.rows == 1
+        )
+        s.label(
+            top + placed.row,
+            1 + placed.column,
+            placed.label,
+            rows=placed.rows,
+            cols=placed.columns,
+            style=Style.HEADER if header else Style.BODY,
+            align=Align.LEFT if left else Align.CENTER,
+        )
     row_leaves = table.row_leaves if table.rows else (Leaf("", ""),)
     row_of = {leaf.key: first_row + i for i, leaf in enumerate(row_leaves)}
     col_of = {leaf.key: first_col + j for j, leaf in enumerate(table.column_leaves)}
