@@ -41,16 +41,41 @@ def _read_umask() -> int:
 _FILE_MODE = 0o666 & ~_read_umask()
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path`` (links followed), or None when there is none."""
     try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+        found = os.stat(path)
+    except (OSError, ValueError):  # missing, a dangling link, unreadable, or a name with NUL
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _resolved(path: str | os.PathLike[str]) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name the same file: by another path, a hard link or a symbolic link when it
+    exists, the same path once resolved when neither exists yet."""
+    return _matches(_identity(a), a, b)
+
+
+def _matches(identity: tuple[int, int] | None, a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    # One stat per path: a batch checks every output against its input and each summary against every input.
+    other = _identity(b)
+    if identity is not None or other is not None:
+        return identity == other
+    first = _resolved(a)
+    return first is not None and first == _resolved(b)
 
 
 def _refuse_inputs(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    identity = _identity(target)
     for source in inputs:
-        if _same_file(target, Path(source)):
+        if _matches(identity, target, source):
             raise OutputError("输出文件与输入文件相同，已拒绝覆盖输入；请换一个输出目录或文件名", source=str(target))
 
 
