@@ -356,8 +356,9 @@ class _Done:
     temporaries: tuple[tuple[str, str], ...] = ()
     #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
     pdf_source: str = ""
-    #: The report's texts as the comparison with the other agencies reads them (peers.text_similar).
-    texts: PeerText | None = None
+    #: ``(source, PeerText)`` pickled, the record the parent's log of texts keeps for the comparison with the
+    #: other agencies (peers.text_similar): pickled once, here, rather than unpickled and pickled again there.
+    texts: bytes = b""
 
 
 def _process(source: str) -> _Done:
@@ -407,7 +408,7 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
-    texts = PeerText.of(report)
+    texts = pickle.dumps((source, PeerText.of(report)), pickle.HIGHEST_PROTOCOL)
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
@@ -658,8 +659,8 @@ def run_batch(
                 result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
-                if outcome.value.texts is not None:
-                    texts.append((outcome.value.result.source, outcome.value.texts))
+                if outcome.value.texts:
+                    texts.append_pickled(outcome.value.texts)
                 if waiting is not None and outcome.value.pdf_source:
                     waiting.append(outcome.value)
                     pending += 1
@@ -775,7 +776,10 @@ class _Log(Sequence[T]):
         self._offsets = array("q", [0])
 
     def append(self, record: T) -> None:
-        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        self.append_pickled(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+
+    def append_pickled(self, data: bytes) -> None:
+        """Append a record pickled already (by a worker of this batch)."""
         end = self._offsets[-1]
         view = memoryview(data)
         while view:  # unbuffered, at the offset: readers use pread
