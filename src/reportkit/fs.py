@@ -12,8 +12,10 @@ the writing process, or the process it works for (a batch worker writes for its 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -145,12 +147,26 @@ def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
     Memory stays near the file's real size and never passes ``limit`` by more than one step, also for what
     a size check before reading misses (a file growing meanwhile, a pipe, a link to /dev/zero): the bytes the
     size announces are read at once, anything beyond in small steps. Raises OSError as ``open`` does.
+
+    Opening never waits: a named pipe nobody writes to would block ``open`` for ever, so it is opened
+    without waiting and then read as usual: a pipe with a writer gives what is written, one without raises
+    OSError saying so.
     """
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+    fd = os.open(path, os.O_RDONLY | _NO_WAIT | getattr(os, "O_BINARY", 0))
+    if _NO_WAIT:
+        try:
+            os.set_blocking(fd, True)
+        except OSError:
+            os.close(fd)
+            raise
+    with open(fd, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        size = status.st_size
         if size > limit:
             return None
         data = handle.read(size + 1)
+        if not data and stat.S_ISFIFO(status.st_mode):
+            raise OSError(errno.EPIPE, "这是一个命名管道，没有程序向它写入；请给出文件本身")
         if len(data) <= size:
             return data
         chunks = [data]
@@ -164,6 +180,8 @@ def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
     return None if total > limit else b"".join(chunks)
 
 
+#: Open without waiting for a writer (POSIX); Windows has no named pipes in the file system.
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)
 #: What read_at_most reads at a time past the size a file announces.
 _READ_STEP = 64 * 1024
 
