@@ -56,3 +56,58 @@ def test_a_link_to_dev_zero_is_refused_as_too_large_by_every_reader(tmp_path: Pa
     assert len(lines) == 4, child.stdout
     for line in lines:
         assert "过大" in line and str(tmp_path) in line, line
+
+
+FIFO_CHILD = """
+import sys
+from reportkit.audit import audit
+from reportkit.io import load
+from reportkit.rulepacks import load_pack
+from reportkit.xlsx_form import read
+folder = sys.argv[1]
+for reader, name in ((load, "x.toml"), (load_pack, "x.toml"), (read, "x.xlsx"), (audit, "x.html")):
+    try:
+        reader(f"{folder}/{name}")
+    except Exception as exc:
+        print(reader.__module__, type(exc).__name__, exc)
+    else:
+        print(reader.__module__, "read")
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_nobody_writes_to_is_refused_at_once_by_every_reader(tmp_path: Path) -> None:
+    for name in ("x.toml", "x.xlsx", "x.html"):
+        os.mkfifo(tmp_path / name)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # Opening such a pipe used to wait for a writer for ever: the time limit catches a regression.
+    child = subprocess.run(
+        [sys.executable, "-c", FIFO_CHILD, str(tmp_path)], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert child.returncode == 0, child.stderr
+    lines = child.stdout.splitlines()
+    assert len(lines) == 4, child.stdout
+    for line in lines:
+        assert "命名管道" in line and str(tmp_path) in line, line
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_a_named_pipe_with_a_writer_is_read(tmp_path: Path) -> None:
+    import threading
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    keeper = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a reader, so that the writer's open does not wait
+    writer = os.open(pipe, os.O_WRONLY)
+
+    def write() -> None:
+        with os.fdopen(writer, "wb") as handle:  # more than a pipe holds: written while it is read
+            handle.write(b"x" * 100_000)
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        assert read_at_most(pipe, 1_000_000) == b"x" * 100_000
+    finally:
+        thread.join(10)
+        os.close(keeper)

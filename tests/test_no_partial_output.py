@@ -133,3 +133,35 @@ def test_a_new_file_interrupted_leaves_nothing(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(OSError):
         fs.atomic_write_bytes(tmp_path / "新.xlsx", b"x" * 1000)
     assert _entries(tmp_path) == []
+
+
+def test_same_file_sees_an_input_by_any_path_and_a_missing_one_by_its_resolved_path(tmp_path: Path) -> None:
+    source = tmp_path / "单位.toml"
+    source.write_text("x", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    hard = tmp_path / "hard.toml"
+    os.link(source, hard)
+    soft = tmp_path / "soft.toml"
+    soft.symlink_to(source)
+    assert fs.same_file(source, source)
+    assert fs.same_file(tmp_path / "sub" / ".." / "单位.toml", source)
+    assert fs.same_file(hard, source) and fs.same_file(soft, source) and fs.same_file(source, soft)
+    assert not fs.same_file(tmp_path / "other.toml", source)  # a new output is not the input
+    other = tmp_path / "other.toml"
+    other.write_text("x", encoding="utf-8")
+    assert not fs.same_file(other, source)  # the same bytes, another file
+    missing = tmp_path / "gone.toml"
+    assert fs.same_file(missing, tmp_path / "sub" / ".." / "gone.toml")  # neither exists: the same path
+    assert not fs.same_file(missing, tmp_path / "also-gone.toml")
+    assert not fs.same_file(tmp_path / "a\0b", source)  # a name no system accepts is no file
+
+
+def test_writing_over_an_input_by_a_link_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "单位.toml"
+    source.write_text("keep", encoding="utf-8")
+    link = tmp_path / "out.toml"
+    link.symlink_to(source)
+    with pytest.raises(reportkit.ReportkitError, match="输出文件与输入文件相同"):
+        fs.atomic_write_bytes(link, b"new", inputs=[source])
+    assert source.read_text(encoding="utf-8") == "keep"
+    assert [p.name for p in tmp_path.iterdir() if fs.temporary_owner(p.name)] == []

@@ -149,6 +149,9 @@ def test_the_2019_single_row_of_group_6_is_a_variant() -> None:
     assert extraction.cells["applications.other_handling.natural_person"].value == 9
     assert not any(key.startswith("applications.other_handling.") for key in extraction.missing)
     assert extraction.report.applications.other_handling.no_correction.natural_person == 9
+    # the note names the format that lists the group as one row by its notice, as the format value holds it
+    one_row = get_format("gov-info-annual-report/2019")
+    assert any(f"other_handling：按{one_row.notice}的格式只列一行" in problem.message for problem in extraction.notes)
 
 
 @pytest.mark.parametrize("placeholder", ["/", "—", "无", ""])

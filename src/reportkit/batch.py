@@ -39,7 +39,7 @@ from attrs import frozen
 from reportkit import formats
 from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
-from reportkit.evaluators import check_evaluators, peer_findings
+from reportkit.evaluators import PeerText, check_evaluators, peer_findings
 from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import ValueType
 from reportkit.formats.spec import ReportFormat
@@ -356,8 +356,9 @@ class _Done:
     temporaries: tuple[tuple[str, str], ...] = ()
     #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
     pdf_source: str = ""
-    #: The report's texts and agency only, for the comparison with the other agencies (peers.text_similar).
-    texts: AnnualReport | None = None
+    #: ``(source, PeerText)`` pickled, the record the parent's log of texts keeps for the comparison with the
+    #: other agencies (peers.text_similar): pickled once, here, rather than unpickled and pickled again there.
+    texts: bytes = b""
 
 
 def _process(source: str) -> _Done:
@@ -407,7 +408,7 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
-    texts = _texts_only(report)
+    texts = pickle.dumps((source, PeerText.of(report)), pickle.HIGHEST_PROTOCOL)
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
@@ -508,18 +509,6 @@ def _stop_pdf_worker() -> None:
         _converter.close()
         _converter = None
     _stop_worker()
-
-
-def _texts_only(report: AnnualReport) -> AnnualReport:
-    """``report`` without its tables: what the peer comparison reads, small to send back to the parent."""
-    return AnnualReport(
-        agency=report.agency,
-        report=attrs.evolve(report.report, signed_on=None, published_on=None),
-        overview=report.overview,
-        problems=report.problems,
-        other=attrs.evolve(report.other, information_fees=None),
-        format=report.format,
-    )
 
 
 def _with_peers(result: AgencyResult, found: Sequence[Finding]) -> AgencyResult:
@@ -632,7 +621,7 @@ def run_batch(
     spool = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
     outcomes: Generator[Outcome[_Done], None, None] | None = None
-    texts: _Log[tuple[str, AnnualReport]] = _Log()  # spooled: the peers comparison reads them at the end
+    texts: _Log[tuple[str, PeerText]] = _Log()  # spooled: the peers comparison reads them at the end
     try:
         index = None
         if previous is not None:
@@ -670,8 +659,8 @@ def run_batch(
                 result = AgencyResult(source, status, findings=(outcome.failure.message,))
             else:
                 assert outcome.value is not None
-                if outcome.value.texts is not None:
-                    texts.append((outcome.value.result.source, outcome.value.texts))
+                if outcome.value.texts:
+                    texts.append_pickled(outcome.value.texts)
                 if waiting is not None and outcome.value.pdf_source:
                     waiting.append(outcome.value)
                     pending += 1
@@ -787,7 +776,10 @@ class _Log(Sequence[T]):
         self._offsets = array("q", [0])
 
     def append(self, record: T) -> None:
-        data = pickle.dumps(record, pickle.HIGHEST_PROTOCOL)
+        self.append_pickled(pickle.dumps(record, pickle.HIGHEST_PROTOCOL))
+
+    def append_pickled(self, data: bytes) -> None:
+        """Append a record pickled already (by a worker of this batch)."""
         end = self._offsets[-1]
         view = memoryview(data)
         while view:  # unbuffered, at the offset: readers use pread

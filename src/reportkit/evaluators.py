@@ -932,6 +932,32 @@ def _agency_key(report: AnnualReport) -> str:
 
 
 @frozen
+class PeerText:
+    """What the batch comparison (:func:`peer_findings`) reads of one report: the agency as compared and as
+    named, the format, and the comparable sentences of each text (in the order of :data:`TEXT_FIELDS`).
+    Made where the report is read (a batch worker), so the texts are normalised there, in parallel, and
+    the parent reads these small records once per section instead of whole reports."""
+
+    agency_key: str
+    title_name: str
+    format: str
+    sentences: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def of(cls, report: AnnualReport) -> PeerText:
+        return cls(
+            _agency_key(report),
+            report.agency.display_title_name,
+            report.format,
+            tuple(tuple(_comparable_sentences(_section_text(report, field))) for field in TEXT_FIELDS),
+        )
+
+
+def _peer(item: AnnualReport | PeerText) -> PeerText:
+    return item if isinstance(item, PeerText) else PeerText.of(item)
+
+
+@frozen
 class _Doc:
     report: int  #: index into the batch
     shingles: array[int]  #: 4 bytes a shingle: a whole batch's field fits in memory
@@ -939,7 +965,7 @@ class _Doc:
 
 
 def _field_pairs(
-    reports: Sequence[tuple[str, AnnualReport]], field: str, limit: int, anchor_cap: int
+    reports: Sequence[tuple[str, AnnualReport | PeerText]], field: str, limit: int, anchor_cap: int
 ) -> Iterator[tuple[int, int, float]]:
     """Pairs of reports whose ``field`` texts are at least :data:`PEER_THRESHOLD` alike, with the similarity.
 
@@ -951,7 +977,8 @@ def _field_pairs(
     :data:`SKETCH_AGREEMENT` of their hashes are not alike (at J = 0.8 they share at least
     Binomial(32, 0.8) of them, below 13 with probability about 1e-6); the others are compared exactly.
     """
-    sentences = [list(_comparable_sentences(_section_text(report, field))) for _, report in reports]
+    at = TEXT_FIELDS.index(field)
+    sentences = [_peer(report).sentences[at] for _, report in reports]
     counts: Counter[str] = Counter(s for each in sentences for s in set(each))
     common = {sentence for sentence, count in counts.items() if count > limit}
     del counts
@@ -987,7 +1014,7 @@ def _field_pairs(
         left, right = docs[a], docs[b]
         if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(len(left.shingles), len(right.shingles)):
             continue  # Jaccard is at most the ratio of the sizes
-        if _agency_key(reports[left.report][1]) == _agency_key(reports[right.report][1]):
+        if _peer(reports[left.report][1]).agency_key == _peer(reports[right.report][1]).agency_key:
             continue  # the same agency (another year's file): previous.* territory
         x, y = set(left.shingles), set(right.shingles)
         shared = len(x & y)
@@ -996,7 +1023,7 @@ def _field_pairs(
             yield left.report, right.report, jaccard
 
 
-def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list[Finding]]:
+def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dict[str, list[Finding]]:
     """``peers.text_similar`` over a whole batch: the findings of each report, keyed by its source (every
     source present, most with an empty list).
 
@@ -1014,6 +1041,8 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
     reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
+    if isinstance(reports, list | tuple):  # in memory already: each report's texts normalised once
+        reports = [(source, _peer(report)) for source, report in reports]
     result: dict[str, list[Finding]] = {}
     for source, _ in reports:
         if source in result:
@@ -1029,12 +1058,13 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport]]) -> dict[str, list
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
         for index in sorted(alike):
-            layout = reports[index][1].layout
+            peer = _peer(reports[index][1])
+            layout = formats.get_format(peer.format)
             location = text_locations(layout)[field]
             name = location.row or location.section
             ranked = sorted(alike[index], key=lambda item: (-item[0], reports[item[1]][0]))
             named = "、".join(
-                f"{reports[other][1].agency.display_title_name}（{reports[other][0]}）{_percent(jaccard)}%"
+                f"{_peer(reports[other][1]).title_name}（{reports[other][0]}）{_percent(jaccard)}%"
                 for jaccard, other in ranked[:PEERS_NAMED]
             )
             more = f"，另有 {len(ranked) - PEERS_NAMED} 家单位也相近" if len(ranked) > PEERS_NAMED else ""

@@ -12,8 +12,10 @@ the writing process, or the process it works for (a batch worker writes for its 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -41,16 +43,41 @@ def _read_umask() -> int:
 _FILE_MODE = 0o666 & ~_read_umask()
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def _identity(path: str | os.PathLike[str]) -> tuple[int, int] | None:
+    """The (device, inode) of the file at ``path`` (links followed), or None when there is none."""
     try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+        found = os.stat(path)
+    except (OSError, ValueError):  # missing, a dangling link, unreadable, or a name with NUL
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _resolved(path: str | os.PathLike[str]) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return None
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Whether ``a`` and ``b`` name the same file: by another path, a hard link or a symbolic link when it
+    exists, the same path once resolved when neither exists yet."""
+    return _matches(_identity(a), a, b)
+
+
+def _matches(identity: tuple[int, int] | None, a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    # One stat per path: a batch checks every output against its input and each summary against every input.
+    other = _identity(b)
+    if identity is not None or other is not None:
+        return identity == other
+    first = _resolved(a)
+    return first is not None and first == _resolved(b)
 
 
 def _refuse_inputs(target: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    identity = _identity(target)
     for source in inputs:
-        if _same_file(target, Path(source)):
+        if _matches(identity, target, source):
             raise OutputError("输出文件与输入文件相同，已拒绝覆盖输入；请换一个输出目录或文件名", source=str(target))
 
 
@@ -120,12 +147,26 @@ def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
     Memory stays near the file's real size and never passes ``limit`` by more than one step, also for what
     a size check before reading misses (a file growing meanwhile, a pipe, a link to /dev/zero): the bytes the
     size announces are read at once, anything beyond in small steps. Raises OSError as ``open`` does.
+
+    Opening never waits: a named pipe nobody writes to would block ``open`` for ever, so it is opened
+    without waiting and then read as usual: a pipe with a writer gives what is written, one without raises
+    OSError saying so.
     """
-    with open(path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
+    fd = os.open(path, os.O_RDONLY | _NO_WAIT | getattr(os, "O_BINARY", 0))
+    if _NO_WAIT:
+        try:
+            os.set_blocking(fd, True)
+        except OSError:
+            os.close(fd)
+            raise
+    with open(fd, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        size = status.st_size
         if size > limit:
             return None
         data = handle.read(size + 1)
+        if not data and stat.S_ISFIFO(status.st_mode):
+            raise OSError(errno.EPIPE, "这是一个命名管道，没有程序向它写入；请给出文件本身")
         if len(data) <= size:
             return data
         chunks = [data]
@@ -139,6 +180,8 @@ def read_at_most(path: str | os.PathLike[str], limit: int) -> bytes | None:
     return None if total > limit else b"".join(chunks)
 
 
+#: Open without waiting for a writer (POSIX); Windows has no named pipes in the file system.
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)
 #: What read_at_most reads at a time past the size a file announces.
 _READ_STEP = 64 * 1024
 

@@ -111,18 +111,13 @@ def output_stem(report: AnnualReport, *, draft: bool = False) -> str:
     return draft_name(stem) if draft else stem
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
-    except OSError:
-        return False
-
-
 def _free_stem(outdir: Path, stem: str, suffixes: Sequence[str], inputs: Sequence[str]) -> str:
     """``stem``, or ``stem-2`` … when an output would have an input's name (a form named as its report,
     rendered beside itself): an output never replaces an input."""
+    from reportkit.fs import same_file
+
     candidate, counter = stem, 2
-    while any(_same_file(outdir / f"{candidate}.{suffix}", Path(source)) for suffix in suffixes for source in inputs):
+    while any(same_file(outdir / f"{candidate}.{suffix}", Path(source)) for suffix in suffixes for source in inputs):
         candidate = f"{stem}-{counter}"
         counter += 1
     return candidate

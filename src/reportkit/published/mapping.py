@@ -48,6 +48,7 @@ from reportkit.model import (
     Overview,
     Problems,
     ReportInfo,
+    outcome_row_keys,
 )
 from reportkit.published.model import Block, Document, Grid, GridCell, Paragraph, TextRow, Where
 from reportkit.published.normalize import label_key, normalize_text
@@ -617,6 +618,12 @@ def _header_columns(document_grids: Sequence[Grid], row: _Row, leaves: Sequence[
 # ---------------------------------------------------------------------------------------------------
 
 
+def _format_with_one_row(key: str) -> ReportFormat | None:
+    """The official format whose table 三 has ``key`` as one row where another format divides it (in the
+    2019 format 五、其他处理 is one row; the 2021 format has three items)."""
+    return next((f for f in all_formats() if key in outcome_row_keys(f)), None)
+
+
 def _applications(
     layout: ReportFormat, rows: Sequence[_Row], grids: Sequence[Grid], variants: dict[str, str], notes: list[Problem]
 ) -> tuple[dict[str, Cell], set[int]]:
@@ -647,12 +654,9 @@ def _applications(
             cells[cell.key] = cell
     for key in group_rows:
         variants["applications"] = "2019-row"
-        notes.append(
-            Problem(
-                layout.applications.heading,
-                f"{key}：按 2019 年试行格式只列一行（未分项），其合计记在第一项，请核对原文",
-            )
-        )
+        one_row = _format_with_one_row(key)
+        how = f"按{one_row.notice}的格式只列一行" if one_row is not None else "只列一行"
+        notes.append(Problem(layout.applications.heading, f"{key}：{how}（未分项），其合计记在第一项，请核对原文"))
     variants.setdefault("applications", layout.id.rpartition("/")[2] if cells else "")
     return cells, used
 

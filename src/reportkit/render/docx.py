@@ -75,7 +75,9 @@ __all__ = [
 ]
 
 
-_CACHE: dict[str, tuple[tuple[int, int], CompiledDocxTemplate]] = {}
+#: Keyed by the path as given and the file's identity (device, inode), from the one stat every lookup makes:
+#: no path resolved on every render. Another spelling of the same path compiles once more, harmlessly.
+_CACHE: dict[tuple[str, int, int], tuple[tuple[int, int], CompiledDocxTemplate]] = {}
 _CACHE_LOCK = threading.Lock()
 
 
@@ -94,7 +96,7 @@ def load_docx_template(path: str | os.PathLike[str]) -> CompiledDocxTemplate:
         stat = target.stat()
     except OSError:
         raise TemplateError("模板文件不存在或无法读取", source=str(target)) from None
-    key = str(target.resolve())
+    key = (str(target), stat.st_dev, stat.st_ino)
     stamp = (stat.st_mtime_ns, stat.st_size)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
