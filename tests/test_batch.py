@@ -206,3 +206,19 @@ def test_aggregate_of_a_folder_with_nothing_to_sum_names_it(tmp_path: Path, caps
     out = capsys.readouterr().out
     assert f"{folder} 中没有可汇总的报告。" in out and "bad.toml" in out
     assert not (tmp_path / "sum.xlsx").exists()
+
+
+def test_a_batch_of_both_formats_renders_each_with_its_own_templates(tmp_path: Path) -> None:
+    # The batch compiles only the newest format's templates before forking; a worker compiles the 2019 ones
+    # when it meets a report of that format. Each file is what rendering the report alone gives.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("trial-format-2020.toml", "longde-chengguan-2021.toml"):
+        shutil.copy(ROOT / "examples" / name, folder / name)
+    results = run_batch(folder, tmp_path / "out", jobs=2)
+    assert [r.status for r in results] == [STATUS_OK, STATUS_OK]
+    for result in results:
+        report = reportkit.load(result.source)
+        docx, xlsx = sorted(result.outputs)
+        assert Path(docx).read_bytes() == reportkit.render_docx(report)
+        assert Path(xlsx).read_bytes() == reportkit.render_xlsx(report)

@@ -330,7 +330,7 @@ def _start_worker(context: _Context) -> None:
     _previous_spool = None
     if context.previous is not None and context.previous.spool:
         _previous_spool = _Spool(context.previous.spool)
-    warm_up(context.kinds)  # already done before forking; spawned workers compile here, once
+    warm_up(context.kinds, (formats.NEWEST,))  # already done before forking; spawned workers compile here, once
 
 
 def _stop_worker() -> None:
@@ -636,7 +636,9 @@ def run_batch(
 
             soffice = find_soffice() or ""
         context = _Context(str(out), tuple(kinds), draft, os.getpid(), index, pdf_work, soffice, rules)
-        warm_up(kinds)  # compile the templates once, before forking: workers inherit them
+        # Compile the templates once, before forking: workers inherit them. Only the newest format's: most of a
+        # county's reports are of the current format, and a worker compiles another format's when it meets one.
+        warm_up(kinds, (formats.NEWEST,))
         outcomes = run(
             _process,
             [str(s) for s in sources],

@@ -64,9 +64,10 @@ def render(
     return render_html_released(report, decision, fragment=kind == "html-fragment").encode("utf-8")
 
 
-def warm_up(kinds: Sequence[str]) -> None:
-    """Load and compile the shipped templates of ``kinds`` ("docx", "pdf", "xlsx") now, e.g. in a parent
-    process before forking workers, so that no render pays for it."""
+def warm_up(kinds: Sequence[str], format_ids: Sequence[str] | None = None) -> None:
+    """Load and compile the shipped Word templates of ``format_ids`` (default: every registered format) and the
+    workbook template of the newest format for ``kinds`` ("docx", "pdf", "xlsx") now, e.g. in a parent process
+    before forking workers, so that no render pays for it; other templates compile when first used."""
     from reportkit.errors import TemplateError
     from reportkit.formats import FORMATS
 
@@ -74,7 +75,7 @@ def warm_up(kinds: Sequence[str]) -> None:
         from reportkit.render.docx import load_docx_template
         from reportkit.templates import find_template
 
-        for format_id in FORMATS:
+        for format_id in FORMATS if format_ids is None else format_ids:
             try:
                 load_docx_template(find_template("docx", format_id).path)
             except TemplateError:
