@@ -961,7 +961,17 @@ def _peer(item: AnnualReport | PeerText) -> PeerText:
 class _Doc:
     report: int  #: index into the batch
     shingles: array[int]  #: 4 bytes a shingle: a whole batch's field fits in memory
-    sketch: frozenset[int]  #: its SKETCH_SIZE smallest shingle hashes
+    sketch: array[int]  #: its SKETCH_SIZE smallest shingle hashes, ascending (4 bytes each, not a set of ints)
+
+
+def _runs(values: array[int], shift: int) -> Iterator[list[int]]:
+    """``values`` sorted and grouped by ``value >> shift``: the low ``shift`` bits of each group's values,
+    ascending, for the groups of more than one value."""
+    mask = (1 << shift) - 1
+    for _, run in itertools.groupby(sorted(values), key=lambda value: value >> shift):
+        group = [value & mask for value in run]
+        if len(group) > 1:
+            yield group
 
 
 def _field_pairs(
@@ -983,7 +993,6 @@ def _field_pairs(
     common = {sentence for sentence, count in counts.items() if count > limit}
     del counts
     docs: list[_Doc] = []
-    ordered_sketches: list[list[int]] = []
     for index, each in enumerate(sentences):
         text = "".join(s for s in each if s not in common)[:MAX_COMPARE_CHARS]
         if len(text) < MIN_COMPARE_CHARS:
@@ -993,23 +1002,28 @@ def _field_pairs(
         smallest = (
             sorted(hashed)[:SKETCH_SIZE] if len(hashed) < 16 * SKETCH_SIZE else heapq.nsmallest(SKETCH_SIZE, hashed)
         )
-        docs.append(_Doc(index, array("I", hashed), frozenset(smallest)))
-        ordered_sketches.append(smallest)
+        docs.append(_Doc(index, array("I", hashed), array("I", smallest)))
     del sentences
-    frequency: Counter[int] = Counter(h for sketch in ordered_sketches for h in sketch)
-    buckets: defaultdict[int, list[int]] = defaultdict(list)
-    for position, sketch in enumerate(ordered_sketches):
-        for h in [h for h in sketch if frequency[h] <= anchor_cap][:ANCHORS]:
-            buckets[h].append(position)
-    del ordered_sketches, frequency
+    # A hash in more than anchor_cap sketches does not index them; the others index their texts by their
+    # ANCHORS smallest hashes. Both are found by sorting integers in arrays, not by dicts of sets.
+    every_hash = array("I")
+    for doc in docs:
+        every_hash.extend(doc.sketch)
+    ordered = sorted(every_hash)
+    del every_hash
+    # in sorted order a hash is in more than anchor_cap sketches when it equals the one anchor_cap places on
+    too_common = {h for h, later in zip(ordered, ordered[anchor_cap:], strict=False) if h == later}
+    del ordered
+    anchors = array("Q")
+    for position, doc in enumerate(docs):
+        anchors.extend((h << 32) | position for h in [h for h in doc.sketch if h not in too_common][:ANCHORS])
     candidates: set[tuple[int, int]] = set()
-    for members in buckets.values():
+    for members in _runs(anchors, 32):  # the texts of each hash that indexes several, in position order
         candidates.update(itertools.combinations(members, 2))
-    del buckets
-    sketches = [doc.sketch for doc in docs]
-    needed = [math.ceil(SKETCH_AGREEMENT * len(sketch)) for sketch in sketches]
+    del anchors, too_common
+    needed = [math.ceil(SKETCH_AGREEMENT * len(doc.sketch)) for doc in docs]
     for a, b in candidates:
-        if len(sketches[a] & sketches[b]) < min(needed[a], needed[b]):
+        if len(set(docs[a].sketch).intersection(docs[b].sketch)) < min(needed[a], needed[b]):
             continue
         left, right = docs[a], docs[b]
         if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(len(left.shingles), len(right.shingles)):
