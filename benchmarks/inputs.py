@@ -2,7 +2,8 @@
 
 Every report differs from the others in its agency, its figures and a sentence of text, so no renderer can
 win by caching a previous output, and the batch folder looks like a real county's: most files good, some
-with errors, a few filled Excel forms, a rare unreadable file, and last year's reports beside them.
+with errors, a few filled Excel forms, a rare unreadable file, and last year's reports beside them; each agency
+of the batch writes sentences of its own into its texts (a third of them the same as last year).
 """
 
 from __future__ import annotations
@@ -79,6 +80,91 @@ def varied(report: AnnualReport, rng: random.Random) -> AnnualReport:
         proactive=report.overview.proactive + f"全年更新公开栏目{rng.randint(10, 400)}次。",
     )
     return attrs.evolve(report, applications=apps, proactive=proactive, review_litigation=review, overview=overview)
+
+
+#: Phrases an agency's own sentences are made of (no figures: the text rules must not see claims to check).
+_MEANS = (
+    "通过门户网站",
+    "依托政务新媒体",
+    "借助村务公开栏",
+    "利用便民服务中心电子屏",
+    "通过政务公开专区",
+    "通过新闻发布会",
+)
+_AIMS = ("围绕", "聚焦", "针对", "结合")
+_TOPICS = (
+    "优化营商环境",
+    "乡村振兴",
+    "安全生产",
+    "教育公平",
+    "医疗保障",
+    "生态环境保护",
+    "城市更新",
+    "民生实事",
+    "减税降费",
+    "政务服务改革",
+    "防汛抗旱",
+    "食品安全",
+    "养老服务",
+    "就业创业",
+    "住房保障",
+    "交通建设",
+    "文化惠民",
+    "社会救助",
+)
+_DEEDS = (
+    "及时发布政策文件",
+    "开展政策解读",
+    "组织专题培训",
+    "更新专栏信息",
+    "回应群众关切",
+    "发布通知公告",
+    "征集意见建议",
+    "公开办事指南",
+)
+_RESULTS = (
+    "进一步提升了公开实效",
+    "群众知晓率明显提高",
+    "切实保障了群众的知情权",
+    "推动政策落地见效",
+    "取得了较好的社会效果",
+)
+#: The texts an agency writes its own sentences into (the opening paragraphs stay the county's template).
+_OWN_TEXTS = (
+    ("overview", "intro"),
+    ("overview", "proactive"),
+    ("overview", "on_request"),
+    ("overview", "management"),
+    ("overview", "platforms"),
+    ("overview", "oversight"),
+    ("overview", "accountability"),
+    ("problems", "text"),
+    ("other", "text"),
+)
+
+
+def own_sentences(name: str, rng: random.Random) -> dict[tuple[str, str], str]:
+    """Two or three sentences of its own for each text of agency ``name``: in a real county every agency
+    writes about its own work, so the comparison of the agencies' texts (peers.text_similar) has text to
+    compare, not only the county's template sentences that every report shares."""
+
+    def sentence() -> str:
+        return (
+            f"{name}{rng.choice(_MEANS)}，{rng.choice(_AIMS)}{rng.choice(_TOPICS)}，"
+            f"{rng.choice(_DEEDS)}，{rng.choice(_RESULTS)}。"
+        )
+
+    return {text: "".join(sentence() for _ in range(rng.randint(2, 3))) for text in _OWN_TEXTS}
+
+
+def with_sentences(report: AnnualReport, sentences: dict[tuple[str, str], str]) -> AnnualReport:
+    """The report with ``sentences`` added after each of its texts."""
+    parts: dict[str, dict[str, str]] = {}
+    for (part, field), added in sentences.items():
+        parts.setdefault(part, {})[field] = getattr(getattr(report, part), field) + added
+    return attrs.evolve(
+        report, **{part: attrs.evolve(getattr(report, part), **fields) for part, fields in parts.items()}
+    )
 
 
 def with_error(report: AnnualReport) -> AnnualReport:
@@ -159,7 +245,13 @@ def write_batch_inputs(
         base_name = BASES[index % len(BASES)]
         base = form_this if is_form else this_year[base_name]
         report = renamed(varied(base, rng), place_name(index))
+        mine = own_sentences(report.agency.display_title_name, rng)
         last = previous_of(report, form_last if is_form else last_year[base_name])
+        # A third of the agencies copy last year's own sentences (previous.* finds them), the others wrote anew.
+        last = with_sentences(
+            last, mine if rng.random() < 1 / 3 else own_sentences(report.agency.display_title_name, rng)
+        )
+        report = with_sentences(report, mine)
         if index in broken:
             report = with_error(report)
         stem = f"agency-{index:05d}"

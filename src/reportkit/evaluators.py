@@ -964,14 +964,14 @@ class _Doc:
     sketch: array[int]  #: its SKETCH_SIZE smallest shingle hashes, ascending (4 bytes each, not a set of ints)
 
 
-def _runs(values: array[int], shift: int) -> Iterator[list[int]]:
-    """``values`` sorted and grouped by ``value >> shift``: the low ``shift`` bits of each group's values,
-    ascending, for the groups of more than one value."""
+def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
+    """``values`` sorted and grouped by ``value >> shift``: each group's key with the low ``shift`` bits of its
+    values, ascending, for the groups of more than one value."""
     mask = (1 << shift) - 1
-    for _, run in itertools.groupby(sorted(values), key=lambda value: value >> shift):
+    for key, run in itertools.groupby(sorted(values), key=lambda value: value >> shift):
         group = [value & mask for value in run]
         if len(group) > 1:
-            yield group
+            yield key, group
 
 
 def _field_pairs(
@@ -1014,27 +1014,44 @@ def _field_pairs(
     # in sorted order a hash is in more than anchor_cap sketches when it equals the one anchor_cap places on
     too_common = {h for h, later in zip(ordered, ordered[anchor_cap:], strict=False) if h == later}
     del ordered
-    anchors = array("Q")
+    keys = array("Q")
+    anchors: list[array[int]] = []
     for position, doc in enumerate(docs):
-        anchors.extend((h << 32) | position for h in [h for h in doc.sketch if h not in too_common][:ANCHORS])
-    candidates: set[tuple[int, int]] = set()
-    for members in _runs(anchors, 32):  # the texts of each hash that indexes several, in position order
-        candidates.update(itertools.combinations(members, 2))
-    del anchors, too_common
+        chosen = array("I", [h for h in doc.sketch if h not in too_common][:ANCHORS])
+        anchors.append(chosen)
+        keys.extend((h << 32) | position for h in chosen)
+    del too_common
     needed = [math.ceil(SKETCH_AGREEMENT * len(doc.sketch)) for doc in docs]
-    for a, b in candidates:
-        if len(set(docs[a].sketch).intersection(docs[b].sketch)) < min(needed[a], needed[b]):
-            continue
-        left, right = docs[a], docs[b]
-        if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(len(left.shingles), len(right.shingles)):
-            continue  # Jaccard is at most the ratio of the sizes
-        if _peer(reports[left.report][1]).agency_key == _peer(reports[right.report][1]).agency_key:
-            continue  # the same agency (another year's file): previous.* territory
-        x, y = set(left.shingles), set(right.shingles)
-        shared = len(x & y)
-        jaccard = shared / (len(x) + len(y) - shared)
-        if jaccard >= PEER_THRESHOLD:
-            yield left.report, right.report, jaccard
+    # Bucket by bucket, with each pair looked at once: in the bucket of the smallest anchor both texts have.
+    # No set of all candidate pairs is kept (common phrases make millions of them in a large batch).
+    for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several, in position order
+        # Each member's sketch as bits over the bucket's hashes, numbered in ascending order: the hashes two
+        # texts share are the bits of an ``&``, the smallest shared anchor its lowest set bit among the anchors.
+        bit = {h: i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
+        sketch_bits = [sum(1 << bit[h] for h in docs[m].sketch) for m in members]
+        anchor_bits = [sum(1 << bit[h] for h in anchors[m]) for m in members]
+        mine = 1 << bit[anchor]
+        for i, a in enumerate(members):
+            bits_a, anchors_a, needed_a = sketch_bits[i], anchor_bits[i], needed[a]
+            for j in range(i + 1, len(members)):
+                common_anchors = anchors_a & anchor_bits[j]
+                if common_anchors & -common_anchors != mine:
+                    continue  # looked at in the bucket of a smaller anchor
+                b = members[j]
+                if (bits_a & sketch_bits[j]).bit_count() < min(needed_a, needed[b]):
+                    continue
+                left, right = docs[a], docs[b]
+                if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(
+                    len(left.shingles), len(right.shingles)
+                ):
+                    continue  # Jaccard is at most the ratio of the sizes
+                if _peer(reports[left.report][1]).agency_key == _peer(reports[right.report][1]).agency_key:
+                    continue  # the same agency (another year's file): previous.* territory
+                x, y = set(left.shingles), set(right.shingles)
+                shared = len(x & y)
+                jaccard = shared / (len(x) + len(y) - shared)
+                if jaccard >= PEER_THRESHOLD:
+                    yield left.report, right.report, jaccard
 
 
 def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dict[str, list[Finding]]:
@@ -1050,8 +1067,10 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
     template common to everybody). Two files of the same agency (the same ``agency.name`` but for white space
     and full-width forms) are not compared.
 
-    Near-linear: each section is sketched once and only sketches sharing a hash are compared (see
-    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons. Deterministic: the same
+    Each section is sketched once and only sketches sharing an anchor hash are compared (see
+    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons; but texts made of phrases that
+    a few per cent of the agencies share (a hash below the anchor cap, which grows with the batch) give each
+    text more pairs as the batch grows: the comparisons grow faster than the batch (see benchmarks/README.md). Deterministic: the same
     reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
