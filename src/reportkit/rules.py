@@ -171,36 +171,36 @@ def _unnamed_blank_cells(report: AnnualReport, named: set[str]) -> Iterator[Find
 # ---------------------------------------------------------------------------------------------------
 
 
-def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal, bool]]:
-    """Every number a person fills in, with its location and whether it may be negative (declared totals
-    included; blanks left out)."""
-    layout = report.layout
-    for path, value in input_cells(report).items():
-        if isinstance(value, int | Decimal):
-            spec = spec_of(layout, path)
-            yield _at(spec), value, spec.value_type is ValueType.SIGNED_COUNT
-    fees = report.other.information_fees
-    if fees is not None:
-        other = layout.other
-        for path in FEE_FIELDS:
-            yield _section(other, path, label_of(path)), getattr(fees, path.rpartition(".")[2]), False
+def _value_findings(loc: Location, value: int | Decimal, signed: bool) -> Iterator[Finding]:
+    if value < 0 and not signed:
+        yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
+    elif value > MAX_COUNT or value < -MAX_COUNT:
+        yield Finding(
+            "value.implausible",
+            Severity.ERROR,
+            loc,
+            f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
+        )
 
 
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Counts and amounts are non-negative (a signed 本年增/减 may be negative) and none implausibly large
-    (the model already holds only whole numbers and bounded Decimals)."""
-    for loc, number, signed in _count_cells(report):
-        value: int | Decimal = number
-        if value < 0 and not signed:
-            yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
-        elif value > MAX_COUNT or value < -MAX_COUNT:
-            yield Finding(
-                "value.implausible",
-                Severity.ERROR,
-                loc,
-                f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
-            )
+    (the model already holds only whole numbers and bounded Decimals), for every number a person fills in
+    (declared totals included; blanks left out)."""
+    layout = report.layout
+    for path, value in input_cells(report).items():
+        # 0..MAX_COUNT is fine whatever the cell: its location is only looked up for a finding
+        if isinstance(value, int | Decimal) and not 0 <= value <= MAX_COUNT:
+            spec = spec_of(layout, path)
+            yield from _value_findings(_at(spec), value, spec.value_type is ValueType.SIGNED_COUNT)
+    fees = report.other.information_fees
+    if fees is not None:
+        other = layout.other
+        for path in FEE_FIELDS:
+            amount: int | Decimal = getattr(fees, path.rpartition(".")[2])
+            if not 0 <= amount <= MAX_COUNT:
+                yield from _value_findings(_section(other, path, label_of(path)), amount, False)
 
 
 @rule
@@ -254,9 +254,12 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
     involved = (
         [r.key for r in inflow_rows] + list(apps.outcome_keys) + [r.key for r in outflow_rows if r.key != "total"]
     )
+    # each row once (（七）总计 is computed), then its cells column by column: apps.cell(row, column)
+    inflow_counts = [apps.row(r.key) for r in inflow_rows]
+    outflow_counts = [apps.row(r.key) for r in outflow_rows]
     for column in table.column_leaves:
-        inflows = [apps.cell(r.key, column.key) for r in inflow_rows]
-        outflows = [apps.cell(r.key, column.key) for r in outflow_rows]
+        inflows = [row.get(column.key) for row in inflow_counts]
+        outflows = [row.get(column.key) for row in outflow_counts]
         if not all(isinstance(v, int) for v in (*inflows, *outflows)):
             if column.kind is CellKind.INPUT:
                 yield from _not_assessable(layout, _t3_paths(involved, [column.key]), report, "本列的勾稽关系")
