@@ -49,7 +49,7 @@ from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import Group, Leaf, Section
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
-from reportkit.rules import Finding, Location, Severity
+from reportkit.rules import Finding, Location, Severity, _normalized, _strip_noise
 
 if TYPE_CHECKING:
     from reportkit.rulepacks import RulePack
@@ -799,17 +799,22 @@ PREVIOUS_THRESHOLD = 0.5
 #: ``peers.text_similar``: two agencies' sections with at least this Jaccard similarity.
 PEER_THRESHOLD = 0.8
 
-#: The same characters ``previous.text_copied`` of :mod:`reportkit.rules` leaves out, so that "identical"
-#: means the same there and here.
-_NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
 _STATUTORY = re.compile(r"(?:根据|依据|按照|依照|遵照).*(?:政府信息公开条例|《条例》)")
 _STATUTORY_REPORT = re.compile(r"年度报告|报告格式|编制|本报告")
 _REPORT_NOTE = re.compile(r"本报告.*(?:统计|数据|期限|电子版|网站|下载|联系|疑问|咨询)|^\W*本报告")
+#: What every boilerplate sentence has: _REPORT_NOTE needs 本报告, _STATUTORY 政府信息公开条例 or 《条例》.
+_BOILERPLATE_WORDS = ("本报告", "条例")
 _MIX = 0x9E3779B1  #: an odd multiplier: CRC-32 values in a random-looking order (a bijection mod 2**32)
 
 
 def _copy_normalised(text: str) -> str:
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text))
+    """The text as ``previous.text_copied`` of :mod:`reportkit.rules` compares it (the same characters left
+    out, so that "identical" means the same there and here)."""
+    return _strip_noise(text)
+
+
+def _may_have_boilerplate(text: str) -> bool:
+    return any(word in text for word in _BOILERPLATE_WORDS)
 
 
 def _is_boilerplate(sentence: str) -> bool:
@@ -823,9 +828,10 @@ def _is_boilerplate(sentence: str) -> bool:
 def _comparable_sentences(text: str) -> Iterator[str]:
     """The normalised sentences of ``text``, boilerplate left out, empty ones too."""
     sentences = _Sentences(text)
+    check = _may_have_boilerplate(text)
     for start, end in sentences.all():
         sentence = text[start:end]
-        if _is_boilerplate(sentence):
+        if check and _is_boilerplate(sentence):
             continue
         normalised = _copy_normalised(sentence)
         if normalised:
@@ -835,21 +841,33 @@ def _comparable_sentences(text: str) -> Iterator[str]:
 def comparable_text(text: str, drop: AbstractSet[str] = frozenset()) -> str:
     """``text`` as similarity measures see it (see the module docstring); sentences in ``drop`` (normalised)
     are left out too."""
+    if not drop and not _may_have_boilerplate(text):
+        # No sentence left out: the sentences' normalised forms joined are the whole text's. NFKC does not
+        # join or reorder across a sentence end (。！？!?；;\n: starters that compose with nothing, checked
+        # over every code point), and the end marks are noise. The whole text's form is usually remembered
+        # from previous.text_copied.
+        return _normalized(text)[:MAX_COMPARE_CHARS]
     kept = "".join(s for s in _comparable_sentences(text) if s not in drop)
     return kept[:MAX_COMPARE_CHARS]
+
+
+def _crc_shingles(comparable: str) -> set[int]:
+    """The CRC-32 of each :data:`SHINGLE_SIZE`-character shingle of a non-empty comparable text, not yet mixed
+    (enough to count shared shingles: the mixing is a bijection)."""
+    data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
+    width = 4 * SHINGLE_SIZE
+    crc = zlib.crc32
+    if len(data) <= width:
+        return {crc(data)}
+    # slicing bytes beats a memoryview here: a short bytes object is cheaper to make than a view
+    return {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
 
 
 def shingles(comparable: str) -> set[int]:
     """The hashed :data:`SHINGLE_SIZE`-character shingles of a comparable text."""
     if not comparable:
         return set()
-    data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
-    width = 4 * SHINGLE_SIZE
-    if len(data) <= width:
-        return {(zlib.crc32(data) * _MIX) & 0xFFFFFFFF}
-    view = memoryview(data)
-    crc = zlib.crc32
-    return {(crc(view[i : i + width]) * _MIX) & 0xFFFFFFFF for i in range(0, len(data) - width + 4, 4)}
+    return {(h * _MIX) & 0xFFFFFFFF for h in _crc_shingles(comparable)}
 
 
 def similarity(a: str, b: str) -> tuple[float, float]:
@@ -877,16 +895,17 @@ def previous_text_similar(report: AnnualReport, previous: AnnualReport | None) -
     last = {section.field: section.text for section in text_sections(previous)}
     for section in text_sections(report):
         before = last.get(section.field, "")
-        now_copy = _copy_normalised(section.text)
-        if len(now_copy) >= MIN_COMPARE_CHARS and now_copy == _copy_normalised(before):
-            continue  # previous.text_copied
         now, then = comparable_text(section.text), comparable_text(before)
         if len(now) < MIN_COMPARE_CHARS or len(then) < MIN_COMPARE_CHARS:
             continue
-        mine = shingles(now)
-        share = len(mine & shingles(then)) / len(mine)
+        mine = _crc_shingles(now)
+        share = len(mine & _crc_shingles(then)) / len(mine)
         if share < PREVIOUS_THRESHOLD:
             continue
+        # only now (the tests are independent): most sections are not similar at all
+        now_copy = _normalized(section.text)
+        if len(now_copy) >= MIN_COMPARE_CHARS and now_copy == _normalized(before):
+            continue  # previous.text_copied
         percent = _percent(share)
         how = (
             "全部见于上年报告的该节（只删改了个别内容）" if percent >= 100 else f"与上年报告的该节文字 {percent}% 相同"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -766,9 +767,48 @@ def previous_items(report: AnnualReport, previous: AnnualReport | None) -> Itera
 _NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
 
 
-def _normalized(text: str) -> str:
+#: The full-width punctuation of Chinese prose, each with its compatibility decomposition (one ASCII
+#: character). With these replaced first (str.replace: a fast scan), a text is mostly NFKC already and
+#: unicodedata.normalize returns after its quick check instead of decomposing and recomposing every character
+#: (about ten times faster). The result is the same: NFKC(s) = NFC(NFKD(s)), and NFKD(s) does not change when
+#: a character is replaced by its own full decomposition.
+_WIDE_PUNCTUATION = (
+    ("，", ","),
+    ("；", ";"),
+    ("：", ":"),
+    ("（", "("),
+    ("）", ")"),
+    ("！", "!"),
+    ("？", "?"),
+    ("\u3000", " "),
+)
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster on Chinese text."""
+    for wide, narrow in _WIDE_PUNCTUATION:
+        text = text.replace(wide, narrow)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _strip_noise(text: str) -> str:
     """Text without white space, punctuation and numbers, so a copy with a new year still matches."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text))
+    return _NOISE.sub("", _nfkc(text))
+
+
+#: Texts up to this many characters are remembered by :func:`_normalized`; a longer one is normalised again.
+_CACHED_TEXT_CHARS = 100_000
+
+
+@functools.lru_cache(maxsize=64)
+def _normalized_cached(text: str) -> str:
+    return _strip_noise(text)
+
+
+def _normalized(text: str) -> str:
+    """:func:`_strip_noise` of a whole section's text. The last few are remembered: ``previous.text_copied``
+    here and the evaluators' similarity rules normalise the same texts of a report and its previous one."""
+    return _normalized_cached(text) if len(text) <= _CACHED_TEXT_CHARS else _strip_noise(text)
 
 
 #: Texts shorter than this (after normalisation) are too short to call a copy (e.g. "无").
