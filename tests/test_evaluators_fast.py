@@ -3,6 +3,7 @@ with the same computation done the long way (the shortcut switched off, or writt
 
 from __future__ import annotations
 
+import itertools
 import os
 import unicodedata
 import zlib
@@ -11,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reportkit import evaluators, rules
-from reportkit.evaluators import _comparable_sentences, comparable_text, shingles
+from reportkit import evaluators, formats, rules
+from reportkit.evaluators import _claims, _comparable_sentences, _stale_sentences, comparable_text, shingles
 
 EXAMPLES = int(os.environ.get("REPORTKIT_FUZZ_EXAMPLES", "200"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -196,3 +197,59 @@ def test_shingles_are_the_mixed_crcs(text: str) -> None:
     assert shingles(comparable) == _plain_shingles(comparable)
     if comparable:
         assert len(evaluators._crc_shingles(comparable)) == len(shingles(comparable))
+
+
+def _claim_tuples(text: str, year: int, format_id: str) -> list[tuple[object, ...]]:
+    layout = formats.get_format(format_id)
+    return [
+        (claim.figure.key, claim.stated, claim.unit, claim.start, claim.end, sentence)
+        for claim, sentence in _claims(text, year, layout)
+    ]
+
+
+def test_the_texts_state_figures() -> None:
+    text = "本年新收政府信息公开申请12件，上年结转3件；办结申请14件。未发生行政复议。现行有效规范性文件2件。"
+    assert [key for key, *_ in _claim_tuples(text, 2022, formats.NEWEST)] == [
+        "applications.new",
+        "applications.carried_over",
+        "applications.total",
+        "proactive.normative_documents.in_force",
+        "review_litigation.review.total",  # 未发生: the zero forms of table 四 come last
+    ]
+
+
+def test_every_phrase_gives_the_same_claims() -> None:
+    with_words: dict[str, list[tuple[object, ...]]] = {}
+    phrases = ["".join(parts) for parts in itertools.product(_LEADS, _SUBJECTS, ["共"], ["12"], ["件"], _AFTER, ["。"])]
+    for text in phrases:
+        with_words[text] = _claim_tuples(text, 2022, formats.NEWEST)
+    assert sum(1 for found in with_words.values() if found) > len(phrases) // 8  # many state a figure
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators._Figure, "may_match", lambda self, text: True)
+        for text in phrases:
+            assert _claim_tuples(text, 2022, formats.NEWEST) == with_words[text], text
+
+
+@FUZZ
+@given(texts, st.sampled_from([2020, 2022]))
+def test_figures_are_not_missed_by_their_words(text: str, year: int) -> None:
+    format_id = formats.format_for_year(year).id
+    fast = _claim_tuples(text, year, format_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators._Figure, "may_match", lambda self, text: True)
+        assert _claim_tuples(text, year, format_id) == fast
+
+
+@pytest.mark.parametrize("year", ["2021年", "二〇二一年", "二零二一年"])
+def test_each_form_of_last_year_is_looked_for(year: str) -> None:
+    text = f"{year}，我局主动公开政府信息一百条。"
+    assert list(_stale_sentences(text, 2022, "政府信息公开工作年度报告")) == [(0, len(text) - 1)]
+
+
+@FUZZ
+@given(texts)
+def test_stale_years_are_looked_for_where_they_may_be(text: str) -> None:
+    fast = list(_stale_sentences(text, 2022, "政府信息公开工作年度报告"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators, "_year_words", lambda year: ("",))
+        assert list(_stale_sentences(text, 2022, "政府信息公开工作年度报告")) == fast

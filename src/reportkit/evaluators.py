@@ -177,6 +177,14 @@ def _section_text(report: AnnualReport, field: str) -> str:
 
 #: Full-width digits read as ASCII ones; one character for one, so positions stay those of the text.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULL_WIDTH_DIGIT = re.compile("[０-９]")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with full-width digits read as ASCII ones (searched first: translate is slow on Chinese text)."""
+    return text.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(text) else text
+
+
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 
@@ -294,6 +302,12 @@ def _cn_year(year: int, zero: str) -> str:
 def _year(year: int) -> str:
     """A year as a regex: Arabic digits (not inside a longer number) or Chinese ones (二〇二三)."""
     return rf"(?:(?<!\d){year}(?!\d)|{_cn_year(year, '〇')}|{_cn_year(year, '零')})"
+
+
+@functools.lru_cache(maxsize=32)
+def _year_words(year: int) -> tuple[str, ...]:
+    """What a text has wherever :func:`_year` matches in it."""
+    return str(year), _cn_year(year, "〇"), _cn_year(year, "零")
 
 
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?=\s*年)")
@@ -414,7 +428,9 @@ class _Figure:
     ``patterns`` each have a ``num`` group (the stated count); ``zero`` patterns state that there was none;
     ``part_words`` in the clause make the figure a part (其中网上…, 逾期办结…), not the whole, so it is not
     compared; ``needs`` must be in the sentence (办结 alone may be of complaints, not applications);
-    ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`).
+    ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`). ``words``: what every
+    one of the patterns (and zero patterns) needs in the text, one word of each tuple, so that a text without
+    them is not scanned at all.
     """
 
     key: str
@@ -426,6 +442,10 @@ class _Figure:
     part_words: re.Pattern[str] | None = None
     needs: re.Pattern[str] | None = None
     also: Callable[[AnnualReport], tuple[int | None, ...]] = lambda report: ()
+    words: tuple[tuple[str, ...], ...] = ()
+
+    def may_match(self, text: str) -> bool:
+        return all(any(word in text for word in group) for group in self.words)
 
 
 def _t3_place(layout: ReportFormat, row_key: str) -> str:
@@ -477,6 +497,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 r"其中|网上|网络|在线|线上|线下|当面|现场|信函|邮寄|传真|电子邮件|邮件|来信|来电|电话|网站|平台|窗口"
             ),
             also=received_or_all,
+            words=(("申请",),),  # in every form of _APPLICATION
         ),
         _Figure(
             "applications.carried_over",
@@ -490,6 +511,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 ),
                 c(rf"{_LEAD}{_QTY_BEFORE}(?:申请)?(?:为|系|是|属于?){last_year}(?:的)?{carry}"),
             ),
+            words=(("结转", "转结"),),
         ),
         _Figure(
             "applications.carried_forward",
@@ -503,6 +525,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 ),
                 c(rf"{_LEAD}{_QTY_BEFORE}(?:申请)?(?:需|将|已|均)?{carry}(?:至|到|入)?{next_year}"),
             ),
+            words=(("结转", "转结"),),
         ),
         _Figure(
             "applications.total",
@@ -515,6 +538,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
             ),
             part_words=c(r"逾期|超期|延期|延长|尚未|未办结"),
             needs=c("申请"),
+            words=(("办结", "办理完毕", "答复完毕"), ("申请",)),  # _CLOSE, and what ``needs``
         ),
         _Figure(
             "review_litigation.review.total",
@@ -526,6 +550,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"(?:{_LEAD}|{_CASE_LEAD}){_QTY_BEFORE}(?:的)?{_CAUSE}{review}(?:申请|案件)?(?!{_CONJ}{case})"),
             ),
             part_words=case_parts,
+            words=((review_label,),),
         ),
         _Figure(
             "review_litigation.litigation.total",
@@ -537,6 +562,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"(?:{_LEAD}|{_CASE_LEAD}){_QTY_BEFORE}(?:的)?{_CAUSE}{litigation}(?:案件)?(?!{_CONJ}{case})"),
             ),
             part_words=case_parts,
+            words=((litigation_label,),),
         ),
     )
     normative = _normative_row(layout)
@@ -555,6 +581,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"现行有效(?:的)?{docs}{_COPULA}{_QTY}"),
                 c(rf"{docs}(?:中)?现行有效(?:的)?{_COPULA}{_QTY}"),
             ),
+            words=(("现行有效",),),
         ),
     )
 
@@ -590,13 +617,28 @@ def _other_years(text: str, lo: int, hi: int, match: tuple[int, int], year: int)
     return False
 
 
+@functools.lru_cache(maxsize=32)
+def _claim_patterns(
+    year: int, format_id: str
+) -> tuple[tuple[_Figure, ...], re.Pattern[str], tuple[tuple[str, _Figure], ...]]:
+    """The figures, the pattern of 未发生行政复议…, and the figure of each case label it may name."""
+    layout = formats.get_format(format_id)
+    figures = _figures(year, format_id)
+    by_key = {figure.key: figure for figure in figures}
+    by_label = {
+        _review_label(layout): by_key["review_litigation.review.total"],
+        _litigation_label(layout): by_key["review_litigation.litigation.total"],
+    }
+    return figures, _case_zero(year, format_id), tuple(by_label.items())
+
+
 def _claims(text: str, year: int, layout: ReportFormat) -> Iterator[tuple[_Claim, tuple[int, int]]]:
     """Every figure ``text`` clearly states, with the sentence it stands in."""
-    sentences = _Sentences(text)
-    zero_cases = _case_zero(year, layout.id)
-    figures = _figures(year, layout.id)
+    figures, zero_cases, by_label = _claim_patterns(year, layout.id)
     found: list[tuple[_Figure, int, str, int, int]] = []
     for figure in figures:
+        if not figure.may_match(text):
+            continue
         for pattern in figure.patterns:
             for m in pattern.finditer(text):
                 if m.group("pre") or m.group("mid") or m.groupdict().get("post"):
@@ -607,15 +649,14 @@ def _claims(text: str, year: int, layout: ReportFormat) -> Iterator[tuple[_Claim
         for pattern in figure.zero:
             for m in pattern.finditer(text):
                 found.append((figure, 0, "件", m.start(), m.end()))
-    by_key = {figure.key: figure for figure in figures}
-    by_label = {
-        _review_label(layout): by_key["review_litigation.review.total"],
-        _litigation_label(layout): by_key["review_litigation.litigation.total"],
-    }
-    for m in zero_cases.finditer(text):
-        for label, figure in by_label.items():
-            if label in m.group():
-                found.append((figure, 0, "件", m.start(), m.end()))
+    if any(label in text for label, _ in by_label):  # the pattern names one of them
+        for m in zero_cases.finditer(text):
+            for label, figure in by_label:
+                if label in m.group():
+                    found.append((figure, 0, "件", m.start(), m.end()))
+    if not found:
+        return
+    sentences = _Sentences(text)
     for figure, value, unit, start, end in found:
         sentence = sentences.sentence(start)
         lo, hi = sentences.clause(sentence, start, end)
@@ -657,7 +698,7 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
     for section in text_sections(report):
         if not section.text.strip():
             continue
-        text = section.text.translate(_FULL_WIDTH_DIGITS)
+        text = _ascii_digits(section.text)
         reported: set[tuple[str, int]] = set()
         for claim, sentence in _claims(text, year, report.layout):
             figure = claim.figure
@@ -707,6 +748,8 @@ def _stale_patterns(
 
 def _stale_sentences(text: str, year: int, document_name: str) -> Iterator[tuple[int, int]]:
     period, lead, title, this_year = _stale_patterns(year, document_name)
+    if not any(word in text for word in _year_words(year - 1)):
+        return  # every pattern opens with last year (_year)
     sentences = _Sentences(text)
     for start, end in sentences.all():
         sentence = text[start:end]
@@ -734,7 +777,7 @@ def text_stale_year(report: AnnualReport, previous: AnnualReport | None) -> Iter
     for section in text_sections(report):
         if not section.text.strip():
             continue
-        text = section.text.translate(_FULL_WIDTH_DIGITS)
+        text = _ascii_digits(section.text)
         stale = list(_stale_sentences(text, year, report.layout.document_name))
         if not stale:
             continue
