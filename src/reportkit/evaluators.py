@@ -195,7 +195,14 @@ class _Sentences:
     def __init__(self, text: str) -> None:
         self.text = text
         self.ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        self._clause_ends: list[int] | None = None
+
+    @property
+    def clause_ends(self) -> list[int]:
+        # only a stated figure needs its clause
+        if self._clause_ends is None:
+            self._clause_ends = [m.start() for m in _CLAUSE_END.finditer(self.text)]
+        return self._clause_ends
 
     def sentence(self, pos: int) -> tuple[int, int]:
         # after the end mark before ``pos``, up to the first one at or after it
@@ -206,10 +213,11 @@ class _Sentences:
 
     def clause(self, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
         """The clause (between commas, semicolons or colons) that holds ``text[start:end]``."""
-        i = bisect.bisect_left(self.clause_ends, start)
-        lo = max(sentence[0], self.clause_ends[i - 1] + 1) if i > 0 else sentence[0]
-        j = bisect.bisect_left(self.clause_ends, end)
-        hi = min(sentence[1], self.clause_ends[j]) if j < len(self.clause_ends) else sentence[1]
+        ends = self.clause_ends
+        i = bisect.bisect_left(ends, start)
+        lo = max(sentence[0], ends[i - 1] + 1) if i > 0 else sentence[0]
+        j = bisect.bisect_left(ends, end)
+        hi = min(sentence[1], ends[j]) if j < len(ends) else sentence[1]
         return lo, hi
 
     def all(self) -> Iterator[tuple[int, int]]:
@@ -870,11 +878,9 @@ def _is_boilerplate(sentence: str) -> bool:
 
 def _comparable_sentences(text: str) -> Iterator[str]:
     """The normalised sentences of ``text``, boilerplate left out, empty ones too."""
-    sentences = _Sentences(text)
     check = _may_have_boilerplate(text)
-    for start, end in sentences.all():
-        sentence = text[start:end]
-        if check and _is_boilerplate(sentence):
+    for sentence in _SENTENCE_END.split(text):  # the sentences of _Sentences.all(), and empty ones
+        if not sentence or (check and _is_boilerplate(sentence)):
             continue
         normalised = _copy_normalised(sentence)
         if normalised:
