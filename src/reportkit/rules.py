@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
-from attrs import frozen
+from attrs import fields, frozen
 
 from reportkit import formats
 from reportkit.cells import PROACTIVE, CellSpec, input_cells, spec_of, specs
 from reportkit.field_labels import AGENCY_GROUP, FEE_FIELDS, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
-from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
+from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, CaseOutcomes, Count
 from reportkit.values import MAX_COUNT, MAX_YEAR, MIN_YEAR, Blank, describe, format_date, placeholder_in
 
 __all__ = ["RULES", "Finding", "Location", "Severity", "check", "errors"]
@@ -184,17 +186,38 @@ def _value_findings(loc: Location, value: int | Decimal, signed: bool) -> Iterat
         )
 
 
+_ROW_VALUES = operator.attrgetter(*(f.name for f in fields(ApplicantCounts)))
+_GROUP_VALUES = operator.attrgetter(*(f.name for f in fields(CaseOutcomes)))
+
+
+def _table_numbers(report: AnnualReport) -> list[int | Decimal]:
+    """Every number the tables hold: those of :func:`~reportkit.cells.input_cells` and perhaps more (every
+    attribute of every row and group is taken), without making the cell list."""
+    apps, review = report.applications, report.review_litigation
+    rows = [*apps.rows.values(), *([] if apps.declared_total is None else [apps.declared_total])]
+    groups = [getattr(review, f.name) for f in fields(type(review))]
+    values = itertools.chain(
+        report.proactive.cells.values(),
+        itertools.chain.from_iterable(map(_ROW_VALUES, rows)),
+        itertools.chain.from_iterable(map(_GROUP_VALUES, groups)),
+    )
+    return [value for value in values if isinstance(value, int | Decimal)]
+
+
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Counts and amounts are non-negative (a signed 本年增/减 may be negative) and none implausibly large
     (the model already holds only whole numbers and bounded Decimals), for every number a person fills in
     (declared totals included; blanks left out)."""
     layout = report.layout
-    for path, value in input_cells(report).items():
-        # 0..MAX_COUNT is fine whatever the cell: its location is only looked up for a finding
-        if isinstance(value, int | Decimal) and not 0 <= value <= MAX_COUNT:
-            spec = spec_of(layout, path)
-            yield from _value_findings(_at(spec), value, spec.value_type is ValueType.SIGNED_COUNT)
+    numbers = _table_numbers(report)
+    # 0..MAX_COUNT is fine whatever the cell: the cells are gone through (in order) only when some number
+    # is outside, and a location is looked up only for a finding
+    if numbers and not (min(numbers) >= 0 and max(numbers) <= MAX_COUNT):
+        for path, value in input_cells(report).items():
+            if isinstance(value, int | Decimal) and not 0 <= value <= MAX_COUNT:
+                spec = spec_of(layout, path)
+                yield from _value_findings(_at(spec), value, spec.value_type is ValueType.SIGNED_COUNT)
     fees = report.other.information_fees
     if fees is not None:
         other = layout.other
@@ -204,10 +227,21 @@ def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterato
                 yield from _value_findings(_section(other, path, label_of(path)), amount, False)
 
 
+#: The amount cells of each format, by its id (cells.specs is cached the same way).
+_AMOUNT_SPECS: dict[str, tuple[CellSpec, ...]] = {}
+
+
+def _amount_specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
+    found = _AMOUNT_SPECS.get(layout.id)
+    if found is None:
+        found = _AMOUNT_SPECS[layout.id] = tuple(s for s in specs(layout) if s.value_type is ValueType.AMOUNT)
+    return found
+
+
 @rule
 def amount_units(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """An amount whose unit each report states (2019: 采购总金额) has its unit."""
-    for spec in specs(report.layout):
+    for spec in _amount_specs(report.layout):
         if spec.value_type is ValueType.AMOUNT:
             key = spec.path.partition(".")[2]
             if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
@@ -242,6 +276,19 @@ def published_within_total(report: AnnualReport, previous: AnnualReport | None) 
 # ---------------------------------------------------------------------------------------------------
 
 
+#: The rows of each side of the balance of table 三, by format id (the table finds a row among all its leaves).
+_BALANCE_ROWS: dict[str, tuple[list[Leaf], list[Leaf]]] = {}
+
+
+def _balance_rows(layout: ReportFormat) -> tuple[list[Leaf], list[Leaf]]:
+    found = _BALANCE_ROWS.get(layout.id)
+    if found is None:
+        table = layout.applications_table
+        found = [table.row(k) for k in layout.balance_inflow], [table.row(k) for k in layout.balance_outflow]
+        _BALANCE_ROWS[layout.id] = found
+    return found
+
+
 @rule
 def applications_balance(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T3-1, the 勾稽关系 of the header note: 一 + 二 = （七）总计 + 四, for every column."""
@@ -250,8 +297,7 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
         return
     table = layout.applications_table
     apps = report.applications
-    inflow_rows = [table.row(k) for k in layout.balance_inflow]
-    outflow_rows = [table.row(k) for k in layout.balance_outflow]
+    inflow_rows, outflow_rows = _balance_rows(layout)
     involved = (
         [r.key for r in inflow_rows] + list(apps.outcome_keys) + [r.key for r in outflow_rows if r.key != "total"]
     )
@@ -292,13 +338,14 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
         return
     table = layout.applications_table
     apps = report.applications
-    computed_total = apps.total
     columns = [c.key for c in table.input_columns]
+    needed_rows: Iterable[str]
     for leaf in table.row_leaves:
         if leaf.kind is CellKind.TOTAL:
             declared = apps.declared_total
             if declared is None:
                 continue
+            computed_total = apps.total
             for column in table.input_columns:
                 stated, actual = _stated(getattr(declared, column.key)), computed_total.get(column.key)
                 if stated is None:
@@ -315,15 +362,17 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
                         f"（列：{column.label}，相差 {stated - actual:+d}）",
                     )
             row_stated = _stated(declared.declared_total)
-            row_actual = computed_total.total
-            needed = _t3_paths(apps.outcome_keys, columns)
+            row_actual, needed_rows = computed_total.total, apps.outcome_keys
         else:
             row = apps.row(leaf.key)
-            row_stated, row_actual = _stated(row.declared_total), row.total
-            needed = _t3_paths([leaf.key], columns)
+            row_stated = _stated(row.declared_total)
+            if row_stated is None:
+                continue  # most rows: no 总计 stated, none to add up
+            row_actual, needed_rows = row.total, (leaf.key,)
         if row_stated is None:
             continue
         if row_actual is None:
+            needed = _t3_paths(needed_rows, columns)
             yield from _not_assessable(layout, needed, report, f"“{leaf.short_label}”填写的总计")
         elif row_stated != row_actual:
             yield Finding(
