@@ -453,7 +453,13 @@ class _Figure:
     words: tuple[tuple[str, ...], ...] = ()
 
     def may_match(self, text: str) -> bool:
-        return all(any(word in text for word in group) for group in self.words)
+        for group in self.words:  # loops, not all(any(...)): called for every figure and section
+            for word in group:
+                if word in text:
+                    break
+            else:
+                return False
+        return True
 
 
 def _t3_place(layout: ReportFormat, row_key: str) -> str:
@@ -702,13 +708,13 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
     各 1 件), or when the count is followed by something else than the end of the clause (一起研究, 三个工作日).
     One finding per section and distinct stated figure; the message quotes the sentence and both figures.
     """
-    year = report.year
+    year, layout = report.year, report.layout
     for section in text_sections(report):
         if not section.text.strip():
             continue
         text = _ascii_digits(section.text)
         reported: set[tuple[str, int]] = set()
-        for claim, sentence in _claims(text, year, report.layout):
+        for claim, sentence in _claims(text, year, layout):
             figure = claim.figure
             actual = figure.table(report)
             if actual is None or claim.stated == actual or claim.stated in figure.also(report):
@@ -781,12 +787,12 @@ def text_stale_year(report: AnnualReport, previous: AnnualReport | None) -> Iter
     last year's carried-over figure (2023年结转), a plan (将, 计划, 下一步) or a sentence that names the
     reporting year as well is not reported. One finding per section, quoting the first such sentence.
     """
-    year = report.year
+    year, document_name = report.year, report.layout.document_name
     for section in text_sections(report):
         if not section.text.strip():
             continue
         text = _ascii_digits(section.text)
-        stale = list(_stale_sentences(text, year, report.layout.document_name))
+        stale = list(_stale_sentences(text, year, document_name))
         if not stale:
             continue
         more = f"（该节共 {len(stale)} 处）" if len(stale) > 1 else ""

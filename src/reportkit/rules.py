@@ -536,15 +536,37 @@ def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Ite
 # ---------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _text_places(format_id: str, government: bool, every: bool) -> tuple[Location, ...]:
+    """Where the texts of :func:`_required_texts` (``every``: of :func:`_texts`) are, in their order; made
+    once per format and kind of agency (a Location is a value)."""
+    layout = formats.get_format(format_id)
+    places = [_section(layout.overview, f"overview.{sub.key}", sub.heading) for sub in layout.overview_subsections]
+    if government:
+        places.append(_section(layout.overview, f"overview.{layout.accountability.key}", layout.accountability.heading))
+    places += [_section(layout.problems, "problems.text"), _section(layout.other, "other.text")]
+    if every:
+        if not government:
+            places.append(_section(layout.overview, "overview.accountability", layout.accountability.heading))
+        places.append(_section(layout.overview, "overview.intro", label_of("overview.intro")))
+        places.append(_section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")))
+    return tuple(places)
+
+
+def _text_at(report: AnnualReport, field: str) -> str:
+    head, _, tail = field.partition(".")
+    if head == "overview":
+        text: str = getattr(report.overview, tail)
+        return text
+    if head == "report":
+        return report.report.preamble
+    return report.problems.text if head == "problems" else report.other.text
+
+
 def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
-    layout = report.layout
-    for sub in layout.overview_subsections:
-        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), getattr(report.overview, sub.key)
-    if report.agency.kind is AgencyKind.GOVERNMENT:
-        sub = layout.accountability
-        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), report.overview.accountability
-    yield _section(layout.problems, "problems.text"), report.problems.text
-    yield _section(layout.other, "other.text"), report.other.text
+    places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, False)
+    for loc in places:
+        yield loc, _text_at(report, loc.field)
 
 
 @rule
@@ -865,13 +887,11 @@ MIN_COPY_LENGTH = 20
 
 
 def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
-    layout = report.layout
-    yield from _required_texts(report)
-    if report.agency.kind is not AgencyKind.GOVERNMENT:
-        loc = _section(layout.overview, "overview.accountability", layout.accountability.heading)
-        yield loc, report.overview.accountability
-    yield _section(layout.overview, "overview.intro", label_of("overview.intro")), report.overview.intro
-    yield _section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")), report.report.preamble
+    """The texts of :func:`_required_texts`, then 考核、评议和追究 (of an agency not a people's government),
+    the lead paragraph and the opening paragraphs."""
+    places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, True)
+    for loc in places:
+        yield loc, _text_at(report, loc.field)
 
 
 @rule
