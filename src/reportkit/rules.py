@@ -867,17 +867,19 @@ def _strip_noise(text: str) -> str:
     return _NOISE.sub("", _nfkc(text))
 
 
-#: Texts up to this many characters are remembered by :func:`_normalized`; a longer one is normalised again.
-_CACHED_TEXT_CHARS = 100_000
+#: Texts up to this many characters are remembered by :func:`_normalized` (a section is rarely a tenth of
+#: it); a longer one is normalised again. At most 32 texts (a report's and its previous one's are 20): a
+#: few megabytes at worst.
+_CACHED_TEXT_CHARS = 20_000
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)
 def _normalized_cached(text: str) -> str:
     return _strip_noise(text)
 
 
 def _normalized(text: str) -> str:
-    """:func:`_strip_noise` of a whole section's text. The last few are remembered: ``previous.text_copied``
+    """:func:`_strip_noise` of a whole section's text. The last ones are remembered: ``previous.text_copied``
     here and the evaluators' similarity rules normalise the same texts of a report and its previous one."""
     return _normalized_cached(text) if len(text) <= _CACHED_TEXT_CHARS else _strip_noise(text)
 
