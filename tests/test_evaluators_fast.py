@@ -253,3 +253,26 @@ def test_stale_years_are_looked_for_where_they_may_be(text: str) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(evaluators, "_year_words", lambda year: ("",))
         assert list(_stale_sentences(text, 2022, "政府信息公开工作年度报告")) == fast
+
+
+def test_nfkc_neither_joins_nor_reorders_across_a_sentence_end() -> None:
+    """Why comparable_text may normalise a whole text instead of its sentences: NFKC(a + m + b) is
+    NFKC(a) + NFKC(m) + NFKC(b) for a sentence end m. Only characters that decompose, that combine (a
+    non-zero combining class), that stand in a canonical decomposition (both of a pair that composes do) or
+    are Hangul can interact with a neighbour; each is tried on both sides of each end mark."""
+    interacting: set[str] = set()
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        c = chr(code)
+        decomposition = unicodedata.decomposition(c)
+        if decomposition or unicodedata.combining(c) or 0x1100 <= code < 0x1200 or 0xAC00 <= code <= 0xD7A3:
+            interacting.add(c)
+        if decomposition and not decomposition.startswith("<"):
+            interacting.update(chr(int(part, 16)) for part in decomposition.split())
+    for mark in "。！？!?；;\n":
+        normal = unicodedata.normalize("NFKC", mark)
+        for c in interacting:
+            alone = unicodedata.normalize("NFKC", c)
+            assert unicodedata.normalize("NFKC", c + mark) == alone + normal, (hex(ord(c)), mark)
+            assert unicodedata.normalize("NFKC", mark + c) == normal + alone, (hex(ord(c)), mark)
