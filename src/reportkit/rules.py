@@ -242,15 +242,14 @@ def _amount_specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
 def amount_units(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """An amount whose unit each report states (2019: 采购总金额) has its unit."""
     for spec in _amount_specs(report.layout):
-        if spec.value_type is ValueType.AMOUNT:
-            key = spec.path.partition(".")[2]
-            if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
-                yield Finding(
-                    "proactive.amount_unit_unknown",
-                    Severity.WARNING,
-                    _at(spec),
-                    f"{spec.column_label}未写明单位（元或万元），表头没有单位，无法知道金额大小；请写明单位",
-                )
+        key = spec.path.partition(".")[2]
+        if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
+            yield Finding(
+                "proactive.amount_unit_unknown",
+                Severity.WARNING,
+                _at(spec),
+                f"{spec.column_label}未写明单位（元或万元），表头没有单位，无法知道金额大小；请写明单位",
+            )
 
 
 @rule
@@ -298,9 +297,6 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
     table = layout.applications_table
     apps = report.applications
     inflow_rows, outflow_rows = _balance_rows(layout)
-    involved = (
-        [r.key for r in inflow_rows] + list(apps.outcome_keys) + [r.key for r in outflow_rows if r.key != "total"]
-    )
     # each row once (（七）总计 is computed), then its cells column by column: apps.cell(row, column)
     inflow_counts = [apps.row(r.key) for r in inflow_rows]
     outflow_counts = [apps.row(r.key) for r in outflow_rows]
@@ -309,6 +305,11 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
         outflows = [row.get(column.key) for row in outflow_counts]
         if not all(isinstance(v, int) for v in (*inflows, *outflows)):
             if column.kind is CellKind.INPUT:
+                involved = [
+                    *(r.key for r in inflow_rows),
+                    *apps.outcome_keys,
+                    *(r.key for r in outflow_rows if r.key != "total"),
+                ]
                 yield from _not_assessable(layout, _t3_paths(involved, [column.key]), report, "本列的勾稽关系")
             continue
         inflow = sum(v for v in inflows if isinstance(v, int))
