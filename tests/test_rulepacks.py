@@ -344,3 +344,11 @@ def test_the_documented_pack_loads() -> None:
     (block,) = [part.split("```", 1)[0] for part in doc.split("```toml\n")[1:]]
     pack = loads_pack(block, "docs/evaluators.md")
     assert [type(rule) for rule in pack.rules] == [MaxLength, MustMention, RequireText]
+
+
+def test_a_length_leaves_out_exactly_the_white_space() -> None:
+    from reportkit.rulepacks import _length
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert _length(every) == sum(1 for c in every if not c.isspace())
+    assert _length(" 一、\u3000总体\n情况\u2028 ") == 6

@@ -182,6 +182,33 @@ def test_value_implausible() -> None:
     assert str(10**9 + 1) in finding.message
 
 
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("applications.new.declared_total", -3, "applications.new.total"),
+        ("applications.declared_total", ApplicantCounts(business=-3), "applications.total.business"),
+        ("review_litigation.review.pending", -3, "review_litigation.review.pending"),
+        ("review_litigation.litigation_direct.declared_total", -3, "review_litigation.litigation_direct.total"),
+        ("proactive.licensing", -3, "proactive.licensing"),
+        ("proactive.fees_wan_yuan", Decimal("-0.5"), "proactive.fees_wan_yuan"),
+    ],
+)
+def test_a_negative_number_is_found_in_any_cell(path: str, value: Any, field: str) -> None:
+    report = with_path(clean(), path, value)
+    assert [f.location.field for f in check(report) if f.code == "value.negative"] == [field]
+
+
+def test_every_number_of_the_cells_is_among_the_table_numbers() -> None:
+    from collections import Counter
+
+    from reportkit.cells import input_cells
+    from reportkit.rules import _table_numbers
+
+    for report in (clean(), example(), load(TRIAL_EXAMPLE)):
+        numbers = Counter(v for v in input_cells(report).values() if isinstance(v, int | Decimal))
+        assert numbers <= Counter(_table_numbers(report))
+
+
 # ---------------------------------------------------------------------------------------------------
 # applications.balance
 # ---------------------------------------------------------------------------------------------------

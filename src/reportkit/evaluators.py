@@ -49,7 +49,7 @@ from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import Group, Leaf, Section
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
-from reportkit.rules import Finding, Location, Severity
+from reportkit.rules import Finding, Location, Severity, _normalized, _strip_noise
 
 if TYPE_CHECKING:
     from reportkit.rulepacks import RulePack
@@ -177,6 +177,14 @@ def _section_text(report: AnnualReport, field: str) -> str:
 
 #: Full-width digits read as ASCII ones; one character for one, so positions stay those of the text.
 _FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULL_WIDTH_DIGIT = re.compile("[０-９]")
+
+
+def _ascii_digits(text: str) -> str:
+    """``text`` with full-width digits read as ASCII ones (searched first: translate is slow on Chinese text)."""
+    return text.translate(_FULL_WIDTH_DIGITS) if _FULL_WIDTH_DIGIT.search(text) else text
+
+
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?\n]")
 
@@ -187,7 +195,14 @@ class _Sentences:
     def __init__(self, text: str) -> None:
         self.text = text
         self.ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        self.clause_ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+        self._clause_ends: list[int] | None = None
+
+    @property
+    def clause_ends(self) -> list[int]:
+        # only a stated figure needs its clause
+        if self._clause_ends is None:
+            self._clause_ends = [m.start() for m in _CLAUSE_END.finditer(self.text)]
+        return self._clause_ends
 
     def sentence(self, pos: int) -> tuple[int, int]:
         # after the end mark before ``pos``, up to the first one at or after it
@@ -198,10 +213,11 @@ class _Sentences:
 
     def clause(self, sentence: tuple[int, int], start: int, end: int) -> tuple[int, int]:
         """The clause (between commas, semicolons or colons) that holds ``text[start:end]``."""
-        i = bisect.bisect_left(self.clause_ends, start)
-        lo = max(sentence[0], self.clause_ends[i - 1] + 1) if i > 0 else sentence[0]
-        j = bisect.bisect_left(self.clause_ends, end)
-        hi = min(sentence[1], self.clause_ends[j]) if j < len(self.clause_ends) else sentence[1]
+        ends = self.clause_ends
+        i = bisect.bisect_left(ends, start)
+        lo = max(sentence[0], ends[i - 1] + 1) if i > 0 else sentence[0]
+        j = bisect.bisect_left(ends, end)
+        hi = min(sentence[1], ends[j]) if j < len(ends) else sentence[1]
         return lo, hi
 
     def all(self) -> Iterator[tuple[int, int]]:
@@ -294,6 +310,12 @@ def _cn_year(year: int, zero: str) -> str:
 def _year(year: int) -> str:
     """A year as a regex: Arabic digits (not inside a longer number) or Chinese ones (二〇二三)."""
     return rf"(?:(?<!\d){year}(?!\d)|{_cn_year(year, '〇')}|{_cn_year(year, '零')})"
+
+
+@functools.lru_cache(maxsize=32)
+def _year_words(year: int) -> tuple[str, ...]:
+    """What a text has wherever :func:`_year` matches in it."""
+    return str(year), _cn_year(year, "〇"), _cn_year(year, "零")
 
 
 _ANY_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?=\s*年)")
@@ -414,7 +436,9 @@ class _Figure:
     ``patterns`` each have a ``num`` group (the stated count); ``zero`` patterns state that there was none;
     ``part_words`` in the clause make the figure a part (其中网上…, 逾期办结…), not the whole, so it is not
     compared; ``needs`` must be in the sentence (办结 alone may be of complaints, not applications);
-    ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`).
+    ``also`` gives other table readings a text may mean (see :func:`text_table_mismatch`). ``words``: what every
+    one of the patterns (and zero patterns) needs in the text, one word of each tuple, so that a text without
+    them is not scanned at all.
     """
 
     key: str
@@ -426,6 +450,16 @@ class _Figure:
     part_words: re.Pattern[str] | None = None
     needs: re.Pattern[str] | None = None
     also: Callable[[AnnualReport], tuple[int | None, ...]] = lambda report: ()
+    words: tuple[tuple[str, ...], ...] = ()
+
+    def may_match(self, text: str) -> bool:
+        for group in self.words:  # loops, not all(any(...)): called for every figure and section
+            for word in group:
+                if word in text:
+                    break
+            else:
+                return False
+        return True
 
 
 def _t3_place(layout: ReportFormat, row_key: str) -> str:
@@ -477,6 +511,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 r"其中|网上|网络|在线|线上|线下|当面|现场|信函|邮寄|传真|电子邮件|邮件|来信|来电|电话|网站|平台|窗口"
             ),
             also=received_or_all,
+            words=(("申请",),),  # in every form of _APPLICATION
         ),
         _Figure(
             "applications.carried_over",
@@ -490,6 +525,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 ),
                 c(rf"{_LEAD}{_QTY_BEFORE}(?:申请)?(?:为|系|是|属于?){last_year}(?:的)?{carry}"),
             ),
+            words=(("结转", "转结"),),
         ),
         _Figure(
             "applications.carried_forward",
@@ -503,6 +539,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 ),
                 c(rf"{_LEAD}{_QTY_BEFORE}(?:申请)?(?:需|将|已|均)?{carry}(?:至|到|入)?{next_year}"),
             ),
+            words=(("结转", "转结"),),
         ),
         _Figure(
             "applications.total",
@@ -515,6 +552,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
             ),
             part_words=c(r"逾期|超期|延期|延长|尚未|未办结"),
             needs=c("申请"),
+            words=(("办结", "办理完毕", "答复完毕"), ("申请",)),  # _CLOSE, and what ``needs``
         ),
         _Figure(
             "review_litigation.review.total",
@@ -526,6 +564,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"(?:{_LEAD}|{_CASE_LEAD}){_QTY_BEFORE}(?:的)?{_CAUSE}{review}(?:申请|案件)?(?!{_CONJ}{case})"),
             ),
             part_words=case_parts,
+            words=((review_label,),),
         ),
         _Figure(
             "review_litigation.litigation.total",
@@ -537,6 +576,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"(?:{_LEAD}|{_CASE_LEAD}){_QTY_BEFORE}(?:的)?{_CAUSE}{litigation}(?:案件)?(?!{_CONJ}{case})"),
             ),
             part_words=case_parts,
+            words=((litigation_label,),),
         ),
     )
     normative = _normative_row(layout)
@@ -555,6 +595,7 @@ def _figures(year: int, format_id: str) -> tuple[_Figure, ...]:
                 c(rf"现行有效(?:的)?{docs}{_COPULA}{_QTY}"),
                 c(rf"{docs}(?:中)?现行有效(?:的)?{_COPULA}{_QTY}"),
             ),
+            words=(("现行有效",),),
         ),
     )
 
@@ -590,13 +631,28 @@ def _other_years(text: str, lo: int, hi: int, match: tuple[int, int], year: int)
     return False
 
 
+@functools.lru_cache(maxsize=32)
+def _claim_patterns(
+    year: int, format_id: str
+) -> tuple[tuple[_Figure, ...], re.Pattern[str], tuple[tuple[str, _Figure], ...]]:
+    """The figures, the pattern of 未发生行政复议…, and the figure of each case label it may name."""
+    layout = formats.get_format(format_id)
+    figures = _figures(year, format_id)
+    by_key = {figure.key: figure for figure in figures}
+    by_label = {
+        _review_label(layout): by_key["review_litigation.review.total"],
+        _litigation_label(layout): by_key["review_litigation.litigation.total"],
+    }
+    return figures, _case_zero(year, format_id), tuple(by_label.items())
+
+
 def _claims(text: str, year: int, layout: ReportFormat) -> Iterator[tuple[_Claim, tuple[int, int]]]:
     """Every figure ``text`` clearly states, with the sentence it stands in."""
-    sentences = _Sentences(text)
-    zero_cases = _case_zero(year, layout.id)
-    figures = _figures(year, layout.id)
+    figures, zero_cases, by_label = _claim_patterns(year, layout.id)
     found: list[tuple[_Figure, int, str, int, int]] = []
     for figure in figures:
+        if not figure.may_match(text):
+            continue
         for pattern in figure.patterns:
             for m in pattern.finditer(text):
                 if m.group("pre") or m.group("mid") or m.groupdict().get("post"):
@@ -607,15 +663,14 @@ def _claims(text: str, year: int, layout: ReportFormat) -> Iterator[tuple[_Claim
         for pattern in figure.zero:
             for m in pattern.finditer(text):
                 found.append((figure, 0, "件", m.start(), m.end()))
-    by_key = {figure.key: figure for figure in figures}
-    by_label = {
-        _review_label(layout): by_key["review_litigation.review.total"],
-        _litigation_label(layout): by_key["review_litigation.litigation.total"],
-    }
-    for m in zero_cases.finditer(text):
-        for label, figure in by_label.items():
-            if label in m.group():
-                found.append((figure, 0, "件", m.start(), m.end()))
+    if any(label in text for label, _ in by_label):  # the pattern names one of them
+        for m in zero_cases.finditer(text):
+            for label, figure in by_label:
+                if label in m.group():
+                    found.append((figure, 0, "件", m.start(), m.end()))
+    if not found:
+        return
+    sentences = _Sentences(text)
     for figure, value, unit, start, end in found:
         sentence = sentences.sentence(start)
         lo, hi = sentences.clause(sentence, start, end)
@@ -653,13 +708,13 @@ def text_table_mismatch(report: AnnualReport, previous: AnnualReport | None) -> 
     各 1 件), or when the count is followed by something else than the end of the clause (一起研究, 三个工作日).
     One finding per section and distinct stated figure; the message quotes the sentence and both figures.
     """
-    year = report.year
+    year, layout = report.year, report.layout
     for section in text_sections(report):
         if not section.text.strip():
             continue
-        text = section.text.translate(_FULL_WIDTH_DIGITS)
+        text = _ascii_digits(section.text)
         reported: set[tuple[str, int]] = set()
-        for claim, sentence in _claims(text, year, report.layout):
+        for claim, sentence in _claims(text, year, layout):
             figure = claim.figure
             actual = figure.table(report)
             if actual is None or claim.stated == actual or claim.stated in figure.also(report):
@@ -707,6 +762,8 @@ def _stale_patterns(
 
 def _stale_sentences(text: str, year: int, document_name: str) -> Iterator[tuple[int, int]]:
     period, lead, title, this_year = _stale_patterns(year, document_name)
+    if not any(word in text for word in _year_words(year - 1)):
+        return  # every pattern opens with last year (_year)
     sentences = _Sentences(text)
     for start, end in sentences.all():
         sentence = text[start:end]
@@ -730,12 +787,12 @@ def text_stale_year(report: AnnualReport, previous: AnnualReport | None) -> Iter
     last year's carried-over figure (2023年结转), a plan (将, 计划, 下一步) or a sentence that names the
     reporting year as well is not reported. One finding per section, quoting the first such sentence.
     """
-    year = report.year
+    year, document_name = report.year, report.layout.document_name
     for section in text_sections(report):
         if not section.text.strip():
             continue
-        text = section.text.translate(_FULL_WIDTH_DIGITS)
-        stale = list(_stale_sentences(text, year, report.layout.document_name))
+        text = _ascii_digits(section.text)
+        stale = list(_stale_sentences(text, year, document_name))
         if not stale:
             continue
         more = f"（该节共 {len(stale)} 处）" if len(stale) > 1 else ""
@@ -799,17 +856,22 @@ PREVIOUS_THRESHOLD = 0.5
 #: ``peers.text_similar``: two agencies' sections with at least this Jaccard similarity.
 PEER_THRESHOLD = 0.8
 
-#: The same characters ``previous.text_copied`` of :mod:`reportkit.rules` leaves out, so that "identical"
-#: means the same there and here.
-_NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
 _STATUTORY = re.compile(r"(?:根据|依据|按照|依照|遵照).*(?:政府信息公开条例|《条例》)")
 _STATUTORY_REPORT = re.compile(r"年度报告|报告格式|编制|本报告")
 _REPORT_NOTE = re.compile(r"本报告.*(?:统计|数据|期限|电子版|网站|下载|联系|疑问|咨询)|^\W*本报告")
+#: What every boilerplate sentence has: _REPORT_NOTE needs 本报告, _STATUTORY 政府信息公开条例 or 《条例》.
+_BOILERPLATE_WORDS = ("本报告", "条例")
 _MIX = 0x9E3779B1  #: an odd multiplier: CRC-32 values in a random-looking order (a bijection mod 2**32)
 
 
 def _copy_normalised(text: str) -> str:
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text))
+    """The text as ``previous.text_copied`` of :mod:`reportkit.rules` compares it (the same characters left
+    out, so that "identical" means the same there and here)."""
+    return _strip_noise(text)
+
+
+def _may_have_boilerplate(text: str) -> bool:
+    return any(word in text for word in _BOILERPLATE_WORDS)
 
 
 def _is_boilerplate(sentence: str) -> bool:
@@ -822,10 +884,9 @@ def _is_boilerplate(sentence: str) -> bool:
 
 def _comparable_sentences(text: str) -> Iterator[str]:
     """The normalised sentences of ``text``, boilerplate left out, empty ones too."""
-    sentences = _Sentences(text)
-    for start, end in sentences.all():
-        sentence = text[start:end]
-        if _is_boilerplate(sentence):
+    check = _may_have_boilerplate(text)
+    for sentence in _SENTENCE_END.split(text):  # the sentences of _Sentences.all(), and empty ones
+        if not sentence or (check and _is_boilerplate(sentence)):
             continue
         normalised = _copy_normalised(sentence)
         if normalised:
@@ -835,21 +896,33 @@ def _comparable_sentences(text: str) -> Iterator[str]:
 def comparable_text(text: str, drop: AbstractSet[str] = frozenset()) -> str:
     """``text`` as similarity measures see it (see the module docstring); sentences in ``drop`` (normalised)
     are left out too."""
+    if not drop and not _may_have_boilerplate(text):
+        # No sentence left out: the sentences' normalised forms joined are the whole text's. NFKC does not
+        # join or reorder across a sentence end (。！？!?；;\n: starters that compose with nothing, checked
+        # over every code point), and the end marks are noise. The whole text's form is usually remembered
+        # from previous.text_copied.
+        return _normalized(text)[:MAX_COMPARE_CHARS]
     kept = "".join(s for s in _comparable_sentences(text) if s not in drop)
     return kept[:MAX_COMPARE_CHARS]
+
+
+def _crc_shingles(comparable: str) -> set[int]:
+    """The CRC-32 of each :data:`SHINGLE_SIZE`-character shingle of a non-empty comparable text, not yet mixed
+    (enough to count shared shingles: the mixing is a bijection)."""
+    data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
+    width = 4 * SHINGLE_SIZE
+    crc = zlib.crc32
+    if len(data) <= width:
+        return {crc(data)}
+    # slicing bytes beats a memoryview here: a short bytes object is cheaper to make than a view
+    return {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
 
 
 def shingles(comparable: str) -> set[int]:
     """The hashed :data:`SHINGLE_SIZE`-character shingles of a comparable text."""
     if not comparable:
         return set()
-    data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
-    width = 4 * SHINGLE_SIZE
-    if len(data) <= width:
-        return {(zlib.crc32(data) * _MIX) & 0xFFFFFFFF}
-    view = memoryview(data)
-    crc = zlib.crc32
-    return {(crc(view[i : i + width]) * _MIX) & 0xFFFFFFFF for i in range(0, len(data) - width + 4, 4)}
+    return {(h * _MIX) & 0xFFFFFFFF for h in _crc_shingles(comparable)}
 
 
 def similarity(a: str, b: str) -> tuple[float, float]:
@@ -877,16 +950,17 @@ def previous_text_similar(report: AnnualReport, previous: AnnualReport | None) -
     last = {section.field: section.text for section in text_sections(previous)}
     for section in text_sections(report):
         before = last.get(section.field, "")
-        now_copy = _copy_normalised(section.text)
-        if len(now_copy) >= MIN_COMPARE_CHARS and now_copy == _copy_normalised(before):
-            continue  # previous.text_copied
         now, then = comparable_text(section.text), comparable_text(before)
         if len(now) < MIN_COMPARE_CHARS or len(then) < MIN_COMPARE_CHARS:
             continue
-        mine = shingles(now)
-        share = len(mine & shingles(then)) / len(mine)
+        mine = _crc_shingles(now)
+        share = len(mine & _crc_shingles(then)) / len(mine)
         if share < PREVIOUS_THRESHOLD:
             continue
+        # only now (the tests are independent): most sections are not similar at all
+        now_copy = _normalized(section.text)
+        if len(now_copy) >= MIN_COMPARE_CHARS and now_copy == _normalized(before):
+            continue  # previous.text_copied
         percent = _percent(share)
         how = (
             "全部见于上年报告的该节（只删改了个别内容）" if percent >= 100 else f"与上年报告的该节文字 {percent}% 相同"

@@ -12,19 +12,22 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
+import itertools
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
-from attrs import frozen
+from attrs import fields, frozen
 
 from reportkit import formats
 from reportkit.cells import PROACTIVE, CellSpec, input_cells, spec_of, specs
 from reportkit.field_labels import AGENCY_GROUP, FEE_FIELDS, REPORT_GROUP, label_of
 from reportkit.formats.layout import CellKind, Column, Leaf, ProactiveBlock, Section, ValueType, label_path
 from reportkit.formats.spec import ReportFormat, RuleFamily
-from reportkit.model import AgencyKind, AnnualReport, CaseOutcomes, Count
+from reportkit.model import AgencyKind, AnnualReport, ApplicantCounts, CaseOutcomes, Count
 from reportkit.values import MAX_COUNT, MAX_YEAR, MIN_YEAR, Blank, describe, format_date, placeholder_in
 
 __all__ = ["RULES", "Finding", "Location", "Severity", "check", "errors"]
@@ -171,51 +174,82 @@ def _unnamed_blank_cells(report: AnnualReport, named: set[str]) -> Iterator[Find
 # ---------------------------------------------------------------------------------------------------
 
 
-def _count_cells(report: AnnualReport) -> Iterator[tuple[Location, int | Decimal, bool]]:
-    """Every number a person fills in, with its location and whether it may be negative (declared totals
-    included; blanks left out)."""
-    layout = report.layout
-    for path, value in input_cells(report).items():
-        if isinstance(value, int | Decimal):
-            spec = spec_of(layout, path)
-            yield _at(spec), value, spec.value_type is ValueType.SIGNED_COUNT
-    fees = report.other.information_fees
-    if fees is not None:
-        other = layout.other
-        for path in FEE_FIELDS:
-            yield _section(other, path, label_of(path)), getattr(fees, path.rpartition(".")[2]), False
+def _value_findings(loc: Location, value: int | Decimal, signed: bool) -> Iterator[Finding]:
+    if value < 0 and not signed:
+        yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
+    elif value > MAX_COUNT or value < -MAX_COUNT:
+        yield Finding(
+            "value.implausible",
+            Severity.ERROR,
+            loc,
+            f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
+        )
+
+
+_ROW_VALUES = operator.attrgetter(*(f.name for f in fields(ApplicantCounts)))
+_GROUP_VALUES = operator.attrgetter(*(f.name for f in fields(CaseOutcomes)))
+
+
+def _table_numbers(report: AnnualReport) -> list[int | Decimal]:
+    """Every number the tables hold: those of :func:`~reportkit.cells.input_cells` and perhaps more (every
+    attribute of every row and group is taken), without making the cell list."""
+    apps, review = report.applications, report.review_litigation
+    rows = [*apps.rows.values(), *([] if apps.declared_total is None else [apps.declared_total])]
+    groups = [getattr(review, f.name) for f in fields(type(review))]
+    values = itertools.chain(
+        report.proactive.cells.values(),
+        itertools.chain.from_iterable(map(_ROW_VALUES, rows)),
+        itertools.chain.from_iterable(map(_GROUP_VALUES, groups)),
+    )
+    return [value for value in values if isinstance(value, int | Decimal)]
 
 
 @rule
 def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """Counts and amounts are non-negative (a signed 本年增/减 may be negative) and none implausibly large
-    (the model already holds only whole numbers and bounded Decimals)."""
-    for loc, number, signed in _count_cells(report):
-        value: int | Decimal = number
-        if value < 0 and not signed:
-            yield Finding("value.negative", Severity.ERROR, loc, f"数值不能为负数，而填的是 {describe(value)}")
-        elif value > MAX_COUNT or value < -MAX_COUNT:
-            yield Finding(
-                "value.implausible",
-                Severity.ERROR,
-                loc,
-                f"数值 {describe(value)} 超过合理范围，请检查是否多输了数字",
-            )
+    (the model already holds only whole numbers and bounded Decimals), for every number a person fills in
+    (declared totals included; blanks left out)."""
+    layout = report.layout
+    numbers = _table_numbers(report)
+    # 0..MAX_COUNT is fine whatever the cell: the cells are gone through (in order) only when some number
+    # is outside, and a location is looked up only for a finding
+    if numbers and not (min(numbers) >= 0 and max(numbers) <= MAX_COUNT):
+        for path, value in input_cells(report).items():
+            if isinstance(value, int | Decimal) and not 0 <= value <= MAX_COUNT:
+                spec = spec_of(layout, path)
+                yield from _value_findings(_at(spec), value, spec.value_type is ValueType.SIGNED_COUNT)
+    fees = report.other.information_fees
+    if fees is not None:
+        other = layout.other
+        for path in FEE_FIELDS:
+            amount: int | Decimal = getattr(fees, path.rpartition(".")[2])
+            if not 0 <= amount <= MAX_COUNT:
+                yield from _value_findings(_section(other, path, label_of(path)), amount, False)
+
+
+#: The amount cells of each format, by its id (cells.specs is cached the same way).
+_AMOUNT_SPECS: dict[str, tuple[CellSpec, ...]] = {}
+
+
+def _amount_specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
+    found = _AMOUNT_SPECS.get(layout.id)
+    if found is None:
+        found = _AMOUNT_SPECS[layout.id] = tuple(s for s in specs(layout) if s.value_type is ValueType.AMOUNT)
+    return found
 
 
 @rule
 def amount_units(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """An amount whose unit each report states (2019: 采购总金额) has its unit."""
-    for spec in specs(report.layout):
-        if spec.value_type is ValueType.AMOUNT:
-            key = spec.path.partition(".")[2]
-            if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
-                yield Finding(
-                    "proactive.amount_unit_unknown",
-                    Severity.WARNING,
-                    _at(spec),
-                    f"{spec.column_label}未写明单位（元或万元），表头没有单位，无法知道金额大小；请写明单位",
-                )
+    for spec in _amount_specs(report.layout):
+        key = spec.path.partition(".")[2]
+        if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
+            yield Finding(
+                "proactive.amount_unit_unknown",
+                Severity.WARNING,
+                _at(spec),
+                f"{spec.column_label}未写明单位（元或万元），表头没有单位，无法知道金额大小；请写明单位",
+            )
 
 
 @rule
@@ -241,6 +275,19 @@ def published_within_total(report: AnnualReport, previous: AnnualReport | None) 
 # ---------------------------------------------------------------------------------------------------
 
 
+#: The rows of each side of the balance of table 三, by format id (the table finds a row among all its leaves).
+_BALANCE_ROWS: dict[str, tuple[list[Leaf], list[Leaf]]] = {}
+
+
+def _balance_rows(layout: ReportFormat) -> tuple[list[Leaf], list[Leaf]]:
+    found = _BALANCE_ROWS.get(layout.id)
+    if found is None:
+        table = layout.applications_table
+        found = [table.row(k) for k in layout.balance_inflow], [table.row(k) for k in layout.balance_outflow]
+        _BALANCE_ROWS[layout.id] = found
+    return found
+
+
 @rule
 def applications_balance(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """T3-1, the 勾稽关系 of the header note: 一 + 二 = （七）总计 + 四, for every column."""
@@ -249,16 +296,20 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
         return
     table = layout.applications_table
     apps = report.applications
-    inflow_rows = [table.row(k) for k in layout.balance_inflow]
-    outflow_rows = [table.row(k) for k in layout.balance_outflow]
-    involved = (
-        [r.key for r in inflow_rows] + list(apps.outcome_keys) + [r.key for r in outflow_rows if r.key != "total"]
-    )
+    inflow_rows, outflow_rows = _balance_rows(layout)
+    # each row once (（七）总计 is computed), then its cells column by column: apps.cell(row, column)
+    inflow_counts = [apps.row(r.key) for r in inflow_rows]
+    outflow_counts = [apps.row(r.key) for r in outflow_rows]
     for column in table.column_leaves:
-        inflows = [apps.cell(r.key, column.key) for r in inflow_rows]
-        outflows = [apps.cell(r.key, column.key) for r in outflow_rows]
+        inflows = [row.get(column.key) for row in inflow_counts]
+        outflows = [row.get(column.key) for row in outflow_counts]
         if not all(isinstance(v, int) for v in (*inflows, *outflows)):
             if column.kind is CellKind.INPUT:
+                involved = [
+                    *(r.key for r in inflow_rows),
+                    *apps.outcome_keys,
+                    *(r.key for r in outflow_rows if r.key != "total"),
+                ]
                 yield from _not_assessable(layout, _t3_paths(involved, [column.key]), report, "本列的勾稽关系")
             continue
         inflow = sum(v for v in inflows if isinstance(v, int))
@@ -288,13 +339,14 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
         return
     table = layout.applications_table
     apps = report.applications
-    computed_total = apps.total
     columns = [c.key for c in table.input_columns]
+    needed_rows: Iterable[str]
     for leaf in table.row_leaves:
         if leaf.kind is CellKind.TOTAL:
             declared = apps.declared_total
             if declared is None:
                 continue
+            computed_total = apps.total
             for column in table.input_columns:
                 stated, actual = _stated(getattr(declared, column.key)), computed_total.get(column.key)
                 if stated is None:
@@ -311,15 +363,17 @@ def applications_declared_totals(report: AnnualReport, previous: AnnualReport | 
                         f"（列：{column.label}，相差 {stated - actual:+d}）",
                     )
             row_stated = _stated(declared.declared_total)
-            row_actual = computed_total.total
-            needed = _t3_paths(apps.outcome_keys, columns)
+            row_actual, needed_rows = computed_total.total, apps.outcome_keys
         else:
             row = apps.row(leaf.key)
-            row_stated, row_actual = _stated(row.declared_total), row.total
-            needed = _t3_paths([leaf.key], columns)
+            row_stated = _stated(row.declared_total)
+            if row_stated is None:
+                continue  # most rows: no 总计 stated, none to add up
+            row_actual, needed_rows = row.total, (leaf.key,)
         if row_stated is None:
             continue
         if row_actual is None:
+            needed = _t3_paths(needed_rows, columns)
             yield from _not_assessable(layout, needed, report, f"“{leaf.short_label}”填写的总计")
         elif row_stated != row_actual:
             yield Finding(
@@ -483,15 +537,37 @@ def publication_date(report: AnnualReport, previous: AnnualReport | None) -> Ite
 # ---------------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _text_places(format_id: str, government: bool, every: bool) -> tuple[Location, ...]:
+    """Where the texts of :func:`_required_texts` (``every``: of :func:`_texts`) are, in their order; made
+    once per format and kind of agency (a Location is a value)."""
+    layout = formats.get_format(format_id)
+    places = [_section(layout.overview, f"overview.{sub.key}", sub.heading) for sub in layout.overview_subsections]
+    if government:
+        places.append(_section(layout.overview, f"overview.{layout.accountability.key}", layout.accountability.heading))
+    places += [_section(layout.problems, "problems.text"), _section(layout.other, "other.text")]
+    if every:
+        if not government:
+            places.append(_section(layout.overview, "overview.accountability", layout.accountability.heading))
+        places.append(_section(layout.overview, "overview.intro", label_of("overview.intro")))
+        places.append(_section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")))
+    return tuple(places)
+
+
+def _text_at(report: AnnualReport, field: str) -> str:
+    head, _, tail = field.partition(".")
+    if head == "overview":
+        text: str = getattr(report.overview, tail)
+        return text
+    if head == "report":
+        return report.report.preamble
+    return report.problems.text if head == "problems" else report.other.text
+
+
 def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
-    layout = report.layout
-    for sub in layout.overview_subsections:
-        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), getattr(report.overview, sub.key)
-    if report.agency.kind is AgencyKind.GOVERNMENT:
-        sub = layout.accountability
-        yield _section(layout.overview, f"overview.{sub.key}", sub.heading), report.overview.accountability
-    yield _section(layout.problems, "problems.text"), report.problems.text
-    yield _section(layout.other, "other.text"), report.other.text
+    places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, False)
+    for loc in places:
+        yield loc, _text_at(report, loc.field)
 
 
 @rule
@@ -763,9 +839,50 @@ def previous_items(report: AnnualReport, previous: AnnualReport | None) -> Itera
 _NOISE = re.compile(r"[\s\d０-９一二三四五六七八九十〇零年月日，。、；：！？“”‘’（）()《》,.;:!?\"'\-—]+")
 
 
-def _normalized(text: str) -> str:
+#: The full-width punctuation of Chinese prose, each with its compatibility decomposition (one ASCII
+#: character). With these replaced first (str.replace: a fast scan), a text is mostly NFKC already and
+#: unicodedata.normalize returns after its quick check instead of decomposing and recomposing every character
+#: (about ten times faster). The result is the same: NFKC(s) = NFC(NFKD(s)), and NFKD(s) does not change when
+#: a character is replaced by its own full decomposition.
+_WIDE_PUNCTUATION = (
+    ("，", ","),
+    ("；", ";"),
+    ("：", ":"),
+    ("（", "("),
+    ("）", ")"),
+    ("！", "!"),
+    ("？", "?"),
+    ("\u3000", " "),
+)
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, faster on Chinese text."""
+    for wide, narrow in _WIDE_PUNCTUATION:
+        text = text.replace(wide, narrow)
+    return unicodedata.normalize("NFKC", text)
+
+
+def _strip_noise(text: str) -> str:
     """Text without white space, punctuation and numbers, so a copy with a new year still matches."""
-    return _NOISE.sub("", unicodedata.normalize("NFKC", text))
+    return _NOISE.sub("", _nfkc(text))
+
+
+#: Texts up to this many characters are remembered by :func:`_normalized` (a section is rarely a tenth of
+#: it); a longer one is normalised again. At most 32 texts (a report's and its previous one's are 20): a
+#: few megabytes at worst.
+_CACHED_TEXT_CHARS = 20_000
+
+
+@functools.lru_cache(maxsize=32)
+def _normalized_cached(text: str) -> str:
+    return _strip_noise(text)
+
+
+def _normalized(text: str) -> str:
+    """:func:`_strip_noise` of a whole section's text. The last ones are remembered: ``previous.text_copied``
+    here and the evaluators' similarity rules normalise the same texts of a report and its previous one."""
+    return _normalized_cached(text) if len(text) <= _CACHED_TEXT_CHARS else _strip_noise(text)
 
 
 #: Texts shorter than this (after normalisation) are too short to call a copy (e.g. "无").
@@ -773,13 +890,11 @@ MIN_COPY_LENGTH = 20
 
 
 def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
-    layout = report.layout
-    yield from _required_texts(report)
-    if report.agency.kind is not AgencyKind.GOVERNMENT:
-        loc = _section(layout.overview, "overview.accountability", layout.accountability.heading)
-        yield loc, report.overview.accountability
-    yield _section(layout.overview, "overview.intro", label_of("overview.intro")), report.overview.intro
-    yield _section(_REPORT_SECTION, "report.preamble", label_of("report.preamble")), report.report.preamble
+    """The texts of :func:`_required_texts`, then 考核、评议和追究 (of an agency not a people's government),
+    the lead paragraph and the opening paragraphs."""
+    places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, True)
+    for loc in places:
+        yield loc, _text_at(report, loc.field)
 
 
 @rule

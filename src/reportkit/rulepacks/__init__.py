@@ -161,7 +161,8 @@ def _fill(template: str, values: Mapping[str, object]) -> str:
 
 
 def _length(text: str) -> int:
-    return sum(1 for c in text if not c.isspace())
+    """The characters of ``text`` but white space (str.split cuts at exactly those for which isspace is true)."""
+    return len("".join(text.split()))
 
 
 @frozen

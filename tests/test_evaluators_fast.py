@@ -1,0 +1,278 @@
+"""The shortcuts of the text rules give what the plain definitions give: each is compared, on generated texts,
+with the same computation done the long way (the shortcut switched off, or written out here)."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import unicodedata
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reportkit import evaluators, formats, rules
+from reportkit.evaluators import _claims, _comparable_sentences, _stale_sentences, comparable_text, shingles
+
+EXAMPLES = int(os.environ.get("REPORTKIT_FUZZ_EXAMPLES", "200"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+#: Pieces of report prose, and characters that NFKC changes or joins (full-width forms, combining marks,
+#: Hangul jamo, ligatures), with the sentence ends between them.
+_PIECES = [
+    "本年新收政府信息公开申请",
+    "收到申请",
+    "申请",
+    "上年结转",
+    "结转下年度",
+    "转结",
+    "已办结",
+    "办结",
+    "答复完毕",
+    "行政复议",
+    "行政诉讼",
+    "未发生",
+    "未收到",
+    "无依申请公开",
+    "现行有效",
+    "行政规范性文件",
+    "规范性文件",
+    "其中",
+    "共",
+    "为",
+    "件",
+    "起",
+    "12",
+    "３",
+    "十二",
+    "2021年",
+    "2022年",
+    "二〇二一年",
+    "二零二一年",
+    "1月1日至12月31日",
+    "政府信息公开工作年度报告",
+    "根据《中华人民共和国政府信息公开条例》",
+    "《条例》",
+    "编制本报告",
+    "本报告所列数据的统计期限",
+    "较上年",
+    "我局",
+    "将",
+    "，",
+    "。",
+    "；",
+    "：",
+    "！",
+    "？",
+    "!",
+    "?",
+    ";",
+    "\n",
+    " ",
+    "\u3000",
+    "（",
+    "）",
+    "e",
+    "\u0301",
+    "\u0328",
+    "\u3099",
+    "か",
+    "\u1100",
+    "\u1161",
+    "\u11a8",
+    "ﬁ",
+    "①",
+    "Ａ",
+    "㈱",
+    "\ufe56",
+    "\u203c",
+]
+#: Phrases that state a figure, in the forms the patterns know (and some they do not).
+_SUBJECTS = [
+    "本年新收政府信息公开申请",
+    "收到",
+    "收到申请",
+    "接到申请",
+    "受理申请",
+    "上年结转",
+    "上年转结",
+    "2021年结转",
+    "结转下年度",
+    "转结下一年度",
+    "结转至2023年",
+    "办结",
+    "办结申请",
+    "答复完毕",
+    "办理完毕",
+    "发生行政复议",
+    "行政复议",
+    "行政诉讼",
+    "现行有效规范性文件",
+    "行政规范性文件现行有效",
+]
+_AFTER = ["申请", "为上年结转", "已办结", "申请均已办结", "结转下年度", "行政复议", "行政诉讼", "", "", ""]
+_LEADS = ["", "其中", "共", "未", "无", "，", "。", "申请", "对申请"]
+_COPULAS = ["", "共", "为", "共计"]
+_NUMBERS = ["12", "3", "十二", "两", "1,234"]
+_UNITS = ["件", "起", "个"]
+_ENDS = ["。", "，", "；", "\n", ""]
+_phrases = st.tuples(
+    *(st.sampled_from(choices) for choices in (_LEADS, _SUBJECTS, _COPULAS, _NUMBERS, _UNITS, _AFTER, _ENDS))
+).map("".join)
+texts = st.lists(st.one_of(_phrases, st.sampled_from(_PIECES)), max_size=8).map("".join)
+
+
+@FUZZ
+@given(texts)
+def test_nfkc_is_unicodedatas(text: str) -> None:
+    assert rules._nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+@pytest.mark.parametrize(("wide", "narrow"), rules._WIDE_PUNCTUATION)
+def test_each_replacement_is_the_full_decomposition(wide: str, narrow: str) -> None:
+    assert unicodedata.normalize("NFKD", wide) == narrow
+
+
+def test_the_remembered_form_is_the_computed_one() -> None:
+    text = "本年新收政府信息公开申请１２件，较2021年增加3件。"
+    assert rules._normalized(text) == rules._strip_noise(text) == "本新收政府信息公开申请件较增加件"
+    huge = "公开" * (rules._CACHED_TEXT_CHARS // 2 + 1)
+    before = rules._normalized_cached.cache_info().currsize
+    assert rules._normalized(huge) == huge
+    assert rules._normalized_cached.cache_info().currsize == before  # a huge text is not kept
+
+
+def _plain_comparable(text: str) -> str:
+    return "".join(_comparable_sentences(text))[: evaluators.MAX_COMPARE_CHARS]
+
+
+@FUZZ
+@given(texts)
+def test_comparable_text_is_its_sentences_joined(text: str) -> None:
+    assert comparable_text(text) == _plain_comparable(text)
+
+
+def _plain_sentences(text: str) -> list[str]:
+    """_comparable_sentences as first written: every sentence tested for boilerplate."""
+    sentences = evaluators._Sentences(text)
+    normalised = (
+        unicodedata.normalize("NFKC", text[start:end])
+        for start, end in sentences.all()
+        if not evaluators._is_boilerplate(text[start:end])
+    )
+    return [form for form in (rules._NOISE.sub("", each) for each in normalised) if form]
+
+
+@FUZZ
+@given(texts)
+def test_boilerplate_is_looked_for_where_it_may_be(text: str) -> None:
+    assert list(_comparable_sentences(text)) == _plain_sentences(text)
+
+
+def test_boilerplate_is_left_out() -> None:
+    statutory = "根据《中华人民共和国政府信息公开条例》和国务院办公厅政府信息与政务公开办公室的要求，编制年度报告。"
+    note = "本报告所列数据的统计期限自2022年1月1日起至2022年12月31日止。"
+    both = statutory + "我局全年主动公开信息一百条。" + note
+    assert list(_comparable_sentences(both)) == _plain_sentences(both) == ["我局全主动公开信息百条"]
+    assert comparable_text(both) == "我局全主动公开信息百条"
+    assert comparable_text(statutory + "我局全年主动公开信息一百条。") == "我局全主动公开信息百条"
+
+
+def _plain_shingles(comparable: str) -> set[int]:
+    """shingles() as first written: one CRC-32 of each window of a memoryview, mixed."""
+    if not comparable:
+        return set()
+    data = comparable[: evaluators.MAX_COMPARE_CHARS].encode("utf-32-le")
+    if len(data) <= 16:
+        return {(zlib.crc32(data) * 0x9E3779B1) & 0xFFFFFFFF}
+    view = memoryview(data)
+    return {(zlib.crc32(view[i : i + 16]) * 0x9E3779B1) & 0xFFFFFFFF for i in range(0, len(data) - 12, 4)}
+
+
+@FUZZ
+@given(texts)
+def test_shingles_are_the_mixed_crcs(text: str) -> None:
+    comparable = comparable_text(text)
+    assert shingles(comparable) == _plain_shingles(comparable)
+    if comparable:
+        assert len(evaluators._crc_shingles(comparable)) == len(shingles(comparable))
+
+
+def _claim_tuples(text: str, year: int, format_id: str) -> list[tuple[object, ...]]:
+    layout = formats.get_format(format_id)
+    return [
+        (claim.figure.key, claim.stated, claim.unit, claim.start, claim.end, sentence)
+        for claim, sentence in _claims(text, year, layout)
+    ]
+
+
+def test_the_texts_state_figures() -> None:
+    text = "本年新收政府信息公开申请12件，上年结转3件；办结申请14件。未发生行政复议。现行有效规范性文件2件。"
+    assert [key for key, *_ in _claim_tuples(text, 2022, formats.NEWEST)] == [
+        "applications.new",
+        "applications.carried_over",
+        "applications.total",
+        "proactive.normative_documents.in_force",
+        "review_litigation.review.total",  # 未发生: the zero forms of table 四 come last
+    ]
+
+
+def test_every_phrase_gives_the_same_claims() -> None:
+    with_words: dict[str, list[tuple[object, ...]]] = {}
+    phrases = ["".join(parts) for parts in itertools.product(_LEADS, _SUBJECTS, ["共"], ["12"], ["件"], _AFTER, ["。"])]
+    for text in phrases:
+        with_words[text] = _claim_tuples(text, 2022, formats.NEWEST)
+    assert sum(1 for found in with_words.values() if found) > len(phrases) // 8  # many state a figure
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators._Figure, "may_match", lambda self, text: True)
+        for text in phrases:
+            assert _claim_tuples(text, 2022, formats.NEWEST) == with_words[text], text
+
+
+@FUZZ
+@given(texts, st.sampled_from([2020, 2022]))
+def test_figures_are_not_missed_by_their_words(text: str, year: int) -> None:
+    format_id = formats.format_for_year(year).id
+    fast = _claim_tuples(text, year, format_id)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators._Figure, "may_match", lambda self, text: True)
+        assert _claim_tuples(text, year, format_id) == fast
+
+
+@pytest.mark.parametrize("year", ["2021年", "二〇二一年", "二零二一年"])
+def test_each_form_of_last_year_is_looked_for(year: str) -> None:
+    text = f"{year}，我局主动公开政府信息一百条。"
+    assert list(_stale_sentences(text, 2022, "政府信息公开工作年度报告")) == [(0, len(text) - 1)]
+
+
+@FUZZ
+@given(texts)
+def test_stale_years_are_looked_for_where_they_may_be(text: str) -> None:
+    fast = list(_stale_sentences(text, 2022, "政府信息公开工作年度报告"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evaluators, "_year_words", lambda year: ("",))
+        assert list(_stale_sentences(text, 2022, "政府信息公开工作年度报告")) == fast
+
+
+def test_nfkc_neither_joins_nor_reorders_across_a_sentence_end() -> None:
+    """Why comparable_text may normalise a whole text instead of its sentences: NFKC(a + m + b) is
+    NFKC(a) + NFKC(m) + NFKC(b) for a sentence end m. Only characters that decompose, that combine (a
+    non-zero combining class), that stand in a canonical decomposition (both of a pair that composes do) or
+    are Hangul can interact with a neighbour; each is tried on both sides of each end mark."""
+    interacting: set[str] = set()
+    for code in range(0x110000):
+        if 0xD800 <= code < 0xE000:
+            continue
+        c = chr(code)
+        decomposition = unicodedata.decomposition(c)
+        if decomposition or unicodedata.combining(c) or 0x1100 <= code < 0x1200 or 0xAC00 <= code <= 0xD7A3:
+            interacting.add(c)
+        if decomposition and not decomposition.startswith("<"):
+            interacting.update(chr(int(part, 16)) for part in decomposition.split())
+    for mark in "。！？!?；;\n":
+        normal = unicodedata.normalize("NFKC", mark)
+        for c in interacting:
+            alone = unicodedata.normalize("NFKC", c)
+            assert unicodedata.normalize("NFKC", c + mark) == alone + normal, (hex(ord(c)), mark)
+            assert unicodedata.normalize("NFKC", mark + c) == normal + alone, (hex(ord(c)), mark)
