@@ -1049,7 +1049,11 @@ def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
 
 
 def _field_pairs(
-    reports: Sequence[tuple[str, AnnualReport | PeerText]], field: str, limit: int, anchor_cap: int
+    reports: Sequence[tuple[str, AnnualReport | PeerText]],
+    agencies: Sequence[str],
+    field: str,
+    limit: int,
+    anchor_cap: int,
 ) -> Iterator[tuple[int, int, float]]:
     """Pairs of reports whose ``field`` texts are at least :data:`PEER_THRESHOLD` alike, with the similarity.
 
@@ -1119,7 +1123,7 @@ def _field_pairs(
                     len(left.shingles), len(right.shingles)
                 ):
                     continue  # Jaccard is at most the ratio of the sizes
-                if _peer(reports[left.report][1]).agency_key == _peer(reports[right.report][1]).agency_key:
+                if agencies[left.report] == agencies[right.report]:
                     continue  # the same agency (another year's file): previous.* territory
                 x, y = set(left.shingles), set(right.shingles)
                 shared = len(x & y)
@@ -1142,9 +1146,10 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
     and full-width forms) are not compared.
 
     Each section is sketched once and only sketches sharing an anchor hash are compared (see
-    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons; but texts made of phrases that
-    a few per cent of the agencies share (a hash below the anchor cap, which grows with the batch) give each
-    text more pairs as the batch grows: the comparisons grow faster than the batch (see benchmarks/README.md). Deterministic: the same
+    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons; but texts made of phrases
+    that a few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) give
+    each text more pairs as the batch grows, so the comparisons grow faster than the batch (see
+    benchmarks/README.md). Deterministic: the same
     reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
@@ -1159,9 +1164,11 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
         return result
     limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(reports)))
     anchor_cap = max(ANCHOR_CAP_MIN, 2 * limit)
+    # The agencies as compared, read once: the pairs of every section look them up.
+    agencies = [_peer(report).agency_key for _, report in reports]
     for field in TEXT_FIELDS:
         alike: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
-        for a, b, jaccard in _field_pairs(reports, field, limit, anchor_cap):
+        for a, b, jaccard in _field_pairs(reports, agencies, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
         for index in sorted(alike):
