@@ -1,4 +1,5 @@
-"""Time and peak memory of the worst hostile inputs of issue 9 (points 10 and 13), each in a fresh process.
+"""Time and peak memory of the worst hostile inputs of issue 9 (points 10 and 13) and of a named pipe nobody
+writes to (issue 13), each in a fresh process.
 
     python benchmarks/hostile.py            # a table of seconds and peak RSS per input
     python benchmarks/hostile.py --json
@@ -63,11 +64,15 @@ def _junk_form() -> bytes:
     return out.getvalue()
 
 
-INPUTS: dict[str, tuple[str, Callable[[], str | bytes]]] = {
+#: Made as a named pipe nobody writes to (opening one for reading used to wait for ever).
+NAMED_PIPE = None
+
+INPUTS: dict[str, tuple[str, Callable[[], str | bytes | None]]] = {
     "YAML alias bomb (10 KB)": ("bomb.yaml", _alias_bomb),
     "licensing = 1e999999999": ("exponent.toml", lambda: _with_value("1e999999999")),
     "a 5,000-digit count": ("digits.toml", lambda: _with_value("9" * 5000)),
     "form with a million junk rows": ("junk.xlsx", _junk_form),
+    "a named pipe nobody writes to": ("pipe.toml", lambda: NAMED_PIPE),
 }
 
 
@@ -113,7 +118,9 @@ def main() -> None:
         for name, (file_name, make) in INPUTS.items():
             content = make()
             path = Path(folder) / file_name
-            if isinstance(content, bytes):
+            if content is NAMED_PIPE:
+                os.mkfifo(path)
+            elif isinstance(content, bytes):
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
