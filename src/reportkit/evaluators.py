@@ -1048,6 +1048,29 @@ def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
             yield key, group
 
 
+def _bucket_pairs(
+    anchor: int, members: Sequence[int], docs: Sequence[_Doc], anchors: Sequence[array[int]], needed: Sequence[int]
+) -> Iterator[tuple[int, int]]:
+    """The pairs of a bucket's texts (positions, in order) to compare exactly: those whose smallest shared anchor
+    is this bucket's ``anchor`` (each pair is looked at in one bucket only) and whose sketches share at least as
+    many hashes as the smaller of their ``needed``."""
+    # Each member's sketch as bits over the bucket's hashes, numbered in ascending order: the hashes two texts
+    # share are the bits of an ``&``, the smallest shared anchor its lowest set bit among the anchors.
+    bit = {h: i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
+    sketch_bits = [sum(1 << bit[h] for h in docs[m].sketch) for m in members]
+    anchor_bits = [sum(1 << bit[h] for h in anchors[m]) for m in members]
+    mine = 1 << bit[anchor]
+    for i, a in enumerate(members):
+        bits_a, anchors_a, needed_a = sketch_bits[i], anchor_bits[i], needed[a]
+        for j in range(i + 1, len(members)):
+            common_anchors = anchors_a & anchor_bits[j]
+            if common_anchors & -common_anchors != mine:
+                continue  # looked at in the bucket of a smaller anchor
+            b = members[j]
+            if (bits_a & sketch_bits[j]).bit_count() >= min(needed_a, needed[b]):
+                yield a, b
+
+
 def _field_pairs(
     reports: Sequence[tuple[str, AnnualReport | PeerText]],
     agencies: Sequence[str],
@@ -1103,33 +1126,21 @@ def _field_pairs(
     # Bucket by bucket, with each pair looked at once: in the bucket of the smallest anchor both texts have.
     # No set of all candidate pairs is kept (common phrases make millions of them in a large batch).
     for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several, in position order
-        # Each member's sketch as bits over the bucket's hashes, numbered in ascending order: the hashes two
-        # texts share are the bits of an ``&``, the smallest shared anchor its lowest set bit among the anchors.
-        bit = {h: i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
-        sketch_bits = [sum(1 << bit[h] for h in docs[m].sketch) for m in members]
-        anchor_bits = [sum(1 << bit[h] for h in anchors[m]) for m in members]
-        mine = 1 << bit[anchor]
-        for i, a in enumerate(members):
-            bits_a, anchors_a, needed_a = sketch_bits[i], anchor_bits[i], needed[a]
-            for j in range(i + 1, len(members)):
-                common_anchors = anchors_a & anchor_bits[j]
-                if common_anchors & -common_anchors != mine:
-                    continue  # looked at in the bucket of a smaller anchor
-                b = members[j]
-                if (bits_a & sketch_bits[j]).bit_count() < min(needed_a, needed[b]):
-                    continue
-                left, right = docs[a], docs[b]
-                if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(
-                    len(left.shingles), len(right.shingles)
-                ):
-                    continue  # Jaccard is at most the ratio of the sizes
-                if agencies[left.report] == agencies[right.report]:
-                    continue  # the same agency (another year's file): previous.* territory
-                x, y = set(left.shingles), set(right.shingles)
-                shared = len(x & y)
-                jaccard = shared / (len(x) + len(y) - shared)
-                if jaccard >= PEER_THRESHOLD:
-                    yield left.report, right.report, jaccard
+        left_set: tuple[int, frozenset[int]] = (-1, frozenset())  # the pairs come by their first text
+        for a, b in _bucket_pairs(anchor, members, docs, anchors, needed):
+            left, right = docs[a], docs[b]
+            if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(
+                len(left.shingles), len(right.shingles)
+            ):
+                continue  # Jaccard is at most the ratio of the sizes
+            if agencies[left.report] == agencies[right.report]:
+                continue  # the same agency (another year's file): previous.* territory
+            if left_set[0] != a:
+                left_set = (a, frozenset(left.shingles))
+            shared = len(left_set[1].intersection(right.shingles))  # shingles are distinct: sizes are lengths
+            jaccard = shared / (len(left.shingles) + len(right.shingles) - shared)
+            if jaccard >= PEER_THRESHOLD:
+                yield left.report, right.report, jaccard
 
 
 def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dict[str, list[Finding]]:
