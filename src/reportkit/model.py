@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -732,7 +733,9 @@ class Applications(Checked):
     def outcome_keys(self) -> tuple[str, ...]:
         return outcome_row_keys(self.layout)
 
-    @property
+    # Cached: rules, evaluators and renderers ask for it ~20 times a report. attrs keeps a cached property
+    # in its own slot, outside eq, hash, repr, pickling and evolve; the rows it adds up never change.
+    @functools.cached_property
     def total(self) -> ApplicantCounts:
         """（七）总计: the sum of every outcome row, per column (a column with a blank cell is blank)."""
         rows = self.rows
