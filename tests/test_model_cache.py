@@ -82,3 +82,20 @@ def test_attribute_access_to_rows_still_works_beside_the_cache() -> None:
     assert apps.new.natural_person == 2
     assert apps.total == apps.total
     assert apps.new.natural_person == 2
+
+
+def test_cached_leaves_of_a_table_change_no_equality_hash_or_pickle() -> None:
+    from reportkit.formats import NEWEST, get_format
+    from reportkit.formats.layout import Table, leaves
+
+    table = get_format(NEWEST).applications_table
+    cold = Table(table.key, table.rows, table.columns, table.corner)
+    before = pickle.dumps(cold)
+    assert cold.row_leaves == tuple(leaves(cold.rows))
+    assert cold.column_leaves == tuple(leaves(cold.columns))
+    assert cold.row_leaves is cold.row_leaves
+    assert cold.input_rows and cold.input_columns
+    assert pickle.dumps(cold) == before
+    fresh = Table(table.key, table.rows, table.columns, table.corner)
+    assert cold == fresh and hash(cold) == hash(fresh) and repr(cold) == repr(fresh)
+    assert pickle.loads(before).row_leaves == cold.row_leaves
