@@ -241,6 +241,8 @@ def _structure_outcomes(value: Any, _: type) -> CaseOutcomes:
 
 
 def _count_or_blank(value: Any) -> int | Blank:
+    if type(value) is int:  # not text, so not a blank: parse_count checks it
+        return parse_count(value)
     blank = blank_of(value)
     return blank if blank is not None else parse_count(value)
 
