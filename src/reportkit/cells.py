@@ -98,8 +98,11 @@ def specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
 
 def spec_of(layout: ReportFormat, path: str) -> CellSpec:
     """The cell at ``path``; KeyError when ``layout`` has no such cell."""
-    specs(layout)
-    return _BY_PATH[layout.id][path]
+    by_path = _BY_PATH.get(layout.id)
+    if by_path is None:
+        specs(layout)
+        by_path = _BY_PATH[layout.id]
+    return by_path[path]
 
 
 def _build_specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
@@ -197,23 +200,27 @@ def input_cells(report: AnnualReport) -> dict[str, Value]:
     total paths; ``from_cells(report.layout, input_cells(report))`` gives the report's tables back."""
     out: dict[str, Value] = {}
     apps, review = report.applications, report.review_litigation
+    proactive, rows, total = report.proactive.cells, apps.rows, CellKind.TOTAL
+    start = len(PROACTIVE) + 1
     for spec in specs(report.layout):
-        if spec.table == PROACTIVE:
-            out[spec.path] = report.proactive.value(spec.path[len(PROACTIVE) + 1 :])
-        elif spec.table == APPLICATIONS:
+        table = spec.table
+        if table == PROACTIVE:
+            out[spec.path] = proactive[spec.path[start:]]
+        elif table == APPLICATIONS:
             if spec.row == "total":
                 declared = apps.declared_total
                 if declared is not None:
                     out[spec.path] = declared.declared_total if spec.column == "total" else declared.get(spec.column)
-            elif spec.is_total:
-                if apps.rows[spec.row].declared_total is not None:
-                    out[spec.path] = apps.rows[spec.row].declared_total
+            elif spec.kind is total:
+                stated = rows[spec.row].declared_total
+                if stated is not None:
+                    out[spec.path] = stated
             else:
-                out[spec.path] = apps.rows[spec.row].get(spec.column)
+                out[spec.path] = rows[spec.row].get(spec.column)
         else:
             group, _, outcome = spec.column.partition(".")
             outcomes: CaseOutcomes = getattr(review, group)
-            value = outcomes.declared_total if spec.is_total else getattr(outcomes, outcome)
+            value = outcomes.declared_total if spec.kind is total else getattr(outcomes, outcome)
             if value is not None:
                 out[spec.path] = value
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import enum
 import json
 import os
 import re
@@ -241,6 +242,8 @@ def _structure_outcomes(value: Any, _: type) -> CaseOutcomes:
 
 
 def _count_or_blank(value: Any) -> int | Blank:
+    if type(value) is int:  # not text, so not a blank: parse_count checks it
+        return parse_count(value)
     blank = blank_of(value)
     return blank if blank is not None else parse_count(value)
 
@@ -486,6 +489,17 @@ def _field_hook(conv: cattrs.Converter, hint: Any) -> Hook:
     return lambda value, _: hook(value, hint)
 
 
+def _reads_path(hint: Any) -> bool:
+    """Whether the hook of a field may read the key path: only amounts note it (and model objects, which
+    may hold amounts); a count, a text, a date or a kind never does, so its key need not be tracked."""
+    if typing.get_origin(hint) is Annotated:
+        hint = typing.get_args(hint)[0]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return any(_reads_path(option) for option in typing.get_args(hint) if option is not type(None))
+    plain = hint in (int, str, dt.date) or (isinstance(hint, type) and issubclass(hint, enum.Enum))
+    return not plain
+
+
 def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type], Hook]:
     """Every model class: unknown keys refused, ``declared_total`` spelled ``total``, each field read by
     the hook of its annotation and tracked in the key path."""
@@ -495,8 +509,10 @@ def _attrs_structure_factory(conv: cattrs.Converter) -> Callable[[type], Hook]:
         overrides: dict[str, Any] = {}
         for field in attrs.fields(cls):
             key = _FILE_KEYS.get(field.name, field.name)
+            hook = _field_hook(conv, hints[field.name])
             overrides[field.name] = override(
-                rename=key if key != field.name else None, struct_hook=_at(key, _field_hook(conv, hints[field.name]))
+                rename=key if key != field.name else None,
+                struct_hook=_at(key, hook) if _reads_path(hints[field.name]) else hook,
             )
         structure: Hook = make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, **overrides)
         return structure

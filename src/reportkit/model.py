@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import enum
+import functools
+import operator
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -217,6 +219,104 @@ def _checks_of(cls: type) -> tuple[tuple[str, Check], ...]:
     return found
 
 
+# A model object is made ~50 times a report, and almost every value is good. So each class also gets one
+# compiled function that says True when every value passes, with no call per field for the common kinds
+# (an int in bounds, a Blank, None, a date, an object of the exact class). It only ever accepts what the
+# checks above accept; on False the checks run as before and say what is wrong, so no check and no
+# message changes.
+
+#: Per class, the compiled quick test (True: every value passes its check).
+_QUICK: dict[type, Callable[[object], bool]] = {}
+
+
+class _Quick:
+    """Builds the expression of one compiled quick test; ``names`` are the objects it refers to."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, object] = {"_M": MAX_MODEL_NUMBER, "_Blank": Blank, "_date": dt.date}
+        self.depth = 0
+
+    def name(self, value: object) -> str:
+        key = f"_c{len(self.names)}"
+        self.names[key] = value
+        return key
+
+    def expression(self, hint: Any, var: str) -> str | None:
+        """A Python expression true only if ``var`` passes the check of ``hint``; None: admits anything."""
+        check = _check_for(hint)
+        if check is None:
+            return None
+        metadata: tuple[Any, ...] = ()
+        if typing.get_origin(hint) is Annotated:
+            hint, *rest = typing.get_args(hint)
+            metadata = tuple(rest)
+        origin = typing.get_origin(hint)
+        if origin is typing.Union or origin is types.UnionType:
+            parts: list[tuple[int, str]] = []  # the cheapest tests first: an int, then None and Blank
+            for option in typing.get_args(hint):
+                if option is type(None):
+                    parts.append((1, f"{var} is None"))
+                elif option is Blank:
+                    parts.append((1, f"type({var}) is _Blank"))
+                else:
+                    part = self.expression(option, var)
+                    assert part is not None  # else the union admits anything and has no check
+                    parts.append((0 if option is int else 2, part))
+            return "(" + " or ".join(part for _, part in sorted(parts, key=lambda p: p[0])) + ")"
+        if hint is int:
+            return f"(type({var}) is int and -_M < {var} < _M)"
+        if hint is Decimal:  # finite, in bounds, within the unit's decimals: the check itself
+            return f"{self.name(check)}({var}) is None"
+        if hint is str:
+            rule = next((m for m in metadata if isinstance(m, TextRule)), TextRule(one_line=False))
+            # A printable text holds none of the characters text_problem refuses (all are Cc, Cs, Cn, Zl or Zp).
+            problem = self.name(text_problem)
+            return (
+                f"(type({var}) is str and ({var}.isprintable() or {problem}({var}, one_line={rule.one_line}) is None))"
+            )
+        if hint is dt.date:
+            return f"type({var}) is _date"
+        if origin in (tuple, list, Mapping, dict):
+            return self._container(origin, typing.get_args(hint), var) or f"{self.name(check)}({var}) is None"
+        if isinstance(hint, type) and hint is not object and typing.get_origin(hint) is None:
+            return f"type({var}) is {self.name(hint)}"
+        return f"{self.name(check)}({var}) is None"
+
+    def _container(self, origin: Any, args: tuple[Any, ...], var: str) -> str | None:
+        self.depth += 1
+        key, item = f"_k{self.depth}", f"_i{self.depth}"
+        if origin in (Mapping, dict):
+            if len(args) != 2:
+                return None
+            tests = [t for t in (self.expression(args[0], key), self.expression(args[1], item)) if t is not None]
+            loop = f"for {key}, {item} in {var}.items()"
+            outer = f"type({var}) is dict"
+        else:
+            if not args or (len(args) == 2 and args[1] is not Ellipsis) or len(args) > 2:
+                return None
+            tests = [t for t in (self.expression(args[0], item),) if t is not None]
+            loop = f"for {item} in {var}"
+            outer = f"type({var}) is {origin.__name__}"
+        if not tests:
+            return f"({outer})"
+        return f"({outer} and all({' and '.join(tests)} {loop}))"
+
+
+def _quick_of(cls: type) -> Callable[[object], bool]:
+    hints = typing.get_type_hints(cls, include_extras=True)
+    quick = _Quick()
+    lines = ["def quick(self):"]
+    for index, each in enumerate(fields(cls)):
+        test = quick.expression(hints[each.name], f"v{index}")
+        if test is not None:
+            lines += [f"    v{index} = self.{each.name}", f"    if not {test}:", "        return False"]
+    lines.append("    return True")
+    namespace = dict(quick.names)
+    exec(compile("\n".join(lines), f"<reportkit.model quick check of {cls.__name__}>", "exec"), namespace)
+    _QUICK[cls] = found = typing.cast(Callable[[object], bool], namespace["quick"])
+    return found
+
+
 @contextlib.contextmanager
 def _trusted() -> Iterator[None]:
     token = _TRUSTED.set(True)
@@ -244,6 +344,11 @@ class Checked:
 
     def __attrs_post_init__(self) -> None:
         cls = type(self)
+        quick = _QUICK.get(cls)
+        if quick is None:  # compiled once per class, from its annotations
+            quick = _quick_of(cls)
+        if quick(self):
+            return
         checks = _CHECKS.get(cls)
         if checks is None:  # resolved once per class, from its annotations
             checks = _checks_of(cls)
@@ -410,7 +515,14 @@ DocumentCounts = ProactiveRow
 
 
 def _layout_of(format_id: str) -> ReportFormat:
-    return formats.get_format(format_id)
+    # Asked ~45 times a report (``.layout``); get_format imports the format's module each time.
+    layout = _LAYOUTS.get(format_id)
+    if layout is None:
+        layout = _LAYOUTS[format_id] = formats.get_format(format_id)
+    return layout
+
+
+_LAYOUTS: dict[str, ReportFormat] = {}
 
 
 #: Per format id: table 二's row keys, and its cells (key, value type) in order. Every report builds its
@@ -614,7 +726,7 @@ class ApplicantCounts(Checked):
 
     def values(self) -> tuple[Count, ...]:
         """The six applicant counts, in the official column order."""
-        return tuple(getattr(self, key) for key in APPLICANT_KEYS)
+        return _applicant_values(self)
 
     def get(self, column: str) -> Count | None:
         """The count of one column key; ``"total"`` gives the computed total (None when not assessable)."""
@@ -639,6 +751,7 @@ class ApplicantCounts(Checked):
 #: The applicant columns of table 三 in official order (the model's own names; every format's input
 #: columns are these, which tests/test_format.py asserts for each format).
 APPLICANT_KEYS: tuple[str, ...] = tuple(f.name for f in fields(ApplicantCounts) if f.name != "declared_total")
+_applicant_values = operator.attrgetter(*APPLICANT_KEYS)
 
 
 @frozen(init=False)
@@ -732,7 +845,9 @@ class Applications(Checked):
     def outcome_keys(self) -> tuple[str, ...]:
         return outcome_row_keys(self.layout)
 
-    @property
+    # Cached: rules, evaluators and renderers ask for it ~20 times a report. attrs keeps a cached property
+    # in its own slot, outside eq, hash, repr, pickling and evolve; the rows it adds up never change.
+    @functools.cached_property
     def total(self) -> ApplicantCounts:
         """（七）总计: the sum of every outcome row, per column (a column with a blank cell is blank)."""
         rows = self.rows
@@ -746,7 +861,9 @@ class Applications(Checked):
 
     def cell(self, row: str, column: str) -> Count | None:
         """One cell of the official table, totals computed (None when not assessable)."""
-        return self.row(row).get(column)
+        counts = self.total if row == "total" else self.rows[row]  # row() and get(), inline: ~190 calls a report
+        value: Count | None = counts.total if column == "total" else getattr(counts, column)
+        return value
 
     def with_row(self, key: str, value: ApplicantCounts) -> Applications:
         """A copy with the row at ``key`` replaced (keys as in :meth:`row`)."""

@@ -217,6 +217,8 @@ def _too_large_count(value: object) -> ValueProblem:
 
 def parse_count(value: object) -> int:
     """A non-negative whole number from an int, a whole float (Excel stores numbers as floats) or text."""
+    if type(value) is int and 0 <= value <= MAX_COUNT:  # the common case, as the checks below would pass it
+        return value
     if isinstance(value, bool):
         raise _not_a_count(value)
     if isinstance(value, NumberText):

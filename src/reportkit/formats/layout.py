@@ -12,6 +12,7 @@ Tables are described as *label trees*: a :class:`Group` holds children, a :class
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterator
 
 from attrs import field, frozen
@@ -216,19 +217,21 @@ class Table:
     columns: tuple[Node, ...]
     corner: str = ""  #: the text of the top-left header cell, if any
 
-    @property
+    # Cached (the trees never change): every report asks for them a dozen times. attrs keeps a cached
+    # property in its own slot, outside eq, hash, repr and pickling.
+    @functools.cached_property
     def row_leaves(self) -> tuple[Leaf, ...]:
         return tuple(leaves(self.rows))
 
-    @property
+    @functools.cached_property
     def column_leaves(self) -> tuple[Leaf, ...]:
         return tuple(leaves(self.columns))
 
-    @property
+    @functools.cached_property
     def input_rows(self) -> tuple[Leaf, ...]:
         return tuple(r for r in self.row_leaves if r.kind is CellKind.INPUT)
 
-    @property
+    @functools.cached_property
     def input_columns(self) -> tuple[Leaf, ...]:
         return tuple(c for c in self.column_leaves if c.kind is CellKind.INPUT)
 
