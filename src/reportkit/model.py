@@ -136,13 +136,18 @@ def _instance_check(cls: type) -> Check:
     return check
 
 
-def _check_for(hint: Any) -> Check | None:
-    """The check of a value annotated ``hint``; None for annotations that admit anything."""
+def _unpacked(hint: Any) -> tuple[Any, tuple[Any, ...], Any]:
+    """An annotation without ``Annotated``: the type, its metadata (a unit, a text rule) and its origin."""
     metadata: tuple[Any, ...] = ()
     if typing.get_origin(hint) is Annotated:
         hint, *rest = typing.get_args(hint)
         metadata = tuple(rest)
-    origin = typing.get_origin(hint)
+    return hint, metadata, typing.get_origin(hint)
+
+
+def _check_for(hint: Any) -> Check | None:
+    """The check of a value annotated ``hint``; None for annotations that admit anything."""
+    hint, metadata, origin = _unpacked(hint)
     if origin is typing.Union or origin is types.UnionType:
         options = typing.get_args(hint)
         optional = type(None) in options
@@ -246,11 +251,7 @@ class _Quick:
         check = _check_for(hint)
         if check is None:
             return None
-        metadata: tuple[Any, ...] = ()
-        if typing.get_origin(hint) is Annotated:
-            hint, *rest = typing.get_args(hint)
-            metadata = tuple(rest)
-        origin = typing.get_origin(hint)
+        hint, metadata, origin = _unpacked(hint)
         if origin is typing.Union or origin is types.UnionType:
             parts: list[tuple[int, str]] = []  # the cheapest tests first: an int, then None and Blank
             for option in typing.get_args(hint):
