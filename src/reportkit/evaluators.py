@@ -49,7 +49,7 @@ from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import Group, Leaf, Section
 from reportkit.formats.spec import ReportFormat
 from reportkit.model import AnnualReport
-from reportkit.rules import Finding, Location, Severity, _normalized, _strip_noise
+from reportkit.rules import Finding, Location, Severity, _normalized, _strip_noise, section_text
 
 if TYPE_CHECKING:
     from reportkit.rulepacks import RulePack
@@ -158,17 +158,7 @@ TEXT_FIELDS: tuple[str, ...] = tuple(TEXT_LOCATIONS)
 def text_sections(report: AnnualReport) -> list[TextSection]:
     """Every text of ``report`` with its location, in the order of :data:`TEXT_FIELDS`."""
     locations = text_locations(report.layout)
-    return [TextSection(field, location, _section_text(report, field)) for field, location in locations.items()]
-
-
-def _section_text(report: AnnualReport, field: str) -> str:
-    head, _, tail = field.partition(".")
-    if head == "report":
-        return report.report.preamble
-    if head == "overview":
-        text: str = getattr(report.overview, tail)
-        return text
-    return report.problems.text if head == "problems" else report.other.text
+    return [TextSection(field, location, section_text(report, field)) for field, location in locations.items()]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1023,7 +1013,7 @@ class PeerText:
             _agency_key(report),
             report.agency.display_title_name,
             report.format,
-            tuple(tuple(_comparable_sentences(_section_text(report, field))) for field in TEXT_FIELDS),
+            tuple(tuple(_comparable_sentences(section_text(report, field))) for field in TEXT_FIELDS),
         )
 
 
@@ -1160,8 +1150,8 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
     :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons; but texts made of phrases
     that a few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) give
     each text more pairs as the batch grows, so the comparisons grow faster than the batch (see
-    benchmarks/README.md). Deterministic: the same
-    reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
+    benchmarks/README.md). Deterministic: the same reports give the same findings in the same order, in any
+    process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
     if isinstance(reports, list | tuple):  # in memory already: each report's texts normalised once

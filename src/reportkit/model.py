@@ -516,14 +516,7 @@ DocumentCounts = ProactiveRow
 
 
 def _layout_of(format_id: str) -> ReportFormat:
-    # Asked ~45 times a report (``.layout``); get_format imports the format's module each time.
-    layout = _LAYOUTS.get(format_id)
-    if layout is None:
-        layout = _LAYOUTS[format_id] = formats.get_format(format_id)
-    return layout
-
-
-_LAYOUTS: dict[str, ReportFormat] = {}
+    return formats.get_format(format_id)
 
 
 #: Per format id: table 二's row keys, and its cells (key, value type) in order. Every report builds its

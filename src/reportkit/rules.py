@@ -227,21 +227,16 @@ def values_valid(report: AnnualReport, previous: AnnualReport | None) -> Iterato
                 yield from _value_findings(_section(other, path, label_of(path)), amount, False)
 
 
-#: The amount cells of each format, by its id (cells.specs is cached the same way).
-_AMOUNT_SPECS: dict[str, tuple[CellSpec, ...]] = {}
-
-
-def _amount_specs(layout: ReportFormat) -> tuple[CellSpec, ...]:
-    found = _AMOUNT_SPECS.get(layout.id)
-    if found is None:
-        found = _AMOUNT_SPECS[layout.id] = tuple(s for s in specs(layout) if s.value_type is ValueType.AMOUNT)
-    return found
+@functools.lru_cache(maxsize=16)
+def _amount_specs(format_id: str) -> tuple[CellSpec, ...]:
+    """The amount cells of a format."""
+    return tuple(s for s in specs(formats.get_format(format_id)) if s.value_type is ValueType.AMOUNT)
 
 
 @rule
 def amount_units(report: AnnualReport, previous: AnnualReport | None) -> Iterator[Finding]:
     """An amount whose unit each report states (2019: 采购总金额) has its unit."""
-    for spec in _amount_specs(report.layout):
+    for spec in _amount_specs(report.format):
         key = spec.path.partition(".")[2]
         if report.proactive.unit(key) is None and not isinstance(report.proactive.value(key), Blank):
             yield Finding(
@@ -275,17 +270,12 @@ def published_within_total(report: AnnualReport, previous: AnnualReport | None) 
 # ---------------------------------------------------------------------------------------------------
 
 
-#: The rows of each side of the balance of table 三, by format id (the table finds a row among all its leaves).
-_BALANCE_ROWS: dict[str, tuple[list[Leaf], list[Leaf]]] = {}
-
-
-def _balance_rows(layout: ReportFormat) -> tuple[list[Leaf], list[Leaf]]:
-    found = _BALANCE_ROWS.get(layout.id)
-    if found is None:
-        table = layout.applications_table
-        found = [table.row(k) for k in layout.balance_inflow], [table.row(k) for k in layout.balance_outflow]
-        _BALANCE_ROWS[layout.id] = found
-    return found
+@functools.lru_cache(maxsize=16)
+def _balance_rows(format_id: str) -> tuple[tuple[Leaf, ...], tuple[Leaf, ...]]:
+    """The rows of each side of the balance of table 三 (the table finds a row among all its leaves)."""
+    layout = formats.get_format(format_id)
+    table = layout.applications_table
+    return tuple(table.row(k) for k in layout.balance_inflow), tuple(table.row(k) for k in layout.balance_outflow)
 
 
 @rule
@@ -296,7 +286,7 @@ def applications_balance(report: AnnualReport, previous: AnnualReport | None) ->
         return
     table = layout.applications_table
     apps = report.applications
-    inflow_rows, outflow_rows = _balance_rows(layout)
+    inflow_rows, outflow_rows = _balance_rows(layout.id)
     # each row once (（七）总计 is computed), then its cells column by column: apps.cell(row, column)
     inflow_counts = [apps.row(r.key) for r in inflow_rows]
     outflow_counts = [apps.row(r.key) for r in outflow_rows]
@@ -554,7 +544,8 @@ def _text_places(format_id: str, government: bool, every: bool) -> tuple[Locatio
     return tuple(places)
 
 
-def _text_at(report: AnnualReport, field: str) -> str:
+def section_text(report: AnnualReport, field: str) -> str:
+    """The text of ``report`` at a model path of its texts (``overview.proactive``, ``problems.text`` …)."""
     head, _, tail = field.partition(".")
     if head == "overview":
         text: str = getattr(report.overview, tail)
@@ -567,7 +558,7 @@ def _text_at(report: AnnualReport, field: str) -> str:
 def _required_texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
     places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, False)
     for loc in places:
-        yield loc, _text_at(report, loc.field)
+        yield loc, section_text(report, loc.field)
 
 
 @rule
@@ -894,7 +885,7 @@ def _texts(report: AnnualReport) -> Iterator[tuple[Location, str]]:
     the lead paragraph and the opening paragraphs."""
     places = _text_places(report.format, report.agency.kind is AgencyKind.GOVERNMENT, True)
     for loc in places:
-        yield loc, _text_at(report, loc.field)
+        yield loc, section_text(report, loc.field)
 
 
 @rule

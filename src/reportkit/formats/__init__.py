@@ -34,8 +34,13 @@ def get_format(format_id: str) -> ReportFormat:
     except KeyError:
         known = "、".join(FORMATS)
         raise UnknownFormatError(f"未知的报告格式“{format_id}”。本版本支持的格式：{known}。") from None
-    value: ReportFormat = importlib.import_module(module_path).FORMAT
+    value = _LOADED.get(format_id)
+    if value is None:  # asked ~45 times a report (``report.layout``): the module is looked up once
+        value = _LOADED[format_id] = importlib.import_module(module_path).FORMAT
     return value
+
+
+_LOADED: dict[str, ReportFormat] = {}
 
 
 def all_formats() -> tuple[ReportFormat, ...]:
