@@ -3,8 +3,11 @@ with the same computation done the long way (the shortcut switched off, or writt
 
 from __future__ import annotations
 
+import collections
 import itertools
+import math
 import os
+import random
 import unicodedata
 import zlib
 
@@ -276,3 +279,95 @@ def test_nfkc_neither_joins_nor_reorders_across_a_sentence_end() -> None:
             alone = unicodedata.normalize("NFKC", c)
             assert unicodedata.normalize("NFKC", c + mark) == alone + normal, (hex(ord(c)), mark)
             assert unicodedata.normalize("NFKC", mark + c) == normal + alone, (hex(ord(c)), mark)
+
+
+# ---------------------------------------------------------------------------------------------------
+# peers: the pairs found bucket by bucket are the pairs the definition gives, trying every pair
+# ---------------------------------------------------------------------------------------------------
+
+_SOUP_CHARS = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+
+
+def _phrase_soup(seed: int, agencies: int) -> list[tuple[str, evaluators.PeerText]]:
+    """Agencies whose texts are drawn from a few hundred shared phrases (so that anchors pair many texts and
+    buckets are large), of varied lengths, with near copies of each other's texts around the threshold (a
+    phrase dropped, added or changed) and a few agencies that have two files."""
+    rng = random.Random(seed)
+    phrases = ["".join(rng.choices(_SOUP_CHARS, k=rng.randint(6, 18))) for _ in range(300)]
+    weights = list(itertools.accumulate(1 / (rank + 1) for rank in range(len(phrases))))
+    fields = len(evaluators.TEXT_FIELDS)
+    texts: list[list[tuple[str, ...]]] = []
+    for _ in range(agencies):
+        mine: list[tuple[str, ...]] = []
+        for field in range(fields):
+            if texts and rng.random() < 0.3:  # a near copy of somebody's text
+                copied = list(rng.choice(texts)[field])
+                for _ in range(rng.randint(0, 2)):
+                    change = rng.randrange(3)
+                    if change == 0 and len(copied) > 1:
+                        copied.pop(rng.randrange(len(copied)))
+                    elif change == 1:
+                        copied.insert(rng.randrange(len(copied) + 1), rng.choice(phrases))
+                    elif copied:
+                        at = rng.randrange(len(copied))
+                        copied[at] = copied[at][:-2] + "".join(rng.choices(_SOUP_CHARS, k=2))
+                mine.append(tuple(copied))
+            else:
+                mine.append(tuple(rng.choices(phrases, cum_weights=weights, k=rng.randint(1, 25))))
+        texts.append(mine)
+    return [
+        (f"{index}.toml", evaluators.PeerText(f"agency {index % (agencies - 7)}", f"单位{index}", "2021", tuple(mine)))
+        for index, mine in enumerate(texts)
+    ]
+
+
+def _plain_field_pairs(
+    reports: list[tuple[str, evaluators.PeerText]], field: str, limit: int, anchor_cap: int
+) -> list[tuple[int, int, float]]:
+    """The pairs of ``_field_pairs``'s docstring, every pair tried: texts (common sentences left out) sharing
+    an anchor, whose sketches share SKETCH_AGREEMENT of the smaller sketch, of other agencies, and whose
+    Jaccard similarity reaches PEER_THRESHOLD."""
+    at = evaluators.TEXT_FIELDS.index(field)
+    counts = collections.Counter(s for _, peer in reports for s in set(peer.sentences[at]))
+    kept: list[tuple[int, set[int], list[int]]] = []
+    for index, (_, peer) in enumerate(reports):
+        text = "".join(s for s in peer.sentences[at] if counts[s] <= limit)[: evaluators.MAX_COMPARE_CHARS]
+        if len(text) >= evaluators.MIN_COMPARE_CHARS:
+            hashed = shingles(text)
+            kept.append((index, hashed, sorted(hashed)[: evaluators.SKETCH_SIZE]))
+    in_sketches = collections.Counter(h for _, _, sketch in kept for h in sketch)
+    # a text's anchors: the ANCHORS smallest hashes of its sketch that are in at most anchor_cap sketches
+    anchors = [{h for h in sketch if in_sketches[h] <= anchor_cap} for _, _, sketch in kept]
+    anchors = [set(sorted(each)[: evaluators.ANCHORS]) for each in anchors]
+    pairs = []
+    for (i, (a, shingles_a, sketch_a)), (j, (b, shingles_b, sketch_b)) in itertools.combinations(enumerate(kept), 2):
+        if not anchors[i] & anchors[j] or reports[a][1].agency_key == reports[b][1].agency_key:
+            continue
+        needed = min(math.ceil(evaluators.SKETCH_AGREEMENT * len(s)) for s in (sketch_a, sketch_b))
+        if len(set(sketch_a) & set(sketch_b)) < needed:
+            continue
+        jaccard = len(shingles_a & shingles_b) / len(shingles_a | shingles_b)
+        if jaccard >= evaluators.PEER_THRESHOLD:
+            pairs.append((a, b, jaccard))
+    return sorted(pairs)
+
+
+@pytest.mark.parametrize(
+    ("seed", "anchor_cap", "agreement"), [(1, 50, None), (2, 50, None), (3, 12, None), (4, 3, None), (5, 50, 0.85)]
+)
+def test_the_peer_pairs_are_those_of_trying_every_pair(
+    seed: int, anchor_cap: int, agreement: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if agreement is not None:
+        monkeypatch.setattr(evaluators, "SKETCH_AGREEMENT", agreement)
+    reports = _phrase_soup(seed, 400)
+    agencies = [peer.agency_key for _, peer in reports]
+    total = 0
+    for field in evaluators.TEXT_FIELDS:
+        found = list(evaluators._field_pairs(reports, agencies, field, 20, anchor_cap))
+        as_sorted = sorted((min(a, b), max(a, b), jaccard) for a, b, jaccard in found)
+        assert len(as_sorted) == len(found) == len(set(as_sorted)), "each pair once"
+        expected = _plain_field_pairs(reports, field, 20, anchor_cap)
+        assert as_sorted == expected, field
+        total += len(expected)
+    assert total > 100  # the soup has pairs to find

@@ -980,6 +980,10 @@ SKETCH_AGREEMENT = 0.4
 ANCHOR_CAP_MIN = 50
 #: At most this many other agencies are named in one finding.
 PEERS_NAMED = 3
+#: Two texts at least PEER_THRESHOLD alike have at most this share of their summed sizes as shingles of one
+#: text only: |A △ B| = (|A| + |B|)(1 - J)/(1 + J). A hair below the threshold, so a float rounding never
+#: drops a pair that the exact test would keep.
+_DIFFER_SHARE = (1 - (PEER_THRESHOLD - 1e-9)) / (1 + (PEER_THRESHOLD - 1e-9))
 
 
 class PeerInputError(ReportkitError):
@@ -1039,26 +1043,48 @@ def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
 
 
 def _bucket_pairs(
-    anchor: int, members: Sequence[int], docs: Sequence[_Doc], anchors: Sequence[array[int]], needed: Sequence[int]
+    anchor: int,
+    members: Sequence[int],
+    docs: Sequence[_Doc],
+    anchors: Sequence[array[int]],
+    needed: Sequence[int],
+    size_of: Sequence[int],
 ) -> Iterator[tuple[int, int]]:
-    """The pairs of a bucket's texts (positions, in order) to compare exactly: those whose smallest shared anchor
-    is this bucket's ``anchor`` (each pair is looked at in one bucket only) and whose sketches share at least as
-    many hashes as the smaller of their ``needed``."""
+    """The pairs of a bucket's texts (positions, the smaller text first) to compare exactly: those whose sizes
+    (``size_of``, shingles) allow :data:`PEER_THRESHOLD`, whose smallest shared anchor is this bucket's
+    ``anchor`` (each pair is looked at in one bucket only), whose sketches share at least as many hashes as the
+    smaller of their ``needed``, and whose sketches do not differ in more hashes than two texts that alike can.
+
+    A common phrase puts thousands of texts in one bucket; the tests over all of a text's partners run in C
+    (``map``/``compress`` over lists of ints), so only the few pairs that pass them cost Python steps."""
+    members = sorted(members, key=size_of.__getitem__)
+    sizes = [size_of[m] for m in members]
+    # Jaccard is at most the ratio of the sizes: a text's partners are the next ones in size order up to the
+    # last whose PEER_THRESHOLD × size it reaches (the same float comparison as the exact test would make).
+    reach = [PEER_THRESHOLD * size for size in sizes]
     # Each member's sketch as bits over the bucket's hashes, numbered in ascending order: the hashes two texts
-    # share are the bits of an ``&``, the smallest shared anchor its lowest set bit among the anchors.
-    bit = {h: i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
-    sketch_bits = [sum(1 << bit[h] for h in docs[m].sketch) for m in members]
-    anchor_bits = [sum(1 << bit[h] for h in anchors[m]) for m in members]
-    mine = 1 << bit[anchor]
+    # share are the bits of an ``&``, the anchors below this one those under its bit.
+    bit = {h: 1 << i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
+    sketch_bits = [sum(map(bit.__getitem__, docs[m].sketch)) for m in members]
+    below = bit[anchor] - 1
+    lower_anchors = [sum(map(bit.__getitem__, anchors[m])) & below for m in members]
+    # A sketch holds every hash of its text up to its largest: where two sketches are both complete (up to the
+    # smaller of their largest hashes) a hash in one only is a shingle of one text only.
+    complete = [(1 << bits.bit_length()) - 1 for bits in sketch_bits]
+    room = [size * _DIFFER_SHARE for size in sizes]
     for i, a in enumerate(members):
-        bits_a, anchors_a, needed_a = sketch_bits[i], anchor_bits[i], needed[a]
-        for j in range(i + 1, len(members)):
-            common_anchors = anchors_a & anchor_bits[j]
-            if common_anchors & -common_anchors != mine:
+        end = bisect.bisect_right(reach, sizes[i], i + 1)
+        if end == i + 1:
+            continue
+        bits_a, lower_a, complete_a, room_a = sketch_bits[i], lower_anchors[i], complete[i], room[i]
+        # needed grows with the size: the smaller of the two is this text's
+        agree = map(needed[a].__le__, map(int.bit_count, map(bits_a.__and__, sketch_bits[i + 1 : end])))
+        for j in itertools.compress(range(i + 1, end), agree):
+            if lower_a & lower_anchors[j]:
                 continue  # looked at in the bucket of a smaller anchor
-            b = members[j]
-            if (bits_a & sketch_bits[j]).bit_count() >= min(needed_a, needed[b]):
-                yield a, b
+            if ((bits_a ^ sketch_bits[j]) & complete_a & complete[j]).bit_count() > room_a + room[j]:
+                continue  # more shingles of one text only than two texts PEER_THRESHOLD alike have
+            yield a, members[j]
 
 
 def _field_pairs(
@@ -1113,16 +1139,13 @@ def _field_pairs(
         keys.extend((h << 32) | position for h in chosen)
     del too_common
     needed = [math.ceil(SKETCH_AGREEMENT * len(doc.sketch)) for doc in docs]
+    size_of = [len(doc.shingles) for doc in docs]
     # Bucket by bucket, with each pair looked at once: in the bucket of the smallest anchor both texts have.
     # No set of all candidate pairs is kept (common phrases make millions of them in a large batch).
-    for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several, in position order
+    for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several
         left_set: tuple[int, frozenset[int]] = (-1, frozenset())  # the pairs come by their first text
-        for a, b in _bucket_pairs(anchor, members, docs, anchors, needed):
+        for a, b in _bucket_pairs(anchor, members, docs, anchors, needed, size_of):
             left, right = docs[a], docs[b]
-            if min(len(left.shingles), len(right.shingles)) < PEER_THRESHOLD * max(
-                len(left.shingles), len(right.shingles)
-            ):
-                continue  # Jaccard is at most the ratio of the sizes
             if agencies[left.report] == agencies[right.report]:
                 continue  # the same agency (another year's file): previous.* territory
             if left_set[0] != a:
