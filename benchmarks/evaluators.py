@@ -2,14 +2,19 @@
 
     PYTHONPATH=src python benchmarks/evaluators.py              # 10,000 agencies for peer_findings
     PYTHONPATH=src python benchmarks/evaluators.py --agencies 1000
+    PYTHONPATH=src python benchmarks/evaluators.py --county --agencies 10000,20000   # the batch's county
 
 Generated texts: words of two or three characters drawn with Zipf weights, about 300 characters a section,
 every agency's lead paragraph opening with the same template; 1 % of the agencies copy a section of another.
+With ``--county``, the peers comparison runs instead over the agencies of the batch benchmark's county
+(``inputs.county_agencies``: the county's template texts, which share phrases, and each agency's own
+sentences), as a batch's parent gets them from its workers (``PeerText``), timed in CPU and wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import random
 import resource
@@ -21,7 +26,7 @@ from pathlib import Path
 import attrs
 
 from reportkit import AnnualReport, load
-from reportkit.evaluators import check_evaluators, peer_findings
+from reportkit.evaluators import PeerText, check_evaluators, peer_findings
 from reportkit.model import Overview
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,13 +105,41 @@ def bench_peers(agencies: int) -> dict[str, float]:
     }
 
 
+def bench_county_peers(agencies: int) -> dict[str, float]:
+    from inputs import county_agencies
+
+    records = [
+        (f"agency-{agency.index:05d}.toml", PeerText.of(agency.report))
+        for agency in county_agencies(agencies)
+        if not agency.unreadable
+    ]
+    gc.collect()
+    start, cpu = time.perf_counter(), time.process_time()
+    found = peer_findings(records)
+    cpu, seconds = time.process_time() - cpu, time.perf_counter() - start
+    return {
+        "agencies": len(records),
+        "peers_s": seconds,
+        "peers_cpu_s": cpu,
+        "cpu_ms_per_agency": 1000 * cpu / len(records),
+        "findings": sum(len(f) for f in found.values()),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agencies", type=int, default=10_000)
+    parser.add_argument("--agencies", default="10000", help="how many agencies (comma-separated: one run each)")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--county", action="store_true", help="peers only, over the batch benchmark's county")
     args = parser.parse_args(argv)
-    for name, value in {**bench_pair(args.repeat), **bench_peers(args.agencies)}.items():
-        print(f"{name}: {value:.1f}" if isinstance(value, float) else f"{name}: {value}")
+    sizes = [int(size) for size in args.agencies.split(",")]
+    runs = [bench_county_peers(size) for size in sizes] if args.county else [bench_pair(args.repeat)]
+    if not args.county:
+        runs += [bench_peers(size) for size in sizes]
+    for run in runs:
+        for name, value in run.items():
+            print(f"{name}: {value:.3g}" if isinstance(value, float) else f"{name}: {value}")
     return 0
 
 

@@ -9,7 +9,7 @@ of the batch writes sentences of its own into its texts (a third of them the sam
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import attrs
@@ -205,27 +205,29 @@ class BatchFolder:
     unreadable: int
 
 
-def write_batch_inputs(
-    folder: Path,
+@attrs.frozen
+class CountyAgency:
+    """One agency of :func:`county_agencies`: its report of this year, last year's, and what its input is."""
+
+    index: int
+    report: AnnualReport
+    last_year: AnnualReport
+    is_form: bool
+    broken: bool
+    unreadable: bool
+
+
+def county_agencies(
     agencies: int,
     *,
     error_rate: float = 0.05,
     form_rate: float = 0.03,
     unreadable_rate: float = 0.005,
     seed: int = 2022,
-) -> BatchFolder:
-    """A county of ``agencies`` inputs in ``folder/in`` and their previous year's reports in ``folder/previous``.
-
-    Most inputs are figures files (TOML) of varied reports; ``error_rate`` of them break a rule, ``form_rate``
-    are filled Excel input forms (as ``reportkit init --xlsx`` makes them), ``unreadable_rate`` have a typo
-    in a key (an unknown key is refused). Every agency except the unreadable ones has last year's report.
-    """
-    from reportkit.xlsx_form import fill_form
-
+) -> Iterator[CountyAgency]:
+    """The agencies of the batch benchmark's county, in memory (:func:`write_batch_inputs` writes them; the
+    peers benchmark of ``benchmarks/evaluators.py --county`` compares their texts)."""
     rng = random.Random(seed)
-    inputs, previous = folder / "in", folder / "previous"
-    inputs.mkdir(parents=True)
-    previous.mkdir(parents=True)
     this_year = {name: reportkit.load(COUNTY / f"{name}-2022.toml") for name in BASES}
     last_year = {name: reportkit.load(COUNTY / "previous" / f"{name}-2021.toml") for name in BASES}
     form_this = reportkit.load(COUNTY / f"{FORM_BASE}-2022.xlsx")
@@ -254,16 +256,47 @@ def write_batch_inputs(
         report = with_sentences(report, mine)
         if index in broken:
             report = with_error(report)
-        stem = f"agency-{index:05d}"
-        if is_form:
-            (inputs / f"{stem}.xlsx").write_bytes(fill_form(report))
-        elif index in unreadable:
-            text = reportkit.dumps(report).replace("[overview]", "[overveiw]", 1)
+        yield CountyAgency(index, report, last, is_form, index in broken, index in unreadable)
+
+
+def write_batch_inputs(
+    folder: Path,
+    agencies: int,
+    *,
+    error_rate: float = 0.05,
+    form_rate: float = 0.03,
+    unreadable_rate: float = 0.005,
+    seed: int = 2022,
+) -> BatchFolder:
+    """A county of ``agencies`` inputs in ``folder/in`` and their previous year's reports in ``folder/previous``.
+
+    Most inputs are figures files (TOML) of varied reports; ``error_rate`` of them break a rule, ``form_rate``
+    are filled Excel input forms (as ``reportkit init --xlsx`` makes them), ``unreadable_rate`` have a typo
+    in a key (an unknown key is refused). Every agency except the unreadable ones has last year's report.
+    """
+    from reportkit.xlsx_form import fill_form
+
+    inputs, previous = folder / "in", folder / "previous"
+    inputs.mkdir(parents=True)
+    previous.mkdir(parents=True)
+    county = county_agencies(
+        agencies, error_rate=error_rate, form_rate=form_rate, unreadable_rate=unreadable_rate, seed=seed
+    )
+    n_forms = n_errors = n_unreadable = 0
+    for agency in county:
+        n_forms += agency.is_form
+        n_errors += agency.broken
+        n_unreadable += agency.unreadable
+        stem = f"agency-{agency.index:05d}"
+        if agency.is_form:
+            (inputs / f"{stem}.xlsx").write_bytes(fill_form(agency.report))
+        elif agency.unreadable:
+            text = reportkit.dumps(agency.report).replace("[overview]", "[overveiw]", 1)
             (inputs / f"{stem}.toml").write_text(text, encoding="utf-8")
             continue
         else:
-            reportkit.dump(report, inputs / f"{stem}.toml")
-        reportkit.dump(last, previous / f"{stem}-{report.year - 1}.toml")
+            reportkit.dump(agency.report, inputs / f"{stem}.toml")
+        reportkit.dump(agency.last_year, previous / f"{stem}-{agency.report.year - 1}.toml")
     good = agencies - n_errors - n_unreadable
     return BatchFolder(inputs, previous, agencies, good, n_errors, n_forms, n_unreadable)
 

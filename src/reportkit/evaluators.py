@@ -1102,7 +1102,9 @@ def _field_pairs(
     none of the smallest hashes of their union is in both, which happens with probability about
     (1 - J) ** 8 (below 3e-6 at 0.8). Texts sharing an anchor whose sketches share fewer than
     :data:`SKETCH_AGREEMENT` of their hashes are not alike (at J = 0.8 they share at least
-    Binomial(32, 0.8) of them, below 13 with probability about 1e-6); the others are compared exactly.
+    Binomial(32, 0.8) of them, below 13 with probability about 1e-6); the others are compared exactly,
+    unless their sizes or the hashes in one sketch only already show that they cannot be that alike (exact
+    bounds: they drop no pair the exact comparison would keep).
     """
     at = TEXT_FIELDS.index(field)
     sentences = [_peer(report).sentences[at] for _, report in reports]
@@ -1170,11 +1172,11 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
     and full-width forms) are not compared.
 
     Each section is sketched once and only sketches sharing an anchor hash are compared (see
-    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons; but texts made of phrases
-    that a few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) give
-    each text more pairs as the batch grows, so the comparisons grow faster than the batch (see
-    benchmarks/README.md). Deterministic: the same reports give the same findings in the same order, in any
-    process. Raises :class:`PeerInputError` when a
+    :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons. Texts made of phrases that a
+    few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) still give each
+    text more candidate pairs as the batch grows: those are sifted in C, a bucket's run at a time, so the
+    Python work per agency grows slowly, but it grows (see benchmarks/README.md). Deterministic: the same
+    reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
     if isinstance(reports, list | tuple):  # in memory already: each report's texts normalised once
