@@ -106,3 +106,46 @@ def test_spread_and_ratios_are_per_round() -> None:
     assert calls == {"a": 7, "b": 7}
     assert results["a"]["wall_s"]["n"] == 5 and "vs_floor" in results["a"]
     assert spread([3.0, 1.0, 2.0]) == {"median": 2.0, "q1": 1.5, "q3": 2.5, "min": 1.0, "max": 3.0, "n": 3}
+
+
+def test_the_county_written_is_the_county_in_memory(tmp_path: Path) -> None:
+    folder = inputs.write_batch_inputs(tmp_path / "county", 40)
+    agencies = list(inputs.county_agencies(40))
+    assert len(agencies) == folder.agencies
+    assert sum(a.is_form for a in agencies) == folder.forms >= 1
+    assert sum(a.broken for a in agencies) == folder.with_errors >= 1
+    assert sum(a.unreadable for a in agencies) == folder.unreadable >= 1
+    for agency in agencies:
+        if not agency.is_form and not agency.unreadable:
+            assert reportkit.load(folder.inputs / f"agency-{agency.index:05d}.toml") == agency.report
+
+
+def test_the_phases_of_a_worker_are_all_timed() -> None:
+    import phases
+
+    read, timed = phases.measure(40)
+    assert read == 40 - 1  # one unreadable file
+    assert set(timed) == {
+        "read the TOML file",
+        "read the form (.xlsx)",
+        "read last year's file (index phase)",
+        "unpickle last year's report",
+        "check",
+        "evaluators",
+        "PeerText, pickled",
+        "render_docx",
+        "render_xlsx",
+        "write the temporaries",
+    }
+    calls = {phase: count for phase, (count, _) in timed.items()}
+    assert calls["check"] == read and calls["render_docx"] == calls["render_xlsx"] < read  # errors are not rendered
+    assert calls["write the temporaries"] == 2 * calls["render_docx"]
+    assert all(cpu >= 0 for _, cpu in timed.values())
+
+
+def test_the_county_peers_benchmark_compares_the_county() -> None:
+    import evaluators as peers_benchmark
+
+    figures = peers_benchmark.bench_county_peers(60)
+    assert figures["agencies"] == 60 - 1 and figures["findings"] == 0  # the county's agencies write their own
+    assert figures["peers_cpu_s"] > 0
