@@ -10,6 +10,7 @@ import os
 import random
 import unicodedata
 import zlib
+from array import array
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -371,3 +372,22 @@ def test_the_peer_pairs_are_those_of_trying_every_pair(
         assert as_sorted == expected, field
         total += len(expected)
     assert total > 100  # the soup has pairs to find
+
+
+@pytest.mark.parametrize("shape", ["random", "shared", "one value", "extremes", "none"])
+def test_the_too_common_hashes_are_those_counted_at_once(shape: str) -> None:
+    rng = random.Random(shape)
+    pool = {
+        "random": [rng.getrandbits(32) for _ in range(20_000)],
+        "shared": [rng.getrandbits(32) for _ in range(300)],  # texts of shared phrases: few distinct hashes
+        "one value": [7],
+        "extremes": [0, 1, 2**31, 2**32 - 2, 2**32 - 1],
+        "none": [],
+    }[shape]
+    docs = [
+        evaluators._Doc(i, array("I"), array("I", sorted(set(rng.choices(pool, k=evaluators.SKETCH_SIZE)))))
+        for i in range(2000 if pool else 0)
+    ]
+    counts = collections.Counter(h for doc in docs for h in doc.sketch)
+    for cap in (0, 3, 50, 1000):
+        assert evaluators._too_common(docs, cap) == {h for h, count in counts.items() if count > cap}, cap

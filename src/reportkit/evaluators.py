@@ -984,6 +984,11 @@ PEERS_NAMED = 3
 #: text only: |A △ B| = (|A| + |B|)(1 - J)/(1 + J). A hair below the threshold, so a float rounding never
 #: drops a pair that the exact test would keep.
 _DIFFER_SHARE = (1 - (PEER_THRESHOLD - 1e-9)) / (1 + (PEER_THRESHOLD - 1e-9))
+#: The sketch hashes are counted in this many ranges of values, chosen from every this-many-th hash (a prime:
+#: the sketches are runs of SKETCH_SIZE ascending hashes, and a step that divides their length would sample
+#: the same places of every sketch).
+_COUNT_RANGES = 4
+_COUNT_SAMPLE_STEP = 61
 
 
 class PeerInputError(ReportkitError):
@@ -1040,6 +1045,27 @@ def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
         group = [value & mask for value in run]
         if len(group) > 1:
             yield key, group
+
+
+def _too_common(docs: Sequence[_Doc], anchor_cap: int) -> set[int]:
+    """The hashes in more than ``anchor_cap`` of the sketches.
+
+    Counted one range of hash values at a time, each holding about a quarter of the sketch hashes (its bounds
+    taken from a sample): sorting or counting them all at once would hold a Python int for every sketch hash
+    of the batch (22 MB at 20,000 agencies), a range a quarter of them, and where the texts share phrases a
+    range has few distinct hashes to count."""
+    every_hash = array("I")
+    for doc in docs:
+        every_hash.extend(doc.sketch)
+    sample = sorted(every_hash[::_COUNT_SAMPLE_STEP])
+    bounds = sorted(
+        {sample[len(sample) * part // _COUNT_RANGES] for part in range(1, _COUNT_RANGES)} if sample else set()
+    )
+    too_common: set[int] = set()
+    for low, high in itertools.pairwise([0, *bounds, 1 << 32]):
+        counts = Counter([h for h in every_hash if low <= h < high])
+        too_common.update(h for h, count in counts.items() if count > anchor_cap)
+    return too_common
 
 
 def _bucket_pairs(
@@ -1113,6 +1139,7 @@ def _field_pairs(
     del counts
     docs: list[_Doc] = []
     for index, each in enumerate(sentences):
+        sentences[index] = ()  # each text's sentences go as its shingles come: the two are not kept side by side
         text = "".join(s for s in each if s not in common)[:MAX_COMPARE_CHARS]
         if len(text) < MIN_COMPARE_CHARS:
             continue
@@ -1124,15 +1151,8 @@ def _field_pairs(
         docs.append(_Doc(index, array("I", hashed), array("I", smallest)))
     del sentences
     # A hash in more than anchor_cap sketches does not index them; the others index their texts by their
-    # ANCHORS smallest hashes. Both are found by sorting integers in arrays, not by dicts of sets.
-    every_hash = array("I")
-    for doc in docs:
-        every_hash.extend(doc.sketch)
-    ordered = sorted(every_hash)
-    del every_hash
-    # in sorted order a hash is in more than anchor_cap sketches when it equals the one anchor_cap places on
-    too_common = {h for h, later in zip(ordered, ordered[anchor_cap:], strict=False) if h == later}
-    del ordered
+    # ANCHORS smallest hashes.
+    too_common = _too_common(docs, anchor_cap)
     keys = array("Q")
     anchors: list[array[int]] = []
     for position, doc in enumerate(docs):
