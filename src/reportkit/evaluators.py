@@ -1063,7 +1063,7 @@ def _too_common(docs: Sequence[_Doc], anchor_cap: int) -> set[int]:
     )
     too_common: set[int] = set()
     for low, high in itertools.pairwise([0, *bounds, 1 << 32]):
-        counts = Counter([h for h in every_hash if low <= h < high])
+        counts = Counter(h for h in every_hash if low <= h < high)  # one at a time: no list of them
         too_common.update(h for h, count in counts.items() if count > anchor_cap)
     return too_common
 
