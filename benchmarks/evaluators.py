@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import attrs
+import inputs
 
 from reportkit import AnnualReport, load
 from reportkit.evaluators import PeerText, check_evaluators, peer_findings
@@ -106,11 +107,9 @@ def bench_peers(agencies: int) -> dict[str, float]:
 
 
 def bench_county_peers(agencies: int) -> dict[str, float]:
-    from inputs import county_agencies
-
     records = [
-        (f"agency-{agency.index:05d}.toml", PeerText.of(agency.report))
-        for agency in county_agencies(agencies)
+        (f"{agency.stem}.toml", PeerText.of(agency.report))
+        for agency in inputs.county_agencies(agencies)
         if not agency.unreadable
     ]
     gc.collect()
@@ -129,14 +128,19 @@ def bench_county_peers(agencies: int) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agencies", default="10000", help="how many agencies (comma-separated: one run each)")
+    parser.add_argument(
+        "--agencies",
+        type=inputs.agency_counts,
+        default="10000",
+        help="how many agencies (comma-separated: one run each)",
+    )
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--county", action="store_true", help="peers only, over the batch benchmark's county")
     args = parser.parse_args(argv)
-    sizes = [int(size) for size in args.agencies.split(",")]
-    runs = [bench_county_peers(size) for size in sizes] if args.county else [bench_pair(args.repeat)]
-    if not args.county:
-        runs += [bench_peers(size) for size in sizes]
+    if args.county:
+        runs = [bench_county_peers(size) for size in args.agencies]
+    else:
+        runs = [bench_pair(args.repeat), *(bench_peers(size) for size in args.agencies)]
     for run in runs:
         for name, value in run.items():
             print(f"{name}: {value:.3g}" if isinstance(value, float) else f"{name}: {value}")

@@ -8,6 +8,7 @@ of the batch writes sentences of its own into its texts (a third of them the sam
 
 from __future__ import annotations
 
+import argparse
 import random
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -216,6 +217,24 @@ class CountyAgency:
     broken: bool
     unreadable: bool
 
+    @property
+    def stem(self) -> str:
+        """Its input file's name without the suffix (last year's file adds ``-<year>``)."""
+        return f"agency-{self.index:05d}"
+
+
+def agency_counts(text: str) -> list[int]:
+    """The benchmarks' ``--agencies``: county sizes, comma-separated (an ``argparse`` type)."""
+    try:
+        counts = [int(part) for part in text.split(",")]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers of agencies, comma-separated, such as 1000,10000: {text!r}"
+        )
+    return counts
+
 
 def county_agencies(
     agencies: int,
@@ -287,7 +306,7 @@ def write_batch_inputs(
         n_forms += agency.is_form
         n_errors += agency.broken
         n_unreadable += agency.unreadable
-        stem = f"agency-{agency.index:05d}"
+        stem = agency.stem
         if agency.is_form:
             (inputs / f"{stem}.xlsx").write_bytes(fill_form(agency.report))
         elif agency.unreadable:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from inputs import write_batch_inputs
+from inputs import agency_counts, write_batch_inputs
 
 from reportkit import AnnualReport, Severity, check, formats, load
 from reportkit.errors import ReportkitError
@@ -91,9 +91,16 @@ def measure(agencies: int) -> tuple[int, dict[str, tuple[int, float]]]:
         return read, {phase: (calls[phase], seconds[phase]) for phase in seconds}
 
 
+def _one_count(text: str) -> int:
+    counts = agency_counts(text)
+    if len(counts) != 1:
+        raise argparse.ArgumentTypeError(f"expected one number of agencies: {text!r}")
+    return counts[0]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--agencies", type=int, default=600)
+    parser.add_argument("--agencies", type=_one_count, default=600, help="how many agencies")
     args = parser.parse_args(argv)
     read, phases = measure(args.agencies)
     print(f"{'phase':40s} {'calls':>6s} {'ms a call':>10s} {'ms an agency':>13s}")

@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=40, help="rounds of the in-process benchmarks")
     parser.add_argument("--reports", type=int, default=8, help="distinct reports the in-process rounds cycle through")
     parser.add_argument("--cold-runs", type=int, default=5, help="fresh processes per cold-start contender")
-    parser.add_argument("--agencies", default="1000", help="batch sizes, comma-separated")
+    parser.add_argument("--agencies", type=inputs.agency_counts, default="1000", help="batch sizes, comma-separated")
     parser.add_argument("--large", action="store_true", help="add a batch of 10,000 agencies")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="batch worker processes")
     parser.add_argument("--pdf-agencies", type=int, default=20)
@@ -367,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(groups) - set(GROUPS))
     if unknown:
         parser.error(f"unknown groups {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    sizes = [int(size) for size in args.agencies.split(",")] + ([10_000] if args.large else [])
+    sizes = args.agencies + ([10_000] if args.large else [])
     cold_contenders = ["reportkit docx", "docxtpl", "python-docx", "reportkit xlsx", "openpyxl", "xlsxwriter"]
     if args.quick:
         args.rounds, args.reports, args.cold_runs = 3, 2, 1

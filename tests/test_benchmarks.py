@@ -117,7 +117,7 @@ def test_the_county_written_is_the_county_in_memory(tmp_path: Path) -> None:
     assert sum(a.unreadable for a in agencies) == folder.unreadable >= 1
     for agency in agencies:
         if not agency.is_form and not agency.unreadable:
-            assert reportkit.load(folder.inputs / f"agency-{agency.index:05d}.toml") == agency.report
+            assert reportkit.load(folder.inputs / f"{agency.stem}.toml") == agency.report
 
 
 def test_the_phases_of_a_worker_are_all_timed() -> None:
@@ -149,3 +149,12 @@ def test_the_county_peers_benchmark_compares_the_county() -> None:
     figures = peers_benchmark.bench_county_peers(60)
     assert figures["agencies"] == 60 - 1 and figures["findings"] == 0  # the county's agencies write their own
     assert figures["peers_cpu_s"] > 0
+
+
+def test_the_agency_counts_are_whole_positive_numbers() -> None:
+    import argparse
+
+    assert inputs.agency_counts("1000,10000") == [1000, 10000]
+    for wrong in ("", "abc", "0", "1000,", "10,x", "-5"):
+        with pytest.raises(argparse.ArgumentTypeError, match="whole numbers of agencies"):
+            inputs.agency_counts(wrong)

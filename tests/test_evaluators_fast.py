@@ -337,9 +337,8 @@ def _plain_field_pairs(
             hashed = shingles(text)
             kept.append((index, hashed, sorted(hashed)[: evaluators.SKETCH_SIZE]))
     in_sketches = collections.Counter(h for _, _, sketch in kept for h in sketch)
-    # a text's anchors: the ANCHORS smallest hashes of its sketch that are in at most anchor_cap sketches
-    anchors = [{h for h in sketch if in_sketches[h] <= anchor_cap} for _, _, sketch in kept]
-    anchors = [set(sorted(each)[: evaluators.ANCHORS]) for each in anchors]
+    # a text's anchors: the ANCHORS smallest hashes of its (ascending) sketch that are in at most anchor_cap sketches
+    anchors = [set([h for h in sketch if in_sketches[h] <= anchor_cap][: evaluators.ANCHORS]) for _, _, sketch in kept]
     pairs = []
     for (i, (a, shingles_a, sketch_a)), (j, (b, shingles_b, sketch_b)) in itertools.combinations(enumerate(kept), 2):
         if not anchors[i] & anchors[j] or reports[a][1].agency_key == reports[b][1].agency_key:

@@ -1057,10 +1057,10 @@ def _too_common(docs: Sequence[_Doc], anchor_cap: int) -> set[int]:
     every_hash = array("I")
     for doc in docs:
         every_hash.extend(doc.sketch)
+    if not every_hash:
+        return set()
     sample = sorted(every_hash[::_COUNT_SAMPLE_STEP])
-    bounds = sorted(
-        {sample[len(sample) * part // _COUNT_RANGES] for part in range(1, _COUNT_RANGES)} if sample else set()
-    )
+    bounds = sorted({sample[len(sample) * part // _COUNT_RANGES] for part in range(1, _COUNT_RANGES)})
     too_common: set[int] = set()
     for low, high in itertools.pairwise([0, *bounds, 1 << 32]):
         counts = Counter(h for h in every_hash if low <= h < high)  # one at a time: no list of them
