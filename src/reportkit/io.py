@@ -46,6 +46,7 @@ from reportkit.model import (
     ProactiveDisclosure,
     ProactiveValue,
 )
+from reportkit.tomlreader import loads as read_toml
 from reportkit.tomlwriter import Example, field_comments, toml_text
 from reportkit.values import (
     Blank,
@@ -795,7 +796,7 @@ def _line_of(text: str, position: int) -> int:
 
 def _parse_toml(text: str, source: str) -> Any:
     try:
-        return tomllib.loads(text, parse_float=read_decimal)
+        return read_toml(text, parse_float=read_decimal)  # tomllib's result, faster on plain files
     except tomllib.TOMLDecodeError as exc:
         raise FiguresFileError(f"TOML 语法错误：{exc}。请检查该行的引号、等号和方括号", source=source) from None
     except RecursionError:
