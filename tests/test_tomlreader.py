@@ -9,6 +9,7 @@ right and slow.
 from __future__ import annotations
 
 import random
+import signal
 import sys
 import tomllib
 from decimal import Decimal
@@ -233,3 +234,31 @@ def test_mutated_files_read_as_tomllib_reads_them() -> None:
 @given(st.lists(st.sampled_from([*TOKENS, "a", "b", " = ", "\n[", "]\n", "a = ", "\nb = "]), max_size=40))
 def test_any_text_of_toml_tokens_reads_as_tomllib_reads_it(tokens: list[str]) -> None:
     _same_as_tomllib("".join(tokens))
+
+
+#: Texts on which a backtracking pattern would take steps growing with the square (or worse) of their length:
+#: a quadratic reader spends minutes on each, a linear one milliseconds.
+SLOW_FOR_BACKTRACKING = {
+    "a line of spaces ending in x": " " * 200_000 + "x",
+    "a long key without a value": "a" * 200_000 + " x",
+    "an array of numbers and tabs, not closed": "a = [" + "1, \t" * 50_000 + "x]",
+    "an inline table, not closed": "a = {" + "b = 1, " * 50_000 + "x}",
+    "a multi-line string, not closed": 'a = """' + '中""' * 50_000,
+    "a comment ending in a control character": "#" * 200_000 + "\x01",
+    "a long header, not closed": "[ " + "a" * 200_000 + " x",
+}
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")
+@pytest.mark.parametrize("name", SLOW_FOR_BACKTRACKING)
+def test_a_statement_outside_the_subset_fails_in_one_pass(name: str) -> None:
+    def hung(*_: Any) -> None:
+        raise AssertionError(f"still reading after 30 s: {name}")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        _same_as_tomllib(SLOW_FOR_BACKTRACKING[name])
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,14 +1,16 @@
 """TOML read fast for the plain files a figures file usually is, and by :mod:`tomllib` for everything else.
 
-A figures file is mostly ``[table]`` headers, bare keys, one-line strings and multi-line strings without escapes,
-small integers and decimals, dates, one-line arrays of integers and one-line inline tables of numbers. Python's
-:mod:`tomllib` is a parser written in Python and spends a third of a batch worker's time on such files, a few
-dozen statements each. :func:`loads` reads that plain subset with one regular expression per statement and
-builds the same dictionaries; at the first statement outside it (an escape, a quoted or dotted key, an array of
-tables, a time, a table defined twice, a key given twice …) it hands the whole text to :func:`tomllib.loads`,
-which decides. So the result is always :mod:`tomllib`'s (the same values and types, the same errors): the fast
-path never refuses a file and never accepts one that :mod:`tomllib` refuses (``tests/test_tomlreader.py``
-compares the two on the shipped examples and on thousands of mutated files).
+A figures file is mostly ``[table]`` headers, bare keys, strings without escapes (one-line and multi-line),
+integers and decimals, dates, and one-line arrays and inline tables of strings, numbers and booleans. Python's
+:mod:`tomllib` is written in Python: on such files, a few dozen statements each, it took a third of a batch
+worker's time (this year's file and last year's). :func:`loads` reads that plain subset with one regular
+expression per statement and builds the same dictionaries; at the first statement outside it (an escape, a
+quoted or dotted key, an array of tables, a time, a table defined twice, a key given twice …) it hands the
+whole text to :func:`tomllib.loads`, which decides. So the result is always :mod:`tomllib`'s (the same values
+and types, the same errors): the fast path never refuses a file and never accepts one that :mod:`tomllib`
+refuses (``tests/test_tomlreader.py`` compares the two on the shipped examples, a county, the subset's borders
+and mutated files). Every run in the patterns is possessive, so a statement fails in one pass and the cost
+stays linear in the text's length.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from typing import Any, Final
 __all__ = ["loads"]
 
 # TOML's white space is a space or a tab; a comment is any character but ASCII control characters other than tab.
-_WS: Final = r"[ \t]*"
-_COMMENT: Final = r"(?:\#[^\x00-\x08\x0a-\x1f\x7f]*)?"
-_KEY: Final = r"[A-Za-z0-9_-]+"
+# Runs are possessive (*+, ++): what one takes is never handed back, so a statement that fails (a line of
+# spaces ending in "x") fails in one pass, not in a number of steps that grows with the square of its length.
+_WS: Final = r"[ \t]*+"
+_COMMENT: Final = r"(?:\#[^\x00-\x08\x0a-\x1f\x7f]*+)?"
+_KEY: Final = r"[A-Za-z0-9_-]++"
 # Decimal integers without sign or underscores, of at most 18 digits (no digit limit can be reached); decimals
 # of the same digits with a fraction and no exponent. tomllib reads "-0" as 0, as int() does.
 _INT: Final = r"-?(?:0|[1-9][0-9]{0,17})"
@@ -35,7 +39,7 @@ def _scalar_pattern(capture: bool) -> str:
     """A one-line basic string without escapes or control characters, a number or a boolean: what arrays and
     inline tables of the plain subset hold (named groups ``string``, ``number``, ``boolean`` if ``capture``)."""
     string, number, boolean = ("(?P<string>", "(?P<number>", "(?P<boolean>") if capture else ("(?:",) * 3
-    return rf'(?:"{string}[^"\\\x00-\x08\x0a-\x1f\x7f]*)"|{number}{_NUMBER})|{boolean}true|false))'
+    return rf'(?:"{string}[^"\\\x00-\x08\x0a-\x1f\x7f]*+)"|{number}{_NUMBER})|{boolean}true|false))'
 
 
 _SCALAR: Final = _scalar_pattern(capture=True)
@@ -48,7 +52,7 @@ _STATEMENT: Final = re.compile(
         \[{_WS}(?P<header>{_KEY}(?:{_WS}\.{_WS}{_KEY})*){_WS}\]
       | (?P<key>{_KEY}){_WS}={_WS}(?:
             {_SCALAR}
-          | \"\"\"\n?(?P<text>(?:[^"\\\x00-\x08\x0b-\x1f\x7f]|"(?!""))*)\"\"\"
+          | \"\"\"\n?(?P<text>(?:[^"\\\x00-\x08\x0b-\x1f\x7f]|"(?!""))*+)\"\"\"
           | (?P<date>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})
           | \[(?P<array>{_ITEMS})\]
           | \{{(?P<table>{_PAIRS})\}}
