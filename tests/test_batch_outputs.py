@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from reportkit import fs, xlsx_form
 from reportkit.batch import (
     STATUS_OK,
     STATUS_UNREADABLE,
+    _line_count,
     clean_text,
     run_batch,
     summary_csv,
@@ -312,3 +314,20 @@ def test_the_summary_workbook_is_a_deterministic_package() -> None:
         assert all(info.date_time == ZIP_DATE for info in package.infolist())
         members = [Member.deflate(info.filename, package.read(info), 6) for info in package.infolist()]
     assert zip_package(members) == data
+
+
+def test_a_summary_row_is_as_high_as_its_text_is_wide() -> None:
+    """Two units a character above U+2E80 (CJK, full-width forms, emoji), one unit below, by the definition."""
+
+    def by_definition(text: str, width: float) -> int:
+        per_line = max(int(width) - 1, 1)
+        units = [sum(2 if ord(ch) > 0x2E80 else 1 for ch in line) for line in text.split("\n")]
+        return sum(max(1, -(-count // per_line)) for count in units)
+
+    rng = random.Random(7)
+    characters = ["a", " ", "\n", "中", "\u2e80", "\u2e81", "\U0001f600", "é", "\u3000", "１"]
+    for _ in range(3000):
+        text = "".join(rng.choice(characters) for _ in range(rng.randint(0, 60)))
+        width = rng.choice([0, 1, 2, 5.5, 12, 40])
+        assert _line_count(text, width) == by_definition(text, width), (text, width)
+    assert _line_count("中" * 10, 11) == 2 and _line_count("a" * 10, 11) == 1

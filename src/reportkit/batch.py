@@ -930,12 +930,17 @@ def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
     return cell
 
 
+#: The characters of two width units (CJK and after), in runs: removed, what is left is one unit a character.
+_WIDE_RUNS = re.compile("[^\x00-\u2e80]+")
+
+
 def _line_count(text: str, width: float) -> int:
-    """How many lines ``text`` takes in a column ``width`` wide (a CJK character is about two units)."""
+    """How many lines ``text`` takes in a column ``width`` wide (a CJK character, above U+2E80, is two units)."""
     count = 0
+    per_line = max(int(width) - 1, 1)
     for line in text.split("\n"):
-        units = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
-        count += max(1, -(-units // max(int(width) - 1, 1)))
+        units = 2 * len(line) - len(_WIDE_RUNS.sub("", line))  # counted in C: a summary has a row per agency
+        count += max(1, -(-units // per_line))
     return count
 
 
