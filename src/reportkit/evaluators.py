@@ -896,9 +896,18 @@ def comparable_text(text: str, drop: AbstractSet[str] = frozenset()) -> str:
     return kept[:MAX_COMPARE_CHARS]
 
 
+def _shingle_texts(comparable: str) -> set[str]:
+    """The distinct :data:`SHINGLE_SIZE`-character shingles of a non-empty comparable text, as strings: what
+    counting the shingles two texts share needs (exact, and cheaper to make than their hashes)."""
+    text = comparable[:MAX_COMPARE_CHARS]
+    if len(text) <= SHINGLE_SIZE:
+        return {text}
+    return {text[i : i + SHINGLE_SIZE] for i in range(len(text) - SHINGLE_SIZE + 1)}
+
+
 def _crc_shingles(comparable: str) -> set[int]:
     """The CRC-32 of each :data:`SHINGLE_SIZE`-character shingle of a non-empty comparable text, not yet mixed
-    (enough to count shared shingles: the mixing is a bijection)."""
+    (the sketches of :func:`peer_findings` need hashes, the same in every process; the mixing is a bijection)."""
     data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
     width = 4 * SHINGLE_SIZE
     crc = zlib.crc32
@@ -943,8 +952,8 @@ def previous_text_similar(report: AnnualReport, previous: AnnualReport | None) -
         now, then = comparable_text(section.text), comparable_text(before)
         if len(now) < MIN_COMPARE_CHARS or len(then) < MIN_COMPARE_CHARS:
             continue
-        mine = _crc_shingles(now)
-        share = len(mine & _crc_shingles(then)) / len(mine)
+        mine = _shingle_texts(now)
+        share = len(mine & _shingle_texts(then)) / len(mine)
         if share < PREVIOUS_THRESHOLD:
             continue
         # only now (the tests are independent): most sections are not similar at all
