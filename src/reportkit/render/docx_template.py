@@ -5,8 +5,9 @@ A Word template is an ordinary ``.docx`` with docxtpl placeholders (``{{ applica
 ``{%p for p in overview.proactive %}``). Plain docxtpl re-parses the Word file and recompiles the Jinja
 source on every render; here the template is prepared once (docxtpl's own XML preprocessing, then a
 sandboxed Jinja compile). Each render then runs the compiled Jinja templates, checks that each rendered part
-is well-formed XML (expat for the shipped templates, lxml for custom ones), deflates the rendered parts and
-writes the package with every other member copied as it was compressed at compile time
+is well-formed XML (lxml for custom templates; a shipped template's parts are proven to render well-formed XML
+once, when compiled, by :mod:`.skeleton`, and expat parses one only when a printed value escapes the proof),
+deflates the rendered parts and writes the package with every other member copied as it was compressed at compile time
 (:mod:`reportkit.ooxml.package`). A part whose output is the same as on the last render (a footer) reuses
 what was made of it then.
 
@@ -64,6 +65,7 @@ from reportkit.render.gongwen import (
 from reportkit.render.policy import draft_notice
 from reportkit.render.properties import report_layout
 from reportkit.render.sandbox import FILTERS, MAX_STRING, RenderGuard, TemplateLimitError, environment
+from reportkit.render.skeleton import renders_well_formed
 from reportkit.safezip import inspect_archive
 from reportkit.templates import FORMAT_PROPERTY, VERSION_PROPERTY
 from reportkit.values import Blank, format_amount, format_date
@@ -434,6 +436,9 @@ class TemplatePart:
     original: bytes  #: the part as stored, for naming places in errors
     template: Template
     fix_tables: bool  #: the template uses docxtpl's row/column tags: run docxtpl's table repair
+    #: Every render is well-formed XML when the values printed are plain text (:mod:`.skeleton`): not parsed
+    #: per render then. Only for the shipped templates' parts.
+    proven: bool = False
 
     @property
     def label(self) -> str:
@@ -634,7 +639,8 @@ class CompiledDocxTemplate:
             try:
                 if part.fix_tables:
                     xml = _fix_tables(xml)
-                else:  # a tag that swallowed XML markup renders into a part Word cannot open
+                elif not (part.proven and guard.plain_values):
+                    # a tag that swallowed XML markup renders into a part Word cannot open
                     self._check_well_formed(xml)
             except (etree.XMLSyntaxError, expat.ExpatError) as exc:
                 raise TemplateError(
@@ -657,8 +663,9 @@ class CompiledDocxTemplate:
 
     def _check_well_formed(self, xml: str) -> None:
         """Refuse a part Word could not open. A shipped template's parts are checked by expat (well-formed XML,
-        half the time of building a tree): its namespaces are declared on the root, which no placeholder reaches.
-        A custom template's by lxml, which also refuses an undeclared namespace prefix."""
+        half the time of building a tree) when its proof does not cover a printed value: its namespaces are
+        declared on the root, which no placeholder reaches. A custom template's by lxml, which also refuses an
+        undeclared namespace prefix."""
         if self.trusted:
             expat.ParserCreate().Parse(xml, True)
         else:
@@ -808,14 +815,16 @@ def compile_docx_template(data: bytes, *, source: str = "<template>", trusted: b
         xml = re.sub(r"<w:p([ >/])", LINE_BREAK + r"<w:p\1", xml)
         part_source = _literal_braces(patcher.patch(xml))
         code.measure(part_source)
+        fix = bool(_TABLE_TAGS.search(original.decode("utf-8", "replace")))
         try:
-            template = _ENV.from_string(part_source)
+            tree = _ENV.parse(part_source)
+            proven = trusted and not fix and renders_well_formed(tree, _ENV)  # before compiling rewrites the tree
+            template = _ENV.from_string(tree)
         except Exception as exc:  # TemplateSyntaxError; RecursionError or SyntaxError for absurd nesting
             stub = TemplatePart(name, _part_kind(name), part_source, original, Template(""), False)
             problems.append(template_problem(stub, exc))
             continue
-        fix = bool(_TABLE_TAGS.search(original.decode("utf-8", "replace")))
-        parts.append(TemplatePart(name, _part_kind(name), part_source, original, template, fix))
+        parts.append(TemplatePart(name, _part_kind(name), part_source, original, template, fix, proven))
     if problems:
         raise TemplateError("模板有错误，无法使用", source=source, problems=problems)
     made = {part.name for part in parts} | _GENERATED

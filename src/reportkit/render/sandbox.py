@@ -33,6 +33,7 @@ import sys
 import time
 import types
 from collections.abc import Callable, ItemsView, Iterable, KeysView, Mapping, ValuesView
+from decimal import Decimal
 from types import FrameType
 from typing import Any, cast
 
@@ -175,9 +176,11 @@ def produced(value: Any) -> Any:
 class _Budget:
     """Steps, built size and CPU time of one render."""
 
-    __slots__ = ("built", "deadline", "error", "next_check", "steps")
+    __slots__ = ("built", "deadline", "error", "next_check", "odd_value", "steps")
 
     def __init__(self) -> None:
+        #: A value printed since the part began that is not plain text of XML characters (see _finalize).
+        self.odd_value = False
         self.steps = 0
         self.built = 0
         self.next_check = _CLOCK_EVERY
@@ -247,9 +250,13 @@ class RenderGuard:
         self.traced = traced
         self.budget = _Budget()
         self.output = 0
+        #: Whether every value the last render printed was plain text of XML characters, escaped: then a part
+        #: proven by :func:`reportkit.render.skeleton.renders_well_formed` needs no parse.
+        self.plain_values = True
 
     def render(self, template: Any, context: Mapping[str, Any]) -> str:
         """``template.render(context)`` within the budget."""
+        self.budget.odd_value = False
         token = _ACTIVE.set(self.budget)
         previous: Any = sys.gettrace() if self.traced else None
         chunks: list[str] = []
@@ -269,6 +276,7 @@ class RenderGuard:
             _ACTIVE.reset(token)
         if self.budget.error is not None:  # the template cannot catch it, but a filter might have
             raise self.budget.error
+        self.plain_values = not self.budget.odd_value
         return "".join(chunks)
 
 
@@ -772,11 +780,33 @@ class _CodeGenerator(CodeGenerator):
         self.fail("模板不能改变自动转义（autoescape）：数据中的文字必须原样显示", node.lineno)
 
 
+#: What XML 1.0 forbids in a document: control characters but tab and line ends, U+FFFE/U+FFFF, and the lone
+#: surrogates a Python string may hold (UTF-8 cannot carry them).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: Values escaping turns into plain text: str() of a number or boolean is ASCII; a string is checked.
+_PLAIN_NUMBERS = frozenset({int, float, bool, Decimal})
+
+
 def _finalize(value: Any) -> Any:
-    """Every value ``{{ }}`` prints: a list or dict is printed whole, so its size is checked first."""
+    """Every value ``{{ }}`` prints: a list or dict is printed whole, so its size is checked first. A value that
+    is not a plain string of XML characters or a number (Markup, which prints unescaped; any other object; a
+    control character) is noted, so that its part is parsed whole (see :class:`RenderGuard`)."""
+    kind = type(value)
+    if kind is str:
+        if _NOT_XML.search(value) is not None:
+            _note_odd_value()
+        return value
+    if kind not in _PLAIN_NUMBERS:
+        _note_odd_value()
     if not isinstance(value, str) and virtual_size(value) > MAX_STRING:
         raise _too_long("要显示的内容")
     return value
+
+
+def _note_odd_value() -> None:
+    budget = _ACTIVE.get()
+    if budget is not None:
+        budget.odd_value = True
 
 
 class GuardedSandbox(SandboxedEnvironment):
