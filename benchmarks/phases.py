@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 from inputs import agency_counts, write_batch_inputs
 
 from reportkit import AnnualReport, Severity, check, formats, load
+from reportkit.batch import _PeerLog
 from reportkit.errors import ReportkitError
 from reportkit.evaluators import PeerText, check_evaluators
 from reportkit.fs import write_temporary
@@ -44,8 +45,8 @@ def _listed(rules: Callable[..., Iterable[T]], *args: Any) -> list[T]:
     return list(rules(*args))
 
 
-def _peer_record(source: str, report: AnnualReport) -> bytes:
-    return pickle.dumps((source, PeerText.of(report)), pickle.HIGHEST_PROTOCOL)
+def _peer_record(source: str, report: AnnualReport) -> tuple[bytes, ...]:
+    return _PeerLog.pickled(source, PeerText.of(report))  # as the worker sends it
 
 
 def measure(agencies: int) -> tuple[int, dict[str, tuple[int, float]]]:

@@ -4,6 +4,8 @@ with the same computation done the long way (the shortcut switched off, or writt
 from __future__ import annotations
 
 import collections
+import errno
+import io
 import itertools
 import math
 import os
@@ -11,7 +13,9 @@ import random
 import unicodedata
 import zlib
 from array import array
+from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -364,7 +368,7 @@ def test_the_peer_pairs_are_those_of_trying_every_pair(
     agencies = [peer.agency_key for _, peer in reports]
     total = 0
     for field in evaluators.TEXT_FIELDS:
-        found = list(evaluators._field_pairs(reports, agencies, field, 20, anchor_cap))
+        found = list(evaluators._field_pairs(evaluators._ListColumns(reports), agencies, field, 20, anchor_cap))
         as_sorted = sorted((min(a, b), max(a, b), jaccard) for a, b, jaccard in found)
         assert len(as_sorted) == len(found) == len(set(as_sorted)), "each pair once"
         expected = _plain_field_pairs(reports, field, 20, anchor_cap)
@@ -384,9 +388,60 @@ def test_the_too_common_hashes_are_those_counted_at_once(shape: str) -> None:
         "none": [],
     }[shape]
     docs = [
-        evaluators._Doc(i, array("I"), array("I", sorted(set(rng.choices(pool, k=evaluators.SKETCH_SIZE)))))
+        evaluators._Doc(i, 0, 0, array("I", sorted(set(rng.choices(pool, k=evaluators.SKETCH_SIZE)))))
         for i in range(2000 if pool else 0)
     ]
     counts = collections.Counter(h for doc in docs for h in doc.sketch)
     for cap in (0, 3, 50, 1000):
         assert evaluators._too_common(docs, cap) == {h for h, count in counts.items() if count > cap}, cap
+
+
+def test_the_shingles_kept_on_disk_read_back_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evaluators._ShingleFile, "_CHUNK", 7)  # a write every two texts or so, mid-text
+    rng = random.Random(5)
+    kept = evaluators._ShingleFile()
+    written = [array("I", (rng.getrandbits(32) for _ in range(rng.randint(0, 5)))) for _ in range(200)]
+    offsets = [kept.add(hashes) for hashes in written]
+    kept.flush()
+    try:
+        for offset, hashes in zip(offsets, written, strict=True):
+            assert kept.read(offset, len(hashes)) == hashes
+        with pytest.raises(OSError, match="读取不完整"):
+            kept.read(offsets[-1], len(written[-1]) + 1)
+    finally:
+        kept.close()
+
+
+def test_a_full_disk_while_keeping_shingles_is_an_os_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    class FullDisk(io.BytesIO):
+        name = "<full>"
+
+        def write(self, data: Any) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(evaluators._ShingleFile, "_CHUNK", 1)
+    monkeypatch.setattr(evaluators.tempfile, "TemporaryFile", lambda **_: FullDisk())
+    text = "本机关全年通过门户网站主动公开政府信息一百二十条，其中规范性文件八件。"
+    sentences = tuple((text,) for _ in evaluators.TEXT_FIELDS)
+    reports = [(f"{i}.toml", evaluators.PeerText(f"agency {i}", f"单位{i}", "2021", sentences)) for i in range(3)]
+    with pytest.raises(OSError, match="No space left"):
+        evaluators.peer_findings(reports)
+
+
+def test_the_batch_columns_on_disk_give_the_findings_of_the_reports_in_memory() -> None:
+    from reportkit.batch import _PeerLog
+
+    reports = [(source, attrs.evolve(peer, format=formats.NEWEST)) for source, peer in _phrase_soup(11, 300)]
+    columns = _PeerLog()
+    for source, peer in reports:
+        columns.append_pickled(_PeerLog.pickled(source, peer))
+    assert len(columns) == len(reports)
+    assert list(columns.heads()) == [(source, peer.agency_key) for source, peer in reports]
+    assert columns.record(17) == reports[17]
+    for at in range(len(evaluators.TEXT_FIELDS)):
+        assert list(columns.sentences(at)) == [peer.sentences[at] for _, peer in reports]
+    found = evaluators.peer_findings(columns)
+    assert found == evaluators.peer_findings(reports)
+    assert sum(len(each) for each in found.values()) > 50
+    with pytest.raises(ValueError, match="text fields"):
+        columns.append_pickled(_PeerLog.pickled("x.toml", reports[0][1])[:-1])

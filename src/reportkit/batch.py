@@ -39,7 +39,7 @@ from attrs import frozen
 from reportkit import formats
 from reportkit.cells import Tables, Value, from_cells, input_cells, spec_of, specs, table_cells
 from reportkit.errors import ReportkitError
-from reportkit.evaluators import PeerText, check_evaluators, peer_findings
+from reportkit.evaluators import TEXT_FIELDS, PeerColumns, PeerText, check_evaluators, peer_findings
 from reportkit.field_labels import REPORT_GROUP, label_of
 from reportkit.formats.layout import ValueType
 from reportkit.formats.spec import ReportFormat
@@ -356,9 +356,9 @@ class _Done:
     temporaries: tuple[tuple[str, str], ...] = ()
     #: The Word file (prepared for LibreOffice) to convert to this agency's PDF in the second phase.
     pdf_source: str = ""
-    #: ``(source, PeerText)`` pickled, the record the parent's log of texts keeps for the comparison with the
-    #: other agencies (peers.text_similar): pickled once, here, rather than unpickled and pickled again there.
-    texts: bytes = b""
+    #: The agency's :class:`PeerText` for the comparison with the other agencies (peers.text_similar), as the
+    #: parent's :class:`_PeerLog` keeps it: pickled once, here, rather than unpickled and pickled again there.
+    texts: tuple[bytes, ...] = ()
 
 
 def _process(source: str) -> _Done:
@@ -408,7 +408,7 @@ def _process(source: str) -> _Done:
         totals=key_totals(report),
         previous=previous_file.source if previous_file is not None else "",
     )
-    texts = pickle.dumps((source, PeerText.of(report)), pickle.HIGHEST_PROTOCOL)
+    texts = _PeerLog.pickled(source, PeerText.of(report))
     if errors and not context.draft:
         return _Done(attrs.evolve(result, status=STATUS_FINDINGS), texts=texts)
     stem = safe_filename(clean_text(report.title))  # a lone surrogate cannot be part of a file name
@@ -621,7 +621,7 @@ def run_batch(
     spool = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
     outcomes: Generator[Outcome[_Done], None, None] | None = None
-    texts: _Log[tuple[str, PeerText]] = _Log()  # spooled: the peers comparison reads them at the end
+    texts = _PeerLog()  # spooled: the peers comparison reads them at the end
     try:
         index = None
         if previous is not None:
@@ -820,6 +820,43 @@ class _Log(Sequence[T]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} records)"
+
+
+class _PeerLog(PeerColumns):
+    """The batch's :class:`PeerText` records for :func:`peer_findings`, in temporary files by column: the source
+    and agency of each, and each text field's sentences, so that the comparison reads one field at a time
+    (twice) and never holds every field's sentences or unpickles a whole record for one field."""
+
+    def __init__(self) -> None:
+        self._heads: _Log[tuple[str, str, str, str]] = _Log()  # source, agency key, title name, format
+        self._fields: list[_Log[tuple[str, ...]]] = [_Log() for _ in TEXT_FIELDS]
+
+    @staticmethod
+    def pickled(source: str, peer: PeerText) -> tuple[bytes, ...]:
+        """What a worker sends of ``peer``: the head, then each field, pickled apart."""
+        head = (source, peer.agency_key, peer.title_name, peer.format)
+        return tuple(pickle.dumps(part, pickle.HIGHEST_PROTOCOL) for part in (head, *peer.sentences))
+
+    def append_pickled(self, parts: tuple[bytes, ...]) -> None:
+        head, *fields = parts
+        if len(fields) != len(self._fields):
+            raise ValueError(f"expected {len(self._fields)} text fields, got {len(fields)}")
+        self._heads.append_pickled(head)
+        for log, field in zip(self._fields, fields, strict=True):
+            log.append_pickled(field)
+
+    def __len__(self) -> int:
+        return len(self._heads)
+
+    def heads(self) -> Iterator[tuple[str, str]]:
+        return ((source, agency) for source, agency, _, _ in self._heads)
+
+    def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
+        return iter(self._fields[at])
+
+    def record(self, index: int) -> tuple[str, PeerText]:
+        source, agency, title, layout = self._heads[index]
+        return source, PeerText(agency, title, layout, tuple(log[index] for log in self._fields))
 
 
 class ResultLog(_Log[AgencyResult]):

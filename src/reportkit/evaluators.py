@@ -27,12 +27,15 @@ across processes, unlike :func:`hash`). Cost is linear in the text length.
 
 from __future__ import annotations
 
+import abc
 import bisect
 import functools
 import heapq
 import itertools
 import math
+import os
 import re
+import tempfile
 import unicodedata
 import zlib
 from array import array
@@ -62,6 +65,8 @@ __all__ = [
     "SHINGLE_SIZE",
     "TEXT_FIELDS",
     "TEXT_LOCATIONS",
+    "PeerColumns",
+    "PeerText",
     "TextSection",
     "check_evaluators",
     "chinese_number",
@@ -1039,11 +1044,92 @@ def _peer(item: AnnualReport | PeerText) -> PeerText:
     return item if isinstance(item, PeerText) else PeerText.of(item)
 
 
+class PeerColumns(abc.ABC):
+    """A batch's :class:`PeerText` records kept by column, as :func:`peer_findings` reads them: the sources and
+    agencies once, then each text field's sentences on their own, twice (to count the common sentences, then to
+    sketch), so that no more than one field's counts is held at a time. The batch keeps its columns on disk
+    (``reportkit.batch``); a list of reports is put in columns in memory."""
+
+    @abc.abstractmethod
+    def __len__(self) -> int: ...
+
+    @abc.abstractmethod
+    def heads(self) -> Iterator[tuple[str, str]]:
+        """``(source, agency key)`` of each report, in order."""
+
+    @abc.abstractmethod
+    def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
+        """The comparable sentences of text field number ``at`` (of :data:`TEXT_FIELDS`) of each report."""
+
+    @abc.abstractmethod
+    def record(self, index: int) -> tuple[str, PeerText]:
+        """Report number ``index``: its source and its whole record (for the findings' wording)."""
+
+
+class _ListColumns(PeerColumns):
+    def __init__(self, reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> None:
+        self._records = [(source, _peer(report)) for source, report in reports]  # each text normalised once
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def heads(self) -> Iterator[tuple[str, str]]:
+        return ((source, peer.agency_key) for source, peer in self._records)
+
+    def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
+        return (peer.sentences[at] for _, peer in self._records)
+
+    def record(self, index: int) -> tuple[str, PeerText]:
+        return self._records[index]
+
+
 @frozen
 class _Doc:
     report: int  #: index into the batch
-    shingles: array[int]  #: 4 bytes a shingle: a whole batch's field fits in memory
+    offset: int  #: where its shingle hashes are in the section's _ShingleFile
+    size: int  #: how many there are
     sketch: array[int]  #: its SKETCH_SIZE smallest shingle hashes, ascending (4 bytes each, not a set of ints)
+
+
+class _ShingleFile:
+    """The shingle hashes of one section's texts, 4 bytes each, in a temporary file rather than in memory: all
+    of them are needed only while the texts are sketched, then only the few pairs compared exactly read theirs
+    back (at 20,000 agencies they were a quarter of the batch parent's peak). A disk that fails raises OSError,
+    as the batch's other spools do."""
+
+    #: Written in chunks of about this many bytes (a write per text would be a system call per text).
+    _CHUNK = 1 << 20
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="reportkit-shingles-")  # noqa: SIM115 (closed by close())
+        self._pending = bytearray()
+        self._end = 0
+
+    def add(self, hashes: array[int]) -> int:
+        """Keep ``hashes``; returns where they are."""
+        offset = self._end
+        self._pending += hashes
+        self._end += len(hashes) * hashes.itemsize
+        if len(self._pending) >= self._CHUNK:
+            self.flush()
+        return offset
+
+    def flush(self) -> None:
+        self._file.write(self._pending)
+        self._file.flush()
+        self._pending.clear()
+
+    def read(self, offset: int, count: int) -> array[int]:
+        """The ``count`` hashes kept at ``offset`` (after :meth:`flush`)."""
+        hashes = array("I")
+        data = os.pread(self._file.fileno(), count * hashes.itemsize, offset)
+        if len(data) != count * hashes.itemsize:
+            raise OSError(f"临时文件 {self._file.name} 读取不完整")
+        hashes.frombytes(data)
+        return hashes
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
@@ -1123,7 +1209,7 @@ def _bucket_pairs(
 
 
 def _field_pairs(
-    reports: Sequence[tuple[str, AnnualReport | PeerText]],
+    columns: PeerColumns,
     agencies: Sequence[str],
     field: str,
     limit: int,
@@ -1142,23 +1228,33 @@ def _field_pairs(
     bounds: they drop no pair the exact comparison would keep).
     """
     at = TEXT_FIELDS.index(field)
-    sentences = [_peer(report).sentences[at] for _, report in reports]
-    counts: Counter[str] = Counter(s for each in sentences for s in set(each))
+    # The field's column read twice rather than held: the counts are the only thing kept of every sentence.
+    counts: Counter[str] = Counter(s for each in columns.sentences(at) for s in set(each))
     common = {sentence for sentence, count in counts.items() if count > limit}
     del counts
     docs: list[_Doc] = []
-    for index, each in enumerate(sentences):
-        sentences[index] = ()  # each text's sentences go as its shingles come: the two are not kept side by side
-        text = "".join(s for s in each if s not in common)[:MAX_COMPARE_CHARS]
-        if len(text) < MIN_COMPARE_CHARS:
-            continue
-        hashed = shingles(text)
-        # sorting a short set in C beats a heap; long texts take the heap
-        smallest = (
-            sorted(hashed)[:SKETCH_SIZE] if len(hashed) < 16 * SKETCH_SIZE else heapq.nsmallest(SKETCH_SIZE, hashed)
-        )
-        docs.append(_Doc(index, array("I", hashed), array("I", smallest)))
-    del sentences
+    kept = _ShingleFile()
+    try:
+        for index, each in enumerate(columns.sentences(at)):
+            text = "".join(s for s in each if s not in common)[:MAX_COMPARE_CHARS]
+            if len(text) < MIN_COMPARE_CHARS:
+                continue
+            hashed = shingles(text)
+            # sorting a short set in C beats a heap; long texts take the heap
+            smallest = (
+                sorted(hashed)[:SKETCH_SIZE] if len(hashed) < 16 * SKETCH_SIZE else heapq.nsmallest(SKETCH_SIZE, hashed)
+            )
+            docs.append(_Doc(index, kept.add(array("I", hashed)), len(hashed), array("I", smallest)))
+        kept.flush()
+        yield from _alike(docs, kept, agencies, anchor_cap)
+    finally:
+        kept.close()
+
+
+def _alike(
+    docs: Sequence[_Doc], kept: _ShingleFile, agencies: Sequence[str], anchor_cap: int
+) -> Iterator[tuple[int, int, float]]:
+    """The pairs of ``docs`` at least :data:`PEER_THRESHOLD` alike (see :func:`_field_pairs`)."""
     # A hash in more than anchor_cap sketches does not index them; the others index their texts by their
     # ANCHORS smallest hashes.
     too_common = _too_common(docs, anchor_cap)
@@ -1170,7 +1266,7 @@ def _field_pairs(
         keys.extend((h << 32) | position for h in chosen)
     del too_common
     needed = [math.ceil(SKETCH_AGREEMENT * len(doc.sketch)) for doc in docs]
-    size_of = [len(doc.shingles) for doc in docs]
+    size_of = [doc.size for doc in docs]
     # Bucket by bucket, with each pair looked at once: in the bucket of the smallest anchor both texts have.
     # No set of all candidate pairs is kept (common phrases make millions of them in a large batch).
     for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several
@@ -1180,14 +1276,14 @@ def _field_pairs(
             if agencies[left.report] == agencies[right.report]:
                 continue  # the same agency (another year's file): previous.* territory
             if left_set[0] != a:
-                left_set = (a, frozenset(left.shingles))
-            shared = len(left_set[1].intersection(right.shingles))  # shingles are distinct: sizes are lengths
-            jaccard = shared / (len(left.shingles) + len(right.shingles) - shared)
+                left_set = (a, frozenset(kept.read(left.offset, left.size)))
+            shared = len(left_set[1].intersection(kept.read(right.offset, right.size)))  # distinct: sizes count
+            jaccard = shared / (left.size + right.size - shared)
             if jaccard >= PEER_THRESHOLD:
                 yield left.report, right.report, jaccard
 
 
-def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dict[str, list[Finding]]:
+def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerColumns) -> dict[str, list[Finding]]:
     """``peers.text_similar`` over a whole batch: the findings of each report, keyed by its source (every
     source present, most with an empty list).
 
@@ -1208,36 +1304,37 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> dic
     reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
     source is given twice.
     """
-    if isinstance(reports, list | tuple):  # in memory already: each report's texts normalised once
-        reports = [(source, _peer(report)) for source, report in reports]
+    columns = reports if isinstance(reports, PeerColumns) else _ListColumns(reports)
     result: dict[str, list[Finding]] = {}
-    for source, _ in reports:
+    sources: list[str] = []
+    agencies: list[str] = []  # as compared, read once: the pairs of every section look them up
+    for source, agency in columns.heads():
         if source in result:
             raise PeerInputError(f"同一来源出现了两次：{source}；每个数据文件只能参加一次比对", source=source)
         result[source] = []
-    if len(reports) < 2:
+        sources.append(source)
+        agencies.append(agency)
+    if len(sources) < 2:
         return result
-    limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(reports)))
+    limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(sources)))
     anchor_cap = max(ANCHOR_CAP_MIN, 2 * limit)
-    # The agencies as compared, read once: the pairs of every section look them up.
-    agencies = [_peer(report).agency_key for _, report in reports]
     for field in TEXT_FIELDS:
         alike: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
-        for a, b, jaccard in _field_pairs(reports, agencies, field, limit, anchor_cap):
+        for a, b, jaccard in _field_pairs(columns, agencies, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
         for index in sorted(alike):
-            peer = _peer(reports[index][1])
+            peer = columns.record(index)[1]
             layout = formats.get_format(peer.format)
             location = text_locations(layout)[field]
             name = location.row or location.section
-            ranked = sorted(alike[index], key=lambda item: (-item[0], reports[item[1]][0]))
+            ranked = sorted(alike[index], key=lambda item: (-item[0], sources[item[1]]))
             named = "、".join(
-                f"{_peer(reports[other][1]).title_name}（{reports[other][0]}）{_percent(jaccard)}%"
+                f"{columns.record(other)[1].title_name}（{sources[other]}）{_percent(jaccard)}%"
                 for jaccard, other in ranked[:PEERS_NAMED]
             )
             more = f"，另有 {len(ranked) - PEERS_NAMED} 家单位也相近" if len(ranked) > PEERS_NAMED else ""
-            result[reports[index][0]].append(
+            result[sources[index]].append(
                 Finding(
                     "peers.text_similar",
                     Severity.WARNING,
