@@ -1300,9 +1300,11 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerC
     :func:`_field_pairs`), so 10,000 agencies do not mean 50 million comparisons. Texts made of phrases that a
     few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) still give each
     text more candidate pairs as the batch grows: those are sifted in C, a bucket's run at a time, so the
-    Python work per agency grows slowly, but it grows (see benchmarks/README.md). Deterministic: the same
-    reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when a
-    source is given twice.
+    Python work per agency grows slowly, but it grows (see benchmarks/README.md). ``reports`` is a sequence of
+    ``(source, report or PeerText)``, or :class:`PeerColumns` (a batch's texts on disk): one section's sentence
+    counts and sketches are held at a time, and the shingle hashes wait in a temporary file. Deterministic: the
+    same reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when
+    a source is given twice, and OSError when the temporary file cannot be written.
     """
     columns = reports if isinstance(reports, PeerColumns) else _ListColumns(reports)
     result: dict[str, list[Finding]] = {}
