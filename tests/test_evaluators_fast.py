@@ -203,8 +203,8 @@ def _plain_shingles(comparable: str) -> set[int]:
 def test_shingles_are_the_mixed_crcs(text: str) -> None:
     comparable = comparable_text(text)
     assert shingles(comparable) == _plain_shingles(comparable)
-    if comparable:
-        assert len(evaluators._crc_shingles(comparable)) == len(shingles(comparable))
+    if comparable:  # the distinct shingles as strings, which previous.text_similar counts: hashing only merges
+        assert len(shingles(comparable)) <= len(evaluators._shingle_texts(comparable))
 
 
 def _claim_tuples(text: str, year: int, format_id: str) -> list[tuple[object, ...]]:

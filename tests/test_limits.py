@@ -191,6 +191,16 @@ def test_discover_handles_10000_files(tmp_path: Path) -> None:
     assert len(batch.discover(folder)) == 10_000
 
 
+def test_discover_sorts_as_paths_sort(tmp_path: Path) -> None:
+    names = ["b.toml", "B.toml", "a b.toml", "a-b.toml", "a.b.toml", "中.toml", "1.xlsx", "10.xlsx", "2.json", "Z.YAML"]
+    for name in [*names, "x.txt", "y.", ".hidden.toml", "~$lock.xlsx"]:
+        (tmp_path / name).write_text("", encoding="utf-8")
+    (tmp_path / "folder.toml").mkdir()
+    found = batch.discover(tmp_path)
+    assert found == sorted(tmp_path / name for name in names)
+    assert all(isinstance(path, Path) for path in found)
+
+
 #: A real batch of 10,000 agencies took 21-23 s on a 2-core machine, which would double the time of these test
 #: files; the default run checks 2,000 (about 5 s) and a long run (REPORTKIT_FUZZ_EXAMPLES set) the full 10,000.
 BATCH_AGENCIES = 10_000 if os.environ.get("REPORTKIT_FUZZ_EXAMPLES") else 2_000

@@ -910,23 +910,18 @@ def _shingle_texts(comparable: str) -> set[str]:
     return {text[i : i + SHINGLE_SIZE] for i in range(len(text) - SHINGLE_SIZE + 1)}
 
 
-def _crc_shingles(comparable: str) -> set[int]:
-    """The CRC-32 of each :data:`SHINGLE_SIZE`-character shingle of a non-empty comparable text, not yet mixed
-    (the sketches of :func:`peer_findings` need hashes, the same in every process; the mixing is a bijection)."""
+def shingles(comparable: str) -> set[int]:
+    """The hashed :data:`SHINGLE_SIZE`-character shingles of a comparable text: the CRC-32 of each, mixed (the
+    sketches of :func:`peer_findings` need hashes in a random-looking order, the same in every process)."""
+    if not comparable:
+        return set()
     data = comparable[:MAX_COMPARE_CHARS].encode("utf-32-le")
     width = 4 * SHINGLE_SIZE
     crc = zlib.crc32
     if len(data) <= width:
-        return {crc(data)}
+        return {(crc(data) * _MIX) & 0xFFFFFFFF}
     # slicing bytes beats a memoryview here: a short bytes object is cheaper to make than a view
-    return {crc(data[i : i + width]) for i in range(0, len(data) - width + 4, 4)}
-
-
-def shingles(comparable: str) -> set[int]:
-    """The hashed :data:`SHINGLE_SIZE`-character shingles of a comparable text."""
-    if not comparable:
-        return set()
-    return {(h * _MIX) & 0xFFFFFFFF for h in _crc_shingles(comparable)}
+    return {(crc(data[i : i + width]) * _MIX) & 0xFFFFFFFF for i in range(0, len(data) - width + 4, 4)}
 
 
 def similarity(a: str, b: str) -> tuple[float, float]:
@@ -1158,7 +1153,8 @@ def _too_common(docs: Sequence[_Doc], anchor_cap: int) -> set[int]:
     bounds = sorted({sample[len(sample) * part // _COUNT_RANGES] for part in range(1, _COUNT_RANGES)})
     too_common: set[int] = set()
     for low, high in itertools.pairwise([0, *bounds, 1 << 32]):
-        counts = Counter(h for h in every_hash if low <= h < high)  # one at a time: no list of them
+        within = range(low, high)  # its membership test is two comparisons in C
+        counts = Counter(itertools.compress(every_hash, map(within.__contains__, every_hash)))  # no list of them
         too_common.update(h for h, count in counts.items() if count > anchor_cap)
     return too_common
 
@@ -1261,7 +1257,7 @@ def _alike(
     keys = array("Q")
     anchors: list[array[int]] = []
     for position, doc in enumerate(docs):
-        chosen = array("I", [h for h in doc.sketch if h not in too_common][:ANCHORS])
+        chosen = array("I", itertools.islice(itertools.filterfalse(too_common.__contains__, doc.sketch), ANCHORS))
         anchors.append(chosen)
         keys.extend((h << 32) | position for h in chosen)
     del too_common
