@@ -158,3 +158,12 @@ def test_the_agency_counts_are_whole_positive_numbers() -> None:
     for wrong in ("", "abc", "0", "1000,", "10,x", "-5"):
         with pytest.raises(argparse.ArgumentTypeError, match="whole numbers of agencies"):
             inputs.agency_counts(wrong)
+
+
+def test_the_toml_benchmark_times_both_readers(capsys: pytest.CaptureFixture[str]) -> None:
+    import toml_read
+
+    assert toml_read.main(["--agencies", "6", "--rounds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "tomllib" in out and "tomlreader" in out and "÷" in out
+    assert out.startswith("10 files")  # six agencies, one unreadable, two files each
