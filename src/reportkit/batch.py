@@ -848,18 +848,15 @@ class _PeerLog(PeerColumns):
         for log, field in zip(self._fields, fields, strict=True):
             log.append_pickled(field)
 
-    def __len__(self) -> int:
-        return len(self._heads)
-
     def heads(self) -> Iterator[tuple[str, str]]:
         return ((source, agency) for source, agency, _, _ in self._heads)
 
     def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
         return iter(self._fields[at])
 
-    def record(self, index: int) -> tuple[str, PeerText]:
-        source, agency, title, layout = self._heads[index]
-        return source, PeerText(agency, title, layout, tuple(log[index] for log in self._fields))
+    def named(self, index: int) -> tuple[str, str]:
+        _, _, title, layout = self._heads[index]  # the head alone: no field is read for a finding's wording
+        return title, layout
 
 
 class ResultLog(_Log[AgencyResult]):

@@ -1046,9 +1046,6 @@ class PeerColumns(abc.ABC):
     (``reportkit.batch``); a list of reports is put in columns in memory."""
 
     @abc.abstractmethod
-    def __len__(self) -> int: ...
-
-    @abc.abstractmethod
     def heads(self) -> Iterator[tuple[str, str]]:
         """``(source, agency key)`` of each report, in order."""
 
@@ -1057,16 +1054,13 @@ class PeerColumns(abc.ABC):
         """The comparable sentences of text field number ``at`` (of :data:`TEXT_FIELDS`) of each report."""
 
     @abc.abstractmethod
-    def record(self, index: int) -> tuple[str, PeerText]:
-        """Report number ``index``: its source and its whole record (for the findings' wording)."""
+    def named(self, index: int) -> tuple[str, str]:
+        """``(title name, format)`` of report number ``index``: what a finding's wording needs of it."""
 
 
 class _ListColumns(PeerColumns):
     def __init__(self, reports: Sequence[tuple[str, AnnualReport | PeerText]]) -> None:
         self._records = [(source, _peer(report)) for source, report in reports]  # each text normalised once
-
-    def __len__(self) -> int:
-        return len(self._records)
 
     def heads(self) -> Iterator[tuple[str, str]]:
         return ((source, peer.agency_key) for source, peer in self._records)
@@ -1074,8 +1068,9 @@ class _ListColumns(PeerColumns):
     def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
         return (peer.sentences[at] for _, peer in self._records)
 
-    def record(self, index: int) -> tuple[str, PeerText]:
-        return self._records[index]
+    def named(self, index: int) -> tuple[str, str]:
+        peer = self._records[index][1]
+        return peer.title_name, peer.format
 
 
 @frozen
@@ -1322,13 +1317,12 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerC
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
         for index in sorted(alike):
-            peer = columns.record(index)[1]
-            layout = formats.get_format(peer.format)
+            layout = formats.get_format(columns.named(index)[1])
             location = text_locations(layout)[field]
             name = location.row or location.section
             ranked = sorted(alike[index], key=lambda item: (-item[0], sources[item[1]]))
             named = "、".join(
-                f"{columns.record(other)[1].title_name}（{sources[other]}）{_percent(jaccard)}%"
+                f"{columns.named(other)[0]}（{sources[other]}）{_percent(jaccard)}%"
                 for jaccard, other in ranked[:PEERS_NAMED]
             )
             more = f"，另有 {len(ranked) - PEERS_NAMED} 家单位也相近" if len(ranked) > PEERS_NAMED else ""
