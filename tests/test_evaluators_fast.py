@@ -366,9 +366,13 @@ def test_the_peer_pairs_are_those_of_trying_every_pair(
         monkeypatch.setattr(evaluators, "SKETCH_AGREEMENT", agreement)
     reports = _phrase_soup(seed, 400)
     agencies = [peer.agency_key for _, peer in reports]
+
+    def same_agency(a: int, b: int) -> bool:
+        return agencies[a] == agencies[b]
+
     total = 0
     for field in evaluators.TEXT_FIELDS:
-        found = list(evaluators._field_pairs(evaluators._ListColumns(reports), agencies, field, 20, anchor_cap))
+        found = list(evaluators._field_pairs(evaluators._ListColumns(reports), same_agency, field, 20, anchor_cap))
         as_sorted = sorted((min(a, b), max(a, b), jaccard) for a, b, jaccard in found)
         assert len(as_sorted) == len(found) == len(set(as_sorted)), "each pair once"
         expected = _plain_field_pairs(reports, field, 20, anchor_cap)
@@ -377,23 +381,38 @@ def test_the_peer_pairs_are_those_of_trying_every_pair(
     assert total > 100  # the soup has pairs to find
 
 
-@pytest.mark.parametrize("shape", ["random", "shared", "one value", "extremes", "none"])
-def test_the_too_common_hashes_are_those_counted_at_once(shape: str) -> None:
+@pytest.mark.parametrize("shape", ["random", "shared", "one value", "extremes", "signed", "none"])
+def test_the_values_more_than_a_cap_are_those_counted_at_once(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(shape)
     pool = {
         "random": [rng.getrandbits(32) for _ in range(20_000)],
         "shared": [rng.getrandbits(32) for _ in range(300)],  # texts of shared phrases: few distinct hashes
         "one value": [7],
         "extremes": [0, 1, 2**31, 2**32 - 2, 2**32 - 1],
+        "signed": [rng.getrandbits(64) - 2**63 for _ in range(3000)] + [-1, -(2**63), 2**63 - 1],  # hash()es
         "none": [],
     }[shape]
-    docs = [
-        evaluators._Doc(i, 0, 0, array("I", sorted(set(rng.choices(pool, k=evaluators.SKETCH_SIZE)))))
-        for i in range(2000 if pool else 0)
-    ]
-    counts = collections.Counter(h for doc in docs for h in doc.sketch)
-    for cap in (0, 3, 50, 1000):
-        assert evaluators._too_common(docs, cap) == {h for h, count in counts.items() if count > cap}, cap
+    values = array("q" if shape == "signed" else "I", rng.choices(pool, k=60_000) if pool else [])
+    counts = collections.Counter(values)
+    for slots in (evaluators._COUNT_SLOTS, 64):  # the table as shipped, and one where most slots collide
+        monkeypatch.setattr(evaluators, "_COUNT_SLOTS", slots)
+        for cap in (0, 1, 3, 50, 1000):
+            assert evaluators._more_than(values, cap) == {h for h, count in counts.items() if count > cap}, cap
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1000, 1 << 15])
+def test_the_runs_sorted_range_by_range_are_those_sorted_at_once(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evaluators, "_SORT_CHUNK", chunk)
+    rng = random.Random(chunk)
+    anchors = [rng.getrandbits(32) for _ in range(300)] + [0, 2**32 - 1]
+    keys = array("Q", ((rng.choice(anchors) << 32) | rng.getrandbits(20) for _ in range(5000)))
+    expected = []
+    for key, run in itertools.groupby(sorted(keys), key=lambda value: value >> 32):
+        group = [value & 0xFFFFFFFF for value in run]
+        if len(group) > 1:
+            expected.append((key, group))
+    assert list(evaluators._runs(keys, 32)) == expected
+    assert list(evaluators._runs(array("Q"), 32)) == []
 
 
 def test_the_shingles_kept_on_disk_read_back_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -436,11 +455,13 @@ def test_the_batch_columns_on_disk_give_the_findings_of_the_reports_in_memory() 
     for source, peer in reports:
         columns.append_pickled(_PeerLog.pickled(source, peer))
     assert list(columns.heads()) == [(source, peer.agency_key) for source, peer in reports]
-    assert columns.named(17) == (reports[17][1].title_name, reports[17][1].format)
+    peer = reports[17][1]
+    assert columns.head(17) == (reports[17][0], peer.agency_key, peer.title_name, peer.format)
     for at in range(len(evaluators.TEXT_FIELDS)):
         assert list(columns.sentences(at)) == [peer.sentences[at] for _, peer in reports]
     found = evaluators.peer_findings(columns)
     assert found == evaluators.peer_findings(reports)
+    assert evaluators.peer_findings(columns, flagged_only=True) == {s: f for s, f in found.items() if f}
     assert sum(len(each) for each in found.values()) > 50
     with pytest.raises(ValueError, match="text fields"):
         columns.append_pickled(_PeerLog.pickled("x.toml", reports[0][1])[:-1])

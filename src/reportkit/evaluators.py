@@ -40,7 +40,7 @@ import unicodedata
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING
 
@@ -1040,10 +1040,10 @@ def _peer(item: AnnualReport | PeerText) -> PeerText:
 
 
 class PeerColumns(abc.ABC):
-    """A batch's :class:`PeerText` records kept by column, as :func:`peer_findings` reads them: the sources and
-    agencies once, then each text field's sentences on their own, twice (to count the common sentences, then to
-    sketch), so that no more than one field's counts is held at a time. The batch keeps its columns on disk
-    (``reportkit.batch``); a list of reports is put in columns in memory."""
+    """A batch's :class:`PeerText` records kept by column, as :func:`peer_findings` reads them: the heads (source,
+    agency) once, then each text field's sentences on their own, three times (to count the sentences by hash, to
+    count the frequent ones exactly, then to sketch), so that no more than one field's counts is held at a time.
+    The batch keeps its columns on disk (``reportkit.batch``); a list of reports is put in columns in memory."""
 
     @abc.abstractmethod
     def heads(self) -> Iterator[tuple[str, str]]:
@@ -1054,8 +1054,9 @@ class PeerColumns(abc.ABC):
         """The comparable sentences of text field number ``at`` (of :data:`TEXT_FIELDS`) of each report."""
 
     @abc.abstractmethod
-    def named(self, index: int) -> tuple[str, str]:
-        """``(title name, format)`` of report number ``index``: what a finding's wording needs of it."""
+    def head(self, index: int) -> tuple[str, str, str, str]:
+        """``(source, agency key, title name, format)`` of report number ``index``: what a pair of the same agency
+        and a finding's wording need of it, read only for the few reports they concern."""
 
 
 class _ListColumns(PeerColumns):
@@ -1068,17 +1069,53 @@ class _ListColumns(PeerColumns):
     def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
         return (peer.sentences[at] for _, peer in self._records)
 
-    def named(self, index: int) -> tuple[str, str]:
-        peer = self._records[index][1]
-        return peer.title_name, peer.format
+    def head(self, index: int) -> tuple[str, str, str, str]:
+        source, peer = self._records[index]
+        return source, peer.agency_key, peer.title_name, peer.format
 
 
-@frozen
-class _Doc:
-    report: int  #: index into the batch
-    offset: int  #: where its shingle hashes are in the section's _ShingleFile
-    size: int  #: how many there are
-    sketch: array[int]  #: its SKETCH_SIZE smallest shingle hashes, ascending (4 bytes each, not a set of ints)
+class _Ragged:
+    """Short runs of 32-bit values (the sketches, the anchors) one after another in one array, with where each
+    starts: a few bytes a value, where an array object per run cost 80 bytes more."""
+
+    __slots__ = ("start", "values")
+
+    def __init__(self) -> None:
+        self.values = array("I")
+        self.start = array("Q", [0])
+
+    def append(self, run: Iterable[int]) -> None:
+        self.values.extend(run)
+        self.start.append(len(self.values))
+
+    def __len__(self) -> int:
+        return len(self.start) - 1
+
+    def __getitem__(self, position: int) -> array[int]:
+        return self.values[self.start[position] : self.start[position + 1]]
+
+
+class _Sketches:
+    """One section's sketched texts, in flat arrays (about 150 bytes a text with its sketch, where an object
+    per text took 400): the batch index of its report, where its shingle hashes are in the section's
+    :class:`_ShingleFile` and how many there are, and its sketch."""
+
+    __slots__ = ("offset", "report", "size", "sketch")
+
+    def __init__(self) -> None:
+        self.report = array("I")
+        self.offset = array("Q")
+        self.size = array("I")
+        self.sketch = _Ragged()  #: each text's SKETCH_SIZE smallest shingle hashes, ascending
+
+    def append(self, report: int, offset: int, size: int, sketch: Iterable[int]) -> None:
+        self.report.append(report)
+        self.offset.append(offset)
+        self.size.append(size)
+        self.sketch.append(sketch)
+
+    def __len__(self) -> int:
+        return len(self.report)
 
 
 class _ShingleFile:
@@ -1122,62 +1159,74 @@ class _ShingleFile:
         self._file.close()
 
 
+#: Slots of the table in which :func:`_more_than` first counts values (4 bytes each): a fixed size, so counting
+#: takes the same memory at 1,000 agencies as at 100,000.
+_COUNT_SLOTS = 1 << 18
+#: :func:`_runs` sorts about this many values at a time (a Python int each while sorted).
+_SORT_CHUNK = 1 << 14
+
+
+def _more_than(values: array[int], cap: int) -> set[int]:
+    """The values found more than ``cap`` times in ``values``.
+
+    Counted in two passes in bounded memory: first every value in the slot of a fixed table given by its low
+    bits (a slot counts at least each of its values' occurrences), then exactly, but only the values whose slot
+    passed ``cap``. A Counter of every distinct value would hold two Python objects a value (at 20,000 agencies
+    a section's sentences or sketch hashes are hundreds of thousands)."""
+    mask = _COUNT_SLOTS - 1
+    table = array("I", bytes(4 * _COUNT_SLOTS))
+    for value in values:
+        table[value & mask] += 1
+    hot = map(cap.__lt__, map(table.__getitem__, map(mask.__and__, values)))  # in C, value by value
+    counts = Counter(itertools.compress(values, hot))
+    return {value for value, count in counts.items() if count > cap}
+
+
 def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
     """``values`` sorted and grouped by ``value >> shift``: each group's key with the low ``shift`` bits of its
-    values, ascending, for the groups of more than one value."""
+    values, ascending, for the groups of more than one value.
+
+    Sorted one range of values at a time (about :data:`_SORT_CHUNK` values each, bounds from a sample, aligned
+    so that no group is split), not all at once: sorting them all would hold a Python int for each."""
+    if not values:
+        return
+    parts = -(-len(values) // _SORT_CHUNK)
+    sample = sorted(values[:: max(1, len(values) // (64 * parts))])
+    bounds = sorted({(sample[len(sample) * part // parts] >> shift) << shift for part in range(1, parts)})
     mask = (1 << shift) - 1
-    for key, run in itertools.groupby(sorted(values), key=lambda value: value >> shift):
-        group = [value & mask for value in run]
-        if len(group) > 1:
-            yield key, group
-
-
-def _too_common(docs: Sequence[_Doc], anchor_cap: int) -> set[int]:
-    """The hashes in more than ``anchor_cap`` of the sketches.
-
-    Counted one range of hash values at a time, each holding about a quarter of the sketch hashes (its bounds
-    taken from a sample): sorting or counting them all at once would hold a Python int for every sketch hash
-    of the batch (22 MB at 20,000 agencies), a range a quarter of them, and where the texts share phrases a
-    range has few distinct hashes to count."""
-    every_hash = array("I")
-    for doc in docs:
-        every_hash.extend(doc.sketch)
-    if not every_hash:
-        return set()
-    sample = sorted(every_hash[::_COUNT_SAMPLE_STEP])
-    bounds = sorted({sample[len(sample) * part // _COUNT_RANGES] for part in range(1, _COUNT_RANGES)})
-    too_common: set[int] = set()
-    for low, high in itertools.pairwise([0, *bounds, 1 << 32]):
+    for low, high in itertools.pairwise([0, *bounds, max(values) + 1]):
         within = range(low, high)  # its membership test is two comparisons in C
-        counts = Counter(itertools.compress(every_hash, map(within.__contains__, every_hash)))  # no list of them
-        too_common.update(h for h, count in counts.items() if count > anchor_cap)
-    return too_common
+        part_values = sorted(itertools.compress(values, map(within.__contains__, values)))
+        for key, run in itertools.groupby(part_values, key=lambda value: value >> shift):
+            group = [value & mask for value in run]
+            if len(group) > 1:
+                yield key, group
 
 
 def _bucket_pairs(
     anchor: int,
     members: Sequence[int],
-    docs: Sequence[_Doc],
-    anchors: Sequence[array[int]],
-    needed: Sequence[int],
-    size_of: Sequence[int],
+    sketches: _Sketches,
+    anchors: _Ragged,
 ) -> Iterator[tuple[int, int]]:
     """The pairs of a bucket's texts (positions, the smaller text first) to compare exactly: those whose sizes
-    (``size_of``, shingles) allow :data:`PEER_THRESHOLD`, whose smallest shared anchor is this bucket's
-    ``anchor`` (each pair is looked at in one bucket only), whose sketches share at least as many hashes as the
-    smaller of their ``needed``, and whose sketches do not differ in more hashes than two texts that alike can.
+    (shingles) allow :data:`PEER_THRESHOLD`, whose smallest shared anchor is this bucket's ``anchor`` (each pair
+    is looked at in one bucket only), whose sketches share at least :data:`SKETCH_AGREEMENT` of the smaller
+    text's sketch, and whose sketches do not differ in more hashes than two texts that alike can.
 
     A common phrase puts thousands of texts in one bucket; the tests over all of a text's partners run in C
     (``map``/``compress`` over lists of ints), so only the few pairs that pass them cost Python steps."""
+    size_of = sketches.size
     members = sorted(members, key=size_of.__getitem__)
     sizes = [size_of[m] for m in members]
+    member_sketches = [sketches.sketch[m] for m in members]
     # Jaccard is at most the ratio of the sizes: a text's partners are the next ones in size order up to the
     # last whose PEER_THRESHOLD × size it reaches (the same float comparison as the exact test would make).
     reach = [PEER_THRESHOLD * size for size in sizes]
     # Each member's sketch as bits over the bucket's hashes, numbered in ascending order: the hashes two texts
     # share are the bits of an ``&``, the anchors below this one those under its bit.
-    bit = {h: 1 << i for i, h in enumerate(sorted({h for m in members for h in docs[m].sketch}))}
-    sketch_bits = [sum(map(bit.__getitem__, docs[m].sketch)) for m in members]
+    bit = {h: 1 << i for i, h in enumerate(sorted({h for sketch in member_sketches for h in sketch}))}
+    sketch_bits = [sum(map(bit.__getitem__, sketch)) for sketch in member_sketches]
     below = bit[anchor] - 1
     lower_anchors = [sum(map(bit.__getitem__, anchors[m])) & below for m in members]
     # A sketch holds every hash of its text up to its largest: where two sketches are both complete (up to the
@@ -1189,8 +1238,9 @@ def _bucket_pairs(
         if end == i + 1:
             continue
         bits_a, lower_a, complete_a, room_a = sketch_bits[i], lower_anchors[i], complete[i], room[i]
-        # needed grows with the size: the smaller of the two is this text's
-        agree = map(needed[a].__le__, map(int.bit_count, map(bits_a.__and__, sketch_bits[i + 1 : end])))
+        # the number needed grows with the sketch, and the smaller text's sketch is the smaller (or as long)
+        needed = math.ceil(SKETCH_AGREEMENT * len(member_sketches[i]))
+        agree = map(needed.__le__, map(int.bit_count, map(bits_a.__and__, sketch_bits[i + 1 : end])))
         for j in itertools.compress(range(i + 1, end), agree):
             if lower_a & lower_anchors[j]:
                 continue  # looked at in the bucket of a smaller anchor
@@ -1199,14 +1249,29 @@ def _bucket_pairs(
             yield a, members[j]
 
 
+def _common_sentences(columns: PeerColumns, at: int, limit: int) -> set[str]:
+    """The sentences of text field ``at`` in more than ``limit`` reports: counted by their :func:`hash` first,
+    then exactly for the few whose hash is that frequent (a collision only adds a sentence to count exactly)."""
+    hashes = array("q")
+    for each in columns.sentences(at):
+        hashes.extend(map(hash, set(each)))
+    frequent = _more_than(hashes, limit)
+    del hashes
+    if not frequent:
+        return set()
+    counts = Counter(s for each in columns.sentences(at) for s in set(each) if hash(s) in frequent)
+    return {sentence for sentence, count in counts.items() if count > limit}
+
+
 def _field_pairs(
     columns: PeerColumns,
-    agencies: Sequence[str],
+    same_agency: Callable[[int, int], bool],
     field: str,
     limit: int,
     anchor_cap: int,
 ) -> Iterator[tuple[int, int, float]]:
-    """Pairs of reports whose ``field`` texts are at least :data:`PEER_THRESHOLD` alike, with the similarity.
+    """Pairs of reports whose ``field`` texts are at least :data:`PEER_THRESHOLD` alike, with the similarity;
+    pairs for which ``same_agency(a, b)`` holds are left out.
 
     Sentences in more than ``limit`` reports are a common template and left out. Each remaining text is
     sketched by its :data:`SKETCH_SIZE` smallest shingle hashes; the :data:`ANCHORS` smallest of them that are
@@ -1219,11 +1284,8 @@ def _field_pairs(
     bounds: they drop no pair the exact comparison would keep).
     """
     at = TEXT_FIELDS.index(field)
-    # The field's column read twice rather than held: the counts are the only thing kept of every sentence.
-    counts: Counter[str] = Counter(s for each in columns.sentences(at) for s in set(each))
-    common = {sentence for sentence, count in counts.items() if count > limit}
-    del counts
-    docs: list[_Doc] = []
+    common = _common_sentences(columns, at, limit)  # the field's column read again rather than held
+    sketches = _Sketches()
     kept = _ShingleFile()
     try:
         for index, each in enumerate(columns.sentences(at)):
@@ -1235,48 +1297,50 @@ def _field_pairs(
             smallest = (
                 sorted(hashed)[:SKETCH_SIZE] if len(hashed) < 16 * SKETCH_SIZE else heapq.nsmallest(SKETCH_SIZE, hashed)
             )
-            docs.append(_Doc(index, kept.add(array("I", hashed)), len(hashed), array("I", smallest)))
+            sketches.append(index, kept.add(array("I", hashed)), len(hashed), smallest)
         kept.flush()
-        yield from _alike(docs, kept, agencies, anchor_cap)
+        yield from _alike(sketches, kept, same_agency, anchor_cap)
     finally:
         kept.close()
 
 
 def _alike(
-    docs: Sequence[_Doc], kept: _ShingleFile, agencies: Sequence[str], anchor_cap: int
+    sketches: _Sketches, kept: _ShingleFile, same_agency: Callable[[int, int], bool], anchor_cap: int
 ) -> Iterator[tuple[int, int, float]]:
-    """The pairs of ``docs`` at least :data:`PEER_THRESHOLD` alike (see :func:`_field_pairs`)."""
+    """The pairs of ``sketches`` at least :data:`PEER_THRESHOLD` alike (see :func:`_field_pairs`)."""
     # A hash in more than anchor_cap sketches does not index them; the others index their texts by their
     # ANCHORS smallest hashes.
-    too_common = _too_common(docs, anchor_cap)
+    too_common = _more_than(sketches.sketch.values, anchor_cap)
     keys = array("Q")
-    anchors: list[array[int]] = []
-    for position, doc in enumerate(docs):
-        chosen = array("I", itertools.islice(itertools.filterfalse(too_common.__contains__, doc.sketch), ANCHORS))
+    anchors = _Ragged()
+    for position in range(len(sketches)):
+        chosen = list(
+            itertools.islice(itertools.filterfalse(too_common.__contains__, sketches.sketch[position]), ANCHORS)
+        )
         anchors.append(chosen)
         keys.extend((h << 32) | position for h in chosen)
     del too_common
-    needed = [math.ceil(SKETCH_AGREEMENT * len(doc.sketch)) for doc in docs]
-    size_of = [doc.size for doc in docs]
+    report, offset, size = sketches.report, sketches.offset, sketches.size
     # Bucket by bucket, with each pair looked at once: in the bucket of the smallest anchor both texts have.
     # No set of all candidate pairs is kept (common phrases make millions of them in a large batch).
     for anchor, members in _runs(keys, 32):  # the texts of each hash that indexes several
         left_set: tuple[int, frozenset[int]] = (-1, frozenset())  # the pairs come by their first text
-        for a, b in _bucket_pairs(anchor, members, docs, anchors, needed, size_of):
-            left, right = docs[a], docs[b]
-            if agencies[left.report] == agencies[right.report]:
+        for a, b in _bucket_pairs(anchor, members, sketches, anchors):
+            if same_agency(report[a], report[b]):
                 continue  # the same agency (another year's file): previous.* territory
             if left_set[0] != a:
-                left_set = (a, frozenset(kept.read(left.offset, left.size)))
-            shared = len(left_set[1].intersection(kept.read(right.offset, right.size)))  # distinct: sizes count
-            jaccard = shared / (left.size + right.size - shared)
+                left_set = (a, frozenset(kept.read(offset[a], size[a])))
+            shared = len(left_set[1].intersection(kept.read(offset[b], size[b])))  # distinct: sizes count
+            jaccard = shared / (size[a] + size[b] - shared)
             if jaccard >= PEER_THRESHOLD:
-                yield left.report, right.report, jaccard
+                yield report[a], report[b], jaccard
 
 
-def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerColumns) -> dict[str, list[Finding]]:
+def peer_findings(
+    reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerColumns, *, flagged_only: bool = False
+) -> dict[str, list[Finding]]:
     """``peers.text_similar`` over a whole batch: the findings of each report, keyed by its source (every
-    source present, most with an empty list).
+    source present, most with an empty list; with ``flagged_only``, only the sources that have findings).
 
     A section of one agency is reported when it is at least :data:`PEER_THRESHOLD` alike (Jaccard
     similarity of the shingles of the comparable texts, see the module docstring) to the same section of
@@ -1292,41 +1356,63 @@ def peer_findings(reports: Sequence[tuple[str, AnnualReport | PeerText]] | PeerC
     few per cent of the agencies share (hashes under the anchor cap, which grows with the batch) still give each
     text more candidate pairs as the batch grows: those are sifted in C, a bucket's run at a time, so the
     Python work per agency grows slowly, but it grows (see benchmarks/README.md). ``reports`` is a sequence of
-    ``(source, report or PeerText)``, or :class:`PeerColumns` (a batch's texts on disk): one section's sentence
-    counts and sketches are held at a time, and the shingle hashes wait in a temporary file. Deterministic: the
+    ``(source, report or PeerText)``, or :class:`PeerColumns` (a batch's texts on disk): what is held per report
+    is a few arrays of bytes (two hashes, one section's sketch and anchors), the sentences are counted in a
+    table of fixed size before the frequent ones are counted exactly, and the shingle hashes wait in a temporary
+    file, so over columns on disk the memory grows by about 250 bytes an agency. Deterministic: the
     same reports give the same findings in the same order, in any process. Raises :class:`PeerInputError` when
     a source is given twice, and OSError when the temporary file cannot be written.
     """
     columns = reports if isinstance(reports, PeerColumns) else _ListColumns(reports)
-    result: dict[str, list[Finding]] = {}
-    sources: list[str] = []
-    agencies: list[str] = []  # as compared, read once: the pairs of every section look them up
+    # Per report only two hashes are held (8 bytes each); sources and agencies are read back for the few
+    # reports a pair or a finding concerns.
+    source_hash = array("q")
+    agency_hash = array("q")
     for source, agency in columns.heads():
-        if source in result:
-            raise PeerInputError(f"同一来源出现了两次：{source}；每个数据文件只能参加一次比对", source=source)
-        result[source] = []
-        sources.append(source)
-        agencies.append(agency)
-    if len(sources) < 2:
-        return result
-    limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(sources)))
+        source_hash.append(hash(source))
+        agency_hash.append(hash(agency))
+    repeated = _more_than(source_hash, 1)
+    if repeated:
+        seen: set[str] = set()
+        for source, _ in columns.heads():
+            if hash(source) in repeated:
+                if source in seen:
+                    raise PeerInputError(f"同一来源出现了两次：{source}；每个数据文件只能参加一次比对", source=source)
+                seen.add(source)
+    found: dict[str, list[Finding]] = {}
+    if len(source_hash) >= 2:
+        found = _flagged(columns, agency_hash)
+    if flagged_only:
+        return found
+    return {source: found.get(source, []) for source, _ in columns.heads()}
+
+
+def _flagged(columns: PeerColumns, agency_hash: array[int]) -> dict[str, list[Finding]]:
+    """The findings of :func:`peer_findings`, for the reports that have some."""
+
+    def same_agency(a: int, b: int) -> bool:
+        return agency_hash[a] == agency_hash[b] and columns.head(a)[1] == columns.head(b)[1]
+
+    result: dict[str, list[Finding]] = {}
+    limit = max(COMMON_MIN_AGENCIES, math.ceil(COMMON_SHARE * len(agency_hash)))
     anchor_cap = max(ANCHOR_CAP_MIN, 2 * limit)
     for field in TEXT_FIELDS:
         alike: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
-        for a, b, jaccard in _field_pairs(columns, agencies, field, limit, anchor_cap):
+        for a, b, jaccard in _field_pairs(columns, same_agency, field, limit, anchor_cap):
             alike[a].append((jaccard, b))
             alike[b].append((jaccard, a))
+        heads = {index: columns.head(index) for index in alike}  # every partner is flagged too
         for index in sorted(alike):
-            layout = formats.get_format(columns.named(index)[1])
+            source, _, _, format_id = heads[index]
+            layout = formats.get_format(format_id)
             location = text_locations(layout)[field]
             name = location.row or location.section
-            ranked = sorted(alike[index], key=lambda item: (-item[0], sources[item[1]]))
+            ranked = sorted(alike[index], key=lambda item: (-item[0], heads[item[1]][0]))
             named = "、".join(
-                f"{columns.named(other)[0]}（{sources[other]}）{_percent(jaccard)}%"
-                for jaccard, other in ranked[:PEERS_NAMED]
+                f"{heads[other][2]}（{heads[other][0]}）{_percent(jaccard)}%" for jaccard, other in ranked[:PEERS_NAMED]
             )
             more = f"，另有 {len(ranked) - PEERS_NAMED} 家单位也相近" if len(ranked) > PEERS_NAMED else ""
-            result[sources[index]].append(
+            result.setdefault(source, []).append(
                 Finding(
                     "peers.text_similar",
                     Severity.WARNING,
