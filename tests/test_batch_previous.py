@@ -175,8 +175,9 @@ def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
     real = batch._Spool.read
 
     def read(self: batch._Spool, offset: int, size: int) -> bytes:
-        if batch._context is not None:  # in the worker, not the index
-            raise OSError("spool file is short")
+        context = batch._context
+        if context is not None and context.previous is not None and self.path == context.previous.spool:
+            raise OSError("spool file is short")  # the reports' spool, in the worker (the index phase wrote it)
         return real(self, offset, size)
 
     monkeypatch.setattr(batch._Spool, "read", read)
@@ -186,6 +187,28 @@ def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
     assert finance.status == STATUS_OK and finance.previous == ""
     (line,) = [line for line in finance.findings if "previous.missing" in line]
     assert "caizheng.toml" in line and "未做跨年核对" in line
+
+
+def test_an_index_that_cannot_be_read_back_is_a_warning_for_each_agency(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reportkit.batch as batch
+
+    real = batch._Spool.read
+
+    def read(self: batch._Spool, offset: int, size: int) -> bytes:
+        context = batch._context
+        if context is not None and context.previous is not None and self.path == context.previous.records:
+            raise OSError("records spool is short")
+        return real(self, offset, size)
+
+    monkeypatch.setattr(batch._Spool, "read", read)
+    now, before = folders
+    results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
+    for result in results:
+        assert result.status == STATUS_OK and result.previous == "", result
+        (line,) = [line for line in result.findings if "previous.missing" in line]
+        assert "上年报告索引" in line and "records spool is short" in line and "未做跨年核对" in line
 
 
 def test_each_previous_file_is_parsed_once_however_many_agencies(
@@ -212,3 +235,20 @@ def test_each_previous_file_is_parsed_once_however_many_agencies(
     loaded = [line.split()[1] for line in log.read_text(encoding="utf-8").splitlines()]
     previous = sorted(name for name in loaded if name.startswith(before.name + "/"))
     assert previous == sorted(f"{before.name}/{p.name}" for p in before.iterdir()), loaded
+
+
+def test_agencies_whose_keys_hash_alike_are_told_apart(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index looks agencies up by a hash of their key and then compares the keys: with every key hashed
+    alike (the workers are forked, so they see the patch), each agency still gets its own last year."""
+    import reportkit.batch as batch
+
+    now, before = folders
+    expected = {Path(r.source).name: Path(r.previous).name for r in run_batch(now, tmp_path / "a", previous=before)}
+    monkeypatch.setattr(batch, "_key_hash", lambda key: 7)
+    results = run_batch(now, tmp_path / "b", previous=before, jobs=1)
+    assert {Path(r.source).name: Path(r.previous).name for r in results} == expected
+    assert expected["finance-2022.toml"] == "caizheng.toml" and expected["education-2022.toml"] == ""
+    (resources,) = [r for r in results if "natural-resources" in r.source]
+    assert any("previous.duplicate" in line for line in resources.findings)

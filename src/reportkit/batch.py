@@ -17,6 +17,7 @@ its memory stays flat however many agencies there are.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import difflib
@@ -238,26 +239,67 @@ class _Spool:
                 os.unlink(self.path)
 
 
+def _key_hash(key: str) -> int:
+    """A 64-bit hash of an agency key, the same in every process (``hash`` of a str is salted per process, and
+    spawned workers look keys up in the index the parent built)."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
 @frozen
 class _PreviousIndex:
-    """Last year's files by agency (:func:`~reportkit.rules.agency_key`), and those that could not be read."""
+    """Last year's files by agency (:func:`~reportkit.rules.agency_key`), and those that could not be read.
+
+    Kept compact, as the parent and every worker hold it: the agency keys' hashes in ascending order with where
+    each file's :class:`_Previous` record lies in the ``records`` spool (16 bytes a file, where a dict of records
+    took about 700); a record is read when a report's hash matches, and all of them (one read of the spool) only
+    when an agency has none, to name the closest."""
 
     folder: str
-    by_agency: dict[str, tuple[_Previous, ...]]
+    #: The spool of the pickled reports, and the spool of the records, one pickled after another.
+    spool: str
+    records: str
+    hashes: array[int]
+    offsets: array[int]
+    sizes: array[int]
+    records_size: int
     unreadable: tuple[str, ...]
-    spool: str = ""
 
-    def match(self, report: AnnualReport, source: str) -> tuple[_Previous | None, list[Finding]]:
+    def _candidates(self, key: str, read: Callable[[int, int], bytes]) -> list[_Previous]:
+        wanted = _key_hash(key)
+        found: list[_Previous] = []
+        at = bisect.bisect_left(self.hashes, wanted)
+        while at < len(self.hashes) and self.hashes[at] == wanted:
+            record = pickle.loads(read(self.offsets[at], self.sizes[at]))  # written by this batch
+            if agency_key(record.agency) == key:  # not another agency whose key has the same hash
+                found.append(record)
+            at += 1
+        return found
+
+    def _closest(self, key: str, read: Callable[[int, int], bytes]) -> _Previous | None:
+        """The first file of the agency whose key is closest to ``key`` (difflib, as a clerk would guess)."""
+        first: dict[str, _Previous] = {}
+        with io.BytesIO(read(0, self.records_size)) as records:
+            while records.tell() < self.records_size:
+                record = pickle.load(records)  # written by this batch
+                first.setdefault(agency_key(record.agency), record)
+        close = difflib.get_close_matches(key, list(first), n=1, cutoff=0.6)
+        return first[close[0]] if close else None
+
+    def match(
+        self, report: AnnualReport, source: str, read: Callable[[int, int], bytes]
+    ) -> tuple[_Previous | None, list[Finding]]:
         """Last year's file for ``report`` and the warnings about the match: none found (with the closest
-        name, perhaps the agency renamed), or several of the same agency."""
+        name, perhaps the agency renamed), or several of the same agency. ``read(offset, size)`` reads the
+        records spool."""
         location = Location(REPORT_GROUP, label_of("agency.name"), "", "agency.name")
         name = report.agency.name
-        candidates = self.by_agency.get(agency_key(name), ())
+        key = agency_key(name)
+        candidates = self._candidates(key, read)
         if not candidates:
             message = f"在上年报告文件夹 {self.folder} 中没有找到“{name}”的上年报告，未做跨年核对"
-            close = difflib.get_close_matches(agency_key(name), list(self.by_agency), n=1, cutoff=0.6)
-            if close:
-                other = self.by_agency[close[0]][0]
+            other = self._closest(key, read)
+            if other is not None:
                 message += (
                     f"；名称最接近的是“{other.agency}”（{other.source}），如系机关更名，"
                     f"请用 reportkit check {source} --previous {other.source} 单独核对"
@@ -283,10 +325,14 @@ def _index_previous(
     memory_limit: int | None,
     progress: Any,
     spool: _Spool,
+    records: _Spool,
 ) -> _PreviousIndex:
-    """Read every previous-year file once (in workers) and spool its report for the agencies' workers."""
+    """Read every previous-year file once (in workers) and spool its report for the agencies' workers, and its
+    record for the index."""
     sources = [str(s) for s in discover(folder)]
-    by_agency: dict[str, list[_Previous]] = {}
+    hashes = array("Q")
+    offsets = array("Q")
+    sizes = array("I")
     unreadable: list[str] = []
     tick = _phase(progress, "读取上年报告")
     for outcome in run(_read_previous, sources, jobs=jobs, timeout=timeout, memory_limit=memory_limit, progress=tick):
@@ -295,11 +341,24 @@ def _index_previous(
             found, data = value
             offset, size = spool.append(data)
             found = attrs.evolve(found, offset=offset, size=size)
-            by_agency.setdefault(agency_key(found.agency), []).append(found)
+            at, size = records.append(pickle.dumps(found, pickle.HIGHEST_PROTOCOL))
+            hashes.append(_key_hash(agency_key(found.agency)))
+            offsets.append(at)
+            sizes.append(size)
         else:
             unreadable.append(Path(sources[outcome.index]).name)
-    by_key = {key: tuple(found) for key, found in by_agency.items()}
-    return _PreviousIndex(str(folder), by_key, tuple(unreadable), spool.path)
+    # In hash order; a stable sort keeps an agency's files in the folder's order.
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+    return _PreviousIndex(
+        str(folder),
+        spool.path,
+        records.path,
+        array("Q", (hashes[i] for i in order)),
+        array("Q", (offsets[i] for i in order)),
+        array("I", (sizes[i] for i in order)),
+        records.end,
+        tuple(unreadable),
+    )
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -324,21 +383,25 @@ class _Context:
 
 
 _context: _Context | None = None
+#: A worker's spools of last year's reports and of their records (see _index_previous).
 _previous_spool: _Spool | None = None
+_record_spool: _Spool | None = None
 
 
 def _start_worker(context: _Context) -> None:
-    global _context, _previous_spool
+    global _context, _previous_spool, _record_spool
     _context = context
-    _previous_spool = None
-    if context.previous is not None and context.previous.spool:
+    _previous_spool = _record_spool = None
+    if context.previous is not None:
         _previous_spool = _Spool(context.previous.spool)
+        _record_spool = _Spool(context.previous.records)
     warm_up(context.kinds, (formats.NEWEST,))  # already done before forking; spawned workers compile here, once
 
 
 def _stop_worker() -> None:
-    if _previous_spool is not None:
-        _previous_spool.close()
+    for spool in (_previous_spool, _record_spool):
+        if spool is not None:
+            spool.close()
 
 
 def _load_previous(found: _Previous) -> AnnualReport:
@@ -377,7 +440,19 @@ def _process(source: str) -> _Done:
     except Exception as exc:  # a bug must not stop the other agencies; it is reported in the summary
         return _Done(AgencyResult(source, STATUS_UNREADABLE, findings=(_internal(exc),)))
     try:
-        previous_file, notes = (None, []) if context.previous is None else context.previous.match(report, source)
+        previous_file: _Previous | None = None
+        notes: list[Finding] = []
+        if context.previous is not None:
+            assert _record_spool is not None
+            try:
+                previous_file, notes = context.previous.match(report, source, _record_spool.read)
+            except OSError as exc:  # the batch's own temporary file failed (a full or failing disk)
+                message = f"上年报告索引（临时文件）无法读取（{exc}），未做跨年核对"
+                notes = [
+                    Finding(
+                        "previous.missing", Severity.WARNING, Location(REPORT_GROUP, label_of("agency.name")), message
+                    )
+                ]
         previous = None
         if previous_file is not None:
             try:
@@ -622,16 +697,17 @@ def run_batch(
     taken = [os.path.basename(s) for s in sources] if _same_folder(folder, out) else []
     results = ResultLog()
     spool = _Spool() if previous is not None else None
+    records = _Spool() if previous is not None else None
     pdf_work = tempfile.mkdtemp(prefix="reportkit-batch-pdf-") if "pdf" in kinds else ""
     outcomes: Generator[Outcome[_Done], None, None] | None = None
     texts = _PeerLog()  # spooled: the peers comparison reads them at the end
     try:
         index = None
         if previous is not None:
-            assert spool is not None
+            assert spool is not None and records is not None
             if _same_folder(previous, out):
                 taken += [s.name for s in discover(previous)]
-            index = _index_previous(previous, jobs, timeout, memory_limit, progress, spool)
+            index = _index_previous(previous, jobs, timeout, memory_limit, progress, spool, records)
         names = _OutputNames(taken, kinds)
         soffice = ""
         if pdf_work:
@@ -682,8 +758,9 @@ def run_batch(
             outcomes.close()  # an interrupt: the workers go now, not when the traceback is collected
         # Temporaries of workers killed mid-write (a time limit, an interrupt) belong to this process.
         remove_temporaries(out, owner=os.getpid())
-        if spool is not None:
-            spool.close()
+        for each in (spool, records):
+            if each is not None:
+                each.close()
         if pdf_work:
             from reportkit.converter import kill_recorded
 
@@ -691,8 +768,8 @@ def run_batch(
                 if name.endswith(".pgid"):  # a LibreOffice whose worker was killed
                     kill_recorded(os.path.join(pdf_work, name))
             shutil.rmtree(pdf_work, ignore_errors=True)
-    peers = peer_findings(texts)
-    if not any(peers.values()):
+    peers = peer_findings(texts, flagged_only=True)
+    if not peers:
         return results
     with_peers = ResultLog()
     for result in results:
@@ -854,9 +931,8 @@ class _PeerLog(PeerColumns):
     def sentences(self, at: int) -> Iterator[tuple[str, ...]]:
         return iter(self._fields[at])
 
-    def named(self, index: int) -> tuple[str, str]:
-        _, _, title, layout = self._heads[index]  # the head alone: no field is read for a finding's wording
-        return title, layout
+    def head(self, index: int) -> tuple[str, str, str, str]:
+        return self._heads[index]  # the head alone: no field is read for a pair or a finding's wording
 
 
 class ResultLog(_Log[AgencyResult]):
