@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pickle
 import shutil
+from array import array
 from pathlib import Path
 
 import attrs
@@ -167,20 +169,26 @@ def test_each_report_is_checked_once_per_batch_item(
     assert str(os.getpid()) not in {pid for pid, _, _ in lines}
 
 
-def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
-    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _failing_reads(monkeypatch: pytest.MonkeyPatch, which: str, message: str) -> None:
+    """Reads of the spool ``which`` (``"spool"``: last year's reports, ``"records"``: the index's records) fail
+    in the workers (the index phase in the parent wrote them)."""
     import reportkit.batch as batch
 
     real = batch._Spool.read
 
     def read(self: batch._Spool, offset: int, size: int) -> bytes:
         context = batch._context
-        if context is not None and context.previous is not None and self.path == context.previous.spool:
-            raise OSError("spool file is short")  # the reports' spool, in the worker (the index phase wrote it)
+        if context is not None and context.previous is not None and self.path == getattr(context.previous, which):
+            raise OSError(message)
         return real(self, offset, size)
 
     monkeypatch.setattr(batch._Spool, "read", read)
+
+
+def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _failing_reads(monkeypatch, "spool", "spool file is short")
     now, before = folders
     results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
     (finance,) = [r for r in results if "finance" in r.source]
@@ -192,17 +200,7 @@ def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
 def test_an_index_that_cannot_be_read_back_is_a_warning_for_each_agency(
     tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import reportkit.batch as batch
-
-    real = batch._Spool.read
-
-    def read(self: batch._Spool, offset: int, size: int) -> bytes:
-        context = batch._context
-        if context is not None and context.previous is not None and self.path == context.previous.records:
-            raise OSError("records spool is short")
-        return real(self, offset, size)
-
-    monkeypatch.setattr(batch._Spool, "read", read)
+    _failing_reads(monkeypatch, "records", "records spool is short")
     now, before = folders
     results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
     for result in results:
@@ -252,3 +250,42 @@ def test_agencies_whose_keys_hash_alike_are_told_apart(
     assert expected["finance-2022.toml"] == "caizheng.toml" and expected["education-2022.toml"] == ""
     (resources,) = [r for r in results if "natural-resources" in r.source]
     assert any("previous.duplicate" in line for line in resources.findings)
+
+
+def test_the_closest_names_are_read_from_the_spool_once_per_process(tmp_path: Path) -> None:
+    import reportkit.batch as batch
+
+    records = batch._Spool()
+    try:
+        kept = [
+            batch._Previous(f"{name}.toml", name, 2021) for name in ("隆德县财政局", "隆德县教育局", "隆德县财政局")
+        ]
+        places = [records.append(pickle.dumps(record)) for record in kept]
+        hashes = [batch._key_hash(agency_key(record.agency)) for record in kept]
+        order = sorted(range(len(kept)), key=hashes.__getitem__)
+        index = batch._PreviousIndex(
+            "before",
+            "",
+            records.path,
+            array("Q", (hashes[i] for i in order)),
+            array("Q", (places[i][0] for i in order)),
+            array("I", (places[i][1] for i in order)),
+            records.end,
+            (),
+        )
+        reads: list[tuple[int, int]] = []
+
+        def read(offset: int, size: int) -> bytes:
+            reads.append((offset, size))
+            return records.read(offset, size)
+
+        batch._agency_keys_read = None
+        assert index._closest(agency_key("隆德县教育体育局"), read) == kept[1]
+        assert index._closest(agency_key("隆德县财政"), read) == kept[0]  # the first file of that agency
+        assert index._closest(agency_key("完全不同的名称"), read) is None
+        assert [size for offset, size in reads if offset == 0 and size == records.end] == [records.end]  # once
+        report = reportkit.load(COUNTY / "finance-2022.toml")
+        assert index.match(report, "finance.toml", read)[1][0].code == "previous.duplicate"
+    finally:
+        records.close()
+        batch._agency_keys_read = None

@@ -278,13 +278,34 @@ class _PreviousIndex:
 
     def _closest(self, key: str, read: Callable[[int, int], bytes]) -> _Previous | None:
         """The first file of the agency whose key is closest to ``key`` (difflib, as a clerk would guess)."""
-        first: dict[str, _Previous] = {}
+        keys, offsets, sizes = self._agency_keys(read)
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+        if not close:
+            return None
+        at = keys.index(close[0])
+        record: _Previous = pickle.loads(read(offsets[at], sizes[at]))  # written by this batch
+        return record
+
+    def _agency_keys(self, read: Callable[[int, int], bytes]) -> tuple[list[str], array[int], array[int]]:
+        """Every agency's key, in the folder's order, with where its first file's record is: read from the
+        records spool at a process's first agency without last year's file, then kept (a list of names, not
+        the records), so that a batch whose agencies mostly have none reads the spool once per worker."""
+        global _agency_keys_read
+        if _agency_keys_read is not None and _agency_keys_read[0] == (self.records, self.records_size):
+            return _agency_keys_read[1]
+        keys: dict[str, None] = {}
+        offsets, sizes = array("Q"), array("I")
         with io.BytesIO(read(0, self.records_size)) as records:
-            while records.tell() < self.records_size:
+            while (start := records.tell()) < self.records_size:
                 record = pickle.load(records)  # written by this batch
-                first.setdefault(agency_key(record.agency), record)
-        close = difflib.get_close_matches(key, list(first), n=1, cutoff=0.6)
-        return first[close[0]] if close else None
+                key = agency_key(record.agency)
+                if key not in keys:
+                    keys[key] = None
+                    offsets.append(start)
+                    sizes.append(records.tell() - start)
+        found = (list(keys), offsets, sizes)
+        _agency_keys_read = ((self.records, self.records_size), found)
+        return found
 
     def match(
         self, report: AnnualReport, source: str, read: Callable[[int, int], bytes]
@@ -316,6 +337,11 @@ class _PreviousIndex:
         used = f"已用 {chosen.source} 核对" if chosen else "无法确定用哪一份，未做跨年核对"
         message = f"上年报告文件夹中有 {len(candidates)} 个文件属于“{name}”：{files}；{used}，请删去多余的文件"
         return chosen, [Finding("previous.duplicate", Severity.WARNING, location, message)]
+
+
+#: The agency keys a process read from a batch's records spool: the spool (path, size), then what
+#: _PreviousIndex._agency_keys returns.
+_agency_keys_read: tuple[tuple[str, int], tuple[list[str], array[int], array[int]]] | None = None
 
 
 def _index_previous(
