@@ -17,7 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 import reportkit
-from reportkit.batch import STATUS_OK, run_batch, summary_csv, summary_xlsx
+from reportkit.batch import STATUS_OK, AgencyResult, run_batch, summary_csv, summary_xlsx
 from reportkit.cli import main
 from reportkit.rules import agency_key
 
@@ -169,9 +169,11 @@ def test_each_report_is_checked_once_per_batch_item(
     assert str(os.getpid()) not in {pid for pid, _, _ in lines}
 
 
-def _failing_reads(monkeypatch: pytest.MonkeyPatch, which: str, message: str) -> None:
-    """Reads of the spool ``which`` (``"spool"``: last year's reports, ``"records"``: the index's records) fail
-    in the workers (the index phase in the parent wrote them)."""
+def _batch_failing_reads(
+    tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, which: str, message: str
+) -> list[AgencyResult]:
+    """The batch of ``folders`` with reads of the spool ``which`` (``"spool"``: last year's reports,
+    ``"records"``: the index's records) failing in the workers (the index phase in the parent wrote them)."""
     import reportkit.batch as batch
 
     real = batch._Spool.read
@@ -183,14 +185,14 @@ def _failing_reads(monkeypatch: pytest.MonkeyPatch, which: str, message: str) ->
         return real(self, offset, size)
 
     monkeypatch.setattr(batch._Spool, "read", read)
+    now, before = folders
+    return list(run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",)))
 
 
 def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
     tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _failing_reads(monkeypatch, "spool", "spool file is short")
-    now, before = folders
-    results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
+    results = _batch_failing_reads(tmp_path, folders, monkeypatch, "spool", "spool file is short")
     (finance,) = [r for r in results if "finance" in r.source]
     assert finance.status == STATUS_OK and finance.previous == ""
     (line,) = [line for line in finance.findings if "previous.missing" in line]
@@ -200,9 +202,7 @@ def test_a_previous_report_that_cannot_be_read_back_from_the_spool_is_a_warning(
 def test_an_index_that_cannot_be_read_back_is_a_warning_for_each_agency(
     tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _failing_reads(monkeypatch, "records", "records spool is short")
-    now, before = folders
-    results = run_batch(now, tmp_path / "out", previous=before, jobs=1, kinds=("xlsx",))
+    results = _batch_failing_reads(tmp_path, folders, monkeypatch, "records", "records spool is short")
     for result in results:
         assert result.status == STATUS_OK and result.previous == "", result
         (line,) = [line for line in result.findings if "previous.missing" in line]

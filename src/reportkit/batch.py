@@ -453,6 +453,11 @@ class _Done:
     texts: tuple[bytes, ...] = ()
 
 
+def _no_cross_year_check(message: str) -> Finding:
+    """The warning of an agency whose last year's report cannot be read back (its file, or the batch's index)."""
+    return Finding("previous.missing", Severity.WARNING, Location(REPORT_GROUP, label_of("agency.name")), message)
+
+
 def _process(source: str) -> _Done:
     """Load, match last year's report, check once, render and write temporaries."""
     context = _context
@@ -473,12 +478,7 @@ def _process(source: str) -> _Done:
             try:
                 previous_file, notes = context.previous.match(report, source, _record_spool.read)
             except OSError as exc:  # the batch's own temporary file failed (a full or failing disk)
-                message = f"上年报告索引（临时文件）无法读取（{exc}），未做跨年核对"
-                notes = [
-                    Finding(
-                        "previous.missing", Severity.WARNING, Location(REPORT_GROUP, label_of("agency.name")), message
-                    )
-                ]
+                notes = [_no_cross_year_check(f"上年报告索引（临时文件）无法读取（{exc}），未做跨年核对")]
         previous = None
         if previous_file is not None:
             try:
@@ -486,11 +486,7 @@ def _process(source: str) -> _Done:
             except (ReportkitError, OSError) as exc:  # gone since it was indexed: no cross-year check, said so
                 summary = exc.summary if isinstance(exc, ReportkitError) else str(exc)
                 message = f"上年报告 {previous_file.source} 无法读取（{summary}），未做跨年核对"
-                notes.append(
-                    Finding(
-                        "previous.missing", Severity.WARNING, Location(REPORT_GROUP, label_of("agency.name")), message
-                    )
-                )
+                notes.append(_no_cross_year_check(message))
                 previous_file = None
         findings = [*check(report, previous), *check_evaluators(report, previous, context.rules), *notes]
     except MemoryError:

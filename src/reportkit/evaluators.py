@@ -993,11 +993,6 @@ PEERS_NAMED = 3
 #: text only: |A △ B| = (|A| + |B|)(1 - J)/(1 + J). A hair below the threshold, so a float rounding never
 #: drops a pair that the exact test would keep.
 _DIFFER_SHARE = (1 - (PEER_THRESHOLD - 1e-9)) / (1 + (PEER_THRESHOLD - 1e-9))
-#: The sketch hashes are counted in this many ranges of values, chosen from every this-many-th hash (a prime:
-#: the sketches are runs of SKETCH_SIZE ascending hashes, and a step that divides their length would sample
-#: the same places of every sketch).
-_COUNT_RANGES = 4
-_COUNT_SAMPLE_STEP = 61
 
 
 class PeerInputError(ReportkitError):
@@ -1191,7 +1186,9 @@ def _runs(values: array[int], shift: int) -> Iterator[tuple[int, list[int]]]:
     if not values:
         return
     parts = -(-len(values) // _SORT_CHUNK)
-    sample = sorted(values[:: max(1, len(values) // (64 * parts))])
+    # An odd step: the anchors come in runs of up to ANCHORS ascending values per text, and a step that divides
+    # the run would sample the same rank of every text (ranges far from even).
+    sample = sorted(values[:: max(1, len(values) // (64 * parts)) | 1])
     bounds = sorted({(sample[len(sample) * part // parts] >> shift) << shift for part in range(1, parts)})
     mask = (1 << shift) - 1
     for low, high in itertools.pairwise([0, *bounds, max(values) + 1]):
