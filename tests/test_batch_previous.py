@@ -9,6 +9,7 @@ import io
 import json
 import pickle
 import shutil
+import sys
 from array import array
 from pathlib import Path
 
@@ -235,6 +236,7 @@ def test_each_previous_file_is_parsed_once_however_many_agencies(
     assert previous == sorted(f"{before.name}/{p.name}" for p in before.iterdir()), loaded
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the patch reaches forked workers only")
 def test_agencies_whose_keys_hash_alike_are_told_apart(
     tmp_path: Path, folders: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,7 +254,9 @@ def test_agencies_whose_keys_hash_alike_are_told_apart(
     assert any("previous.duplicate" in line for line in resources.findings)
 
 
-def test_the_closest_names_are_read_from_the_spool_once_per_process(tmp_path: Path) -> None:
+def test_the_closest_names_are_read_from_the_spool_once_per_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import reportkit.batch as batch
 
     records = batch._Spool()
@@ -286,6 +290,12 @@ def test_the_closest_names_are_read_from_the_spool_once_per_process(tmp_path: Pa
         assert [size for offset, size in reads if offset == 0 and size == records.end] == [records.end]  # once
         report = reportkit.load(COUNTY / "finance-2022.toml")
         assert index.match(report, "finance.toml", read)[1][0].code == "previous.duplicate"
+        # every hash alike: the records are told apart by their keys
+        monkeypatch.setattr(batch, "_key_hash", lambda key: 7)
+        alike = attrs.evolve(index, hashes=array("Q", [7] * len(kept)))
+        assert alike._candidates(agency_key("隆德县教育局"), read) == [kept[1]]
+        assert alike._candidates(agency_key("隆德县财政局"), read) == [kept[0], kept[2]]
+        assert alike._candidates(agency_key("隆德县交通局"), read) == []
     finally:
         records.close()
         batch._agency_keys_read = None
