@@ -299,3 +299,19 @@ def test_the_closest_names_are_read_from_the_spool_once_per_process(
     finally:
         records.close()
         batch._agency_keys_read = None
+
+
+def test_an_index_of_no_readable_file_matches_nothing_and_names_nobody() -> None:
+    import reportkit.batch as batch
+
+    records = batch._Spool()
+    try:
+        empty = batch._PreviousIndex("before", "", records.path, array("Q"), array("Q"), array("I"), 0, ("bad.toml",))
+        batch._agency_keys_read = None
+        report = reportkit.load(COUNTY / "finance-2022.toml")
+        found, (warning,) = empty.match(report, "finance.toml", records.read)
+        assert found is None and warning.code == "previous.missing"
+        assert "最接近" not in warning.message and "bad.toml" in warning.message  # the unreadable file is named
+    finally:
+        records.close()
+        batch._agency_keys_read = None
